@@ -1,0 +1,3 @@
+"""tracker: week-by-week activity of the open Jupyter ecosystem in SQLite."""
+
+__version__ = "0.1.0"

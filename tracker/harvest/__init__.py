@@ -1,0 +1,1 @@
+"""Harvesters: one module per source, each writing through ``tracker.db``."""
