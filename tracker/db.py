@@ -1,0 +1,350 @@
+"""Schema, migrations, indexes, full-text search and views.
+
+Table and column names follow github-to-sqlite wherever both projects hold the
+same data, so queries written for Jupyter's github-to-sqlite databases run here
+unchanged. Every table is created up front (queries and feeds must work on an
+empty database); harvesters upsert with ``alter=True`` so extra API fields land
+as extra columns instead of failing.
+"""
+
+import sqlite_utils
+
+# Tables created by migration 1. Column order is the order shown in Datasette.
+TABLES = {
+    "users": (
+        {
+            "id": int, "login": str, "node_id": str, "avatar_url": str,
+            "gravatar_id": str, "html_url": str, "type": str, "site_admin": int,
+            "name": str, "user_view_type": str, "is_bot": int,
+        },
+        {"pk": "id"},
+    ),
+    "licenses": (
+        {"key": str, "name": str, "spdx_id": str, "node_id": str},
+        {"pk": "key"},
+    ),
+    "repos": (
+        {
+            "id": int, "node_id": str, "name": str, "full_name": str, "owner": int,
+            "private": int, "html_url": str, "description": str, "fork": int,
+            "homepage": str, "language": str, "forks_count": int,
+            "stargazers_count": int, "watchers_count": int, "size": int,
+            "default_branch": str, "open_issues_count": int, "is_template": int,
+            "topics": str, "has_issues": int, "has_projects": int, "has_wiki": int,
+            "has_pages": int, "has_downloads": int, "has_discussions": int,
+            "archived": int, "disabled": int, "visibility": str, "pushed_at": str,
+            "created_at": str, "updated_at": str, "permissions": str,
+            "allow_forking": int, "web_commit_signoff_required": int,
+            "license": str, "organization": int, "forks": int, "open_issues": int,
+            "watchers": int, "subscribers_count": int, "network_count": int,
+            # Ours: where the repo came from, and what became of it.
+            "source": str, "first_seen_at": str, "last_harvested_at": str,
+            "missing_since": str, "renamed_from": str,
+        },
+        {
+            "pk": "id",
+            "foreign_keys": [
+                ("owner", "users", "id"),
+                ("organization", "users", "id"),
+                ("license", "licenses", "key"),
+            ],
+        },
+    ),
+    "repo_stats": (
+        {
+            "repo": int, "harvested_at": str, "stargazers_count": int,
+            "forks_count": int, "watchers_count": int, "subscribers_count": int,
+            "open_issues_count": int, "size": int,
+        },
+        {"pk": ("repo", "harvested_at"), "foreign_keys": [("repo", "repos", "id")]},
+    ),
+    "releases": (
+        {
+            "html_url": str, "id": int, "node_id": str, "tag_name": str,
+            "target_commitish": str, "name": str, "draft": int, "author": int,
+            "prerelease": int, "created_at": str, "published_at": str, "body": str,
+            "repo": int,
+        },
+        {
+            "pk": "id",
+            "foreign_keys": [("author", "users", "id"), ("repo", "repos", "id")],
+        },
+    ),
+    "assets": (
+        {
+            "id": int, "node_id": str, "name": str, "label": str, "uploader": int,
+            "content_type": str, "state": str, "size": int, "download_count": int,
+            "created_at": str, "updated_at": str, "release": int,
+        },
+        {
+            "pk": "id",
+            "foreign_keys": [("uploader", "users", "id"), ("release", "releases", "id")],
+        },
+    ),
+    "milestones": (
+        {
+            "html_url": str, "id": int, "node_id": str, "number": int, "title": str,
+            "description": str, "creator": int, "open_issues": int,
+            "closed_issues": int, "state": str, "created_at": str,
+            "updated_at": str, "due_on": str, "closed_at": str, "repo": int,
+        },
+        {
+            "pk": "id",
+            "foreign_keys": [("creator", "users", "id"), ("repo", "repos", "id")],
+        },
+    ),
+    "issues": (
+        {
+            "id": int, "node_id": str, "number": int, "title": str, "user": int,
+            "state": str, "locked": int, "assignee": int, "milestone": int,
+            "comments": int, "created_at": str, "updated_at": str,
+            "closed_at": str, "author_association": str, "pull_request": str,
+            "body": str, "repo": int, "type": str, "active_lock_reason": str,
+            "performed_via_github_app": str, "reactions": str, "state_reason": str,
+            # Ours: pull request facts carried by the issues payload, and a link.
+            "draft": int, "merged_at": str, "html_url": str,
+        },
+        {
+            "pk": "id",
+            "foreign_keys": [
+                ("user", "users", "id"),
+                ("assignee", "users", "id"),
+                ("milestone", "milestones", "id"),
+                ("repo", "repos", "id"),
+            ],
+        },
+    ),
+    "labels": (
+        {
+            "id": int, "node_id": str, "url": str, "name": str, "color": str,
+            "default": int, "description": str,
+        },
+        {"pk": "id"},
+    ),
+    "issues_labels": (
+        {"issues_id": int, "labels_id": int},
+        {
+            "pk": ("issues_id", "labels_id"),
+            "foreign_keys": [("issues_id", "issues", "id"), ("labels_id", "labels", "id")],
+        },
+    ),
+    "pull_requests": (
+        {
+            "id": int, "node_id": str, "number": int, "state": str, "locked": int,
+            "title": str, "user": int, "body": str, "created_at": str,
+            "updated_at": str, "closed_at": str, "merged_at": str,
+            "merge_commit_sha": str, "assignee": int, "milestone": int,
+            "draft": int, "head": str, "base": str, "author_association": str,
+            "auto_merge": str, "repo": int, "url": str, "merged_by": int,
+            # Ours: branch names (github-to-sqlite keeps only the shas).
+            "head_ref": str, "base_ref": str,
+        },
+        {
+            "pk": "id",
+            "foreign_keys": [
+                ("user", "users", "id"),
+                ("merged_by", "users", "id"),
+                ("assignee", "users", "id"),
+                ("milestone", "milestones", "id"),
+                ("repo", "repos", "id"),
+            ],
+        },
+    ),
+    "issue_comments": (
+        {
+            "html_url": str, "issue_url": str, "id": int, "node_id": str,
+            "user": int, "created_at": str, "updated_at": str,
+            "author_association": str, "body": str, "reactions": str,
+            "performed_via_github_app": str, "issue": int,
+            # Ours: the repo, so comments can be counted without the issue.
+            "repo": int, "issue_number": int,
+        },
+        {
+            "pk": "id",
+            "foreign_keys": [
+                ("user", "users", "id"),
+                ("issue", "issues", "id"),
+                ("repo", "repos", "id"),
+            ],
+        },
+    ),
+    "contributors": (
+        {"repo_id": int, "user_id": int, "contributions": int},
+        {
+            "pk": ("repo_id", "user_id"),
+            "foreign_keys": [("repo_id", "repos", "id"), ("user_id", "users", "id")],
+        },
+    ),
+    "raw_authors": ({"id": str, "name": str, "email": str}, {"pk": "id"}),
+    "commits": (
+        {
+            "sha": str, "message": str, "author_date": str, "committer_date": str,
+            "raw_author": str, "raw_committer": str, "repo": int, "author": int,
+            "committer": int,
+        },
+        {
+            "pk": "sha",
+            "foreign_keys": [
+                ("author", "users", "id"),
+                ("committer", "users", "id"),
+                ("raw_author", "raw_authors", "id"),
+                ("raw_committer", "raw_authors", "id"),
+                ("repo", "repos", "id"),
+            ],
+        },
+    ),
+    "feeds": (
+        {
+            "url": str, "title": str, "site_link": str, "tags": str, "etag": str,
+            "last_modified": str, "last_fetched": str, "last_status": int,
+            "last_error": str, "entry_count": int,
+        },
+        {"pk": "url"},
+    ),
+    "feed_entries": (
+        {
+            "id": str, "feed": str, "title": str, "link": str, "author": str,
+            "published": str, "updated": str, "date_is_first_seen": int,
+            "summary": str, "tags": str, "first_seen": str,
+        },
+        {"pk": "id", "foreign_keys": [("feed", "feeds", "url")]},
+    ),
+    "digests": (
+        {
+            "week": str, "period_start": str, "period_end": str, "title": str,
+            "content_html": str, "content_md": str, "generated_at": str,
+            "editor_note": str, "atom_id": str, "atom_updated": str,
+            "atom_link": str, "atom_content_html": str,
+        },
+        {"pk": "week"},
+    ),
+    "harvest_state": (
+        {
+            "key": str, "etag": str, "last_modified": str, "watermark": str,
+            "updated_at": str,
+        },
+        {"pk": "key"},
+    ),
+    "harvest_runs": (
+        {
+            "id": int, "started_at": str, "finished_at": str, "source": str,
+            "status": str, "requests": int, "counted_requests": int,
+            "not_modified": int, "rate_limit_remaining": int,
+            "rate_limit_reset": str, "repos": int, "releases": int, "issues": int,
+            "comments": int, "feed_entries": int, "errors": int, "error_log": str,
+        },
+        {"pk": "id"},
+    ),
+}
+
+INDEXES = [
+    ("repos", ["full_name"]),
+    ("repos", ["created_at"]),
+    ("users", ["login"]),
+    ("releases", ["repo", "published_at"]),
+    ("releases", ["published_at"]),
+    ("issues", ["repo", "updated_at"]),
+    ("issues", ["repo", "number"]),
+    ("issues", ["created_at"]),
+    ("issues", ["closed_at"]),
+    ("issues", ["merged_at"]),
+    ("issues", ["user", "created_at"]),
+    ("issues", ["updated_at"]),
+    ("issue_comments", ["created_at"]),
+    ("issue_comments", ["issue"]),
+    ("issue_comments", ["repo", "issue_number"]),
+    ("pull_requests", ["repo", "updated_at"]),
+    ("commits", ["repo", "committer_date"]),
+    ("commits", ["author_date"]),
+    ("feed_entries", ["feed", "published"]),
+    ("feed_entries", ["published"]),
+    ("repo_stats", ["harvested_at"]),
+]
+
+FTS = {
+    "issues": ["title", "body"],
+    "releases": ["name", "body"],
+    "repos": ["name", "description"],
+    "feed_entries": ["title", "summary"],
+}
+
+# Earliest authored issue or PR per user and repo; "first-time contributor this
+# week" is then a lookup on first_contributions.
+VIEWS = {
+    "first_contributions_per_repo": """
+        select issues.user as user, issues.repo as repo,
+               min(issues.created_at) as first_at
+        from issues where issues.user is not null
+        group by issues.user, issues.repo
+    """,
+    "first_contributions": """
+        select issues.user as user, min(issues.created_at) as first_at
+        from issues where issues.user is not null
+        group by issues.user
+    """,
+}
+
+
+def _migration_1(db):
+    for name, (columns, options) in TABLES.items():
+        db[name].create(columns, if_not_exists=True, **options)
+
+
+# Numbered migrations, applied once each in order; PRAGMA user_version records
+# the last one applied. Append, never edit a published migration.
+MIGRATIONS = [_migration_1]
+
+
+def open_db(path):
+    """Open (creating if needed) a tracker database in WAL mode, schema ensured."""
+    db = sqlite_utils.Database(path) if not isinstance(path, sqlite_utils.Database) else path
+    if db.conn.execute("pragma journal_mode").fetchone()[0] != "memory":
+        db.conn.execute("pragma journal_mode=wal")
+    db.conn.execute("pragma synchronous=normal")
+    db.conn.execute("pragma busy_timeout=5000")
+    ensure_schema(db)
+    return db
+
+
+def ensure_schema(db):
+    """Apply pending migrations, then indexes, full-text search and views."""
+    version = db.conn.execute("pragma user_version").fetchone()[0]
+    for number, migration in enumerate(MIGRATIONS, start=1):
+        if number <= version:
+            continue
+        with db.conn:
+            migration(db)
+            db.conn.execute(f"pragma user_version={number}")
+    ensure_indexes(db)
+    ensure_fts(db)
+    ensure_views(db)
+
+
+def ensure_indexes(db):
+    for table, columns in INDEXES:
+        db[table].create_index(columns, if_not_exists=True)
+
+
+def ensure_fts(db):
+    existing = set(db.table_names())
+    for table, columns in FTS.items():
+        if f"{table}_fts" not in existing:
+            db[table].enable_fts(columns, create_triggers=True, tokenize="porter")
+
+
+def ensure_views(db):
+    for name, sql in VIEWS.items():
+        db.create_view(name, sql, replace=True)
+
+
+def get_state(db, key):
+    """The harvest_state row for a URL or stream, or an empty dict."""
+    try:
+        return db["harvest_state"].get(key)
+    except sqlite_utils.db.NotFoundError:
+        return {}
+
+
+def save_state(db, key, **fields):
+    db["harvest_state"].upsert({"key": key, **fields}, pk="key")
+
