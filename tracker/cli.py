@@ -84,8 +84,9 @@ def harvest(db_path, config_path, repos, only, wait, max_wait, concurrency, no_d
     except HarvestError as e:
         fail(str(e), e.exit_code)
     click.echo(summary.line())
-    if summary.status == "failed":
-        sys.exit(1)
+    if summary.fatal is not None:
+        click.echo(f"Error: {summary.fatal}", err=True)
+    sys.exit(summary.exit_code)
 
 
 @cli.command()

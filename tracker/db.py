@@ -38,7 +38,7 @@ TABLES = {
             "license": str, "organization": int, "forks": int, "open_issues": int,
             "watchers": int, "subscribers_count": int, "network_count": int,
             # Ours: where the repo came from, and what became of it.
-            "source": str, "first_seen_at": str, "last_harvested_at": str,
+            "tracked_via": str, "first_seen_at": str, "last_harvested_at": str,
             "missing_since": str, "renamed_from": str,
         },
         {
@@ -203,8 +203,10 @@ TABLES = {
     ),
     "feed_entries": (
         {
-            "id": str, "feed": str, "title": str, "link": str, "author": str,
-            "published": str, "updated": str, "date_is_first_seen": int,
+            # id is "<feed url> <entry_id>": entry_id is the feed's own guid,
+            # else the link, else a hash, and is only unique within one feed.
+            "id": str, "entry_id": str, "feed": str, "title": str, "link": str,
+            "author": str, "published": str, "updated": str, "date_is_first_seen": int,
             "summary": str, "tags": str, "first_seen": str,
         },
         {"pk": "id", "foreign_keys": [("feed", "feeds", "url")]},
@@ -221,7 +223,7 @@ TABLES = {
     "harvest_state": (
         {
             "key": str, "etag": str, "last_modified": str, "watermark": str,
-            "updated_at": str,
+            "next_url": str, "updated_at": str,
         },
         {"pk": "key"},
     ),

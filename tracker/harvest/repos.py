@@ -1,0 +1,112 @@
+"""Which repositories to harvest: org and user listings plus single repos.
+
+Runs in the writer thread before the per-repo workers start. Every listing
+page is fetched conditionally with its stored ETag; a page that answers 304
+means its repos are unchanged and their stored rows are used instead.
+"""
+
+from urllib.parse import urlsplit
+
+from .save import mark_repo_missing, save_repo, save_repo_stats, save_stats_from_db
+
+
+def _stored_repos(db, where, params):
+    return [
+        dict(row) for row in db.query(
+            f"select id, full_name, default_branch from repos "
+            f"where missing_since is null and {where}", params)
+    ]
+
+
+def resolve_repos(client, db, config, state, now, *, only=(), log=print):
+    """Save repo metadata and stats; return (repos to harvest, errors)."""
+    errors = []
+    found = {}
+    excluded = {name.lower() for name in config.exclude}
+
+    def keep(repo, via, fresh):
+        name = repo["full_name"]
+        if name.lower() in excluded or (repo.get("renamed_from") or "").lower() in excluded:
+            return
+        if fresh:
+            save_repo(db, repo, tracked_via=via, now=now, bots=config.bots)
+            save_repo_stats(db, repo, now)
+        found[repo["id"]] = {
+            "id": repo["id"], "full_name": name, "default_branch": repo.get("default_branch"),
+        }
+
+    if only:
+        singles = list(only)
+    else:
+        singles = list(config.repos)
+        for kind, names in (("orgs", config.orgs), ("users", config.users)):
+            for name in names:
+                via = f"{kind[:-1]}:{name}"
+                ok = _owner_listing(client, db, kind, name, via, state, keep, log)
+                if not ok:
+                    errors.append(f"github.{kind}: {name!r} not found on GitHub (404)")
+                    continue
+                for repo in _stored_repos(db, "tracked_via = ?", [via]):
+                    if repo["id"] not in found:
+                        keep(repo, via, fresh=False)
+    for full_name in singles:
+        if full_name.lower() in excluded:
+            continue
+        key = f"repo:{full_name.lower()}"
+        st = state.get(key, {})
+        page = client.get(f"repos/{full_name}", etag=st.get("etag"),
+                          last_modified=st.get("last_modified"))
+        if page.status == 404:
+            # Vanished (or mistyped) repos are recorded, not fatal.
+            mark_repo_missing(db, full_name, now)
+            log(f"warning: repo {full_name} not found on GitHub (404); stored rows kept")
+            continue
+        if page.status == 304:
+            stored = _stored_repos(db, "(full_name = ? collate nocase or renamed_from = ? collate nocase)",
+                                   [full_name, full_name])
+            if stored:
+                keep(stored[0], f"repo:{full_name}", fresh=False)
+                continue
+            page = client.get(f"repos/{full_name}")
+        repo = page.data
+        if repo["full_name"].lower() != full_name.lower():
+            log(f"{full_name} is now {repo['full_name']} (GitHub redirected)")
+        keep(repo, f"repo:{full_name}", fresh=True)
+        db["harvest_state"].upsert(
+            {"key": key, "etag": page.etag, "last_modified": page.last_modified,
+             "updated_at": now}, pk="key")
+        db.conn.commit()
+    fresh_ids = {r["id"] for r in found.values()}
+    for repo_id in fresh_ids:
+        if not db.execute("select 1 from repo_stats where repo = ? and harvested_at = ?",
+                          [repo_id, now]).fetchone():
+            save_stats_from_db(db, repo_id, now)
+    db.conn.commit()
+    return list(found.values()), errors
+
+
+def _owner_listing(client, db, kind, name, via, state, keep, log):
+    """Walk an org's or user's repo listing; False if the owner does not exist."""
+    params = {"type": "public" if kind == "orgs" else "owner", "per_page": 100}
+    number, url = 1, f"{kind}/{name}/repos"
+    while url:
+        key = f"list:{kind}/{name.lower()}:{number}"
+        st = state.get(key, {})
+        page = client.get(url, params if number == 1 else None,
+                          etag=st.get("etag"), last_modified=st.get("last_modified"))
+        if page.status == 404:
+            return False
+        if page.status == 200:
+            for repo in page.items:
+                keep(repo, via, fresh=True)
+            db["harvest_state"].upsert(
+                {"key": key, "etag": page.etag, "last_modified": page.last_modified,
+                 "next_url": page.next_url}, pk="key")
+            db.conn.commit()
+            url = page.next_url
+        else:
+            url = st.get("next_url")
+        if url:
+            log(f"{kind}/{name}: page {number + 1} ({urlsplit(url).path})")
+        number += 1
+    return True

@@ -1,0 +1,199 @@
+"""Pure transforms from GitHub API dicts to rows, github-to-sqlite style.
+
+``*_url`` noise is dropped (``html_url`` kept), nested users become user ids,
+reaction rollups become JSON without their ``url``. Each function returns
+``(row, extras)`` where extras carries the nested objects to save separately.
+"""
+
+import hashlib
+
+
+def _strip_urls(obj, keep=("html_url",)):
+    return {k: v for k, v in obj.items() if k in keep or not k.endswith("url")}
+
+
+def _reactions(value):
+    if not isinstance(value, dict):
+        return value
+    return {k: v for k, v in value.items() if k != "url"}
+
+
+def _uid(user):
+    return user["id"] if user else None
+
+
+def is_bot(user, bots=()):
+    login = (user.get("login") or "").lower()
+    return (
+        user.get("type") == "Bot"
+        or login.endswith("[bot]")
+        or login in {b.lower() for b in bots}
+    )
+
+
+def user_row(user, bots=()):
+    row = _strip_urls(user, keep=("avatar_url", "html_url"))
+    row.pop("email", None)
+    # Nested users lack a name; github-to-sqlite fills it so Datasette labels work.
+    if row.get("name") is None:
+        row["name"] = row.get("login")
+    row["is_bot"] = int(is_bot(user, bots))
+    return row
+
+
+def license_row(license):
+    return dict(license)
+
+
+def repo_row(repo, tracked_via=None, now=None):
+    row = _strip_urls(repo)
+    users = [u for u in (repo.get("owner"), repo.get("organization")) if u]
+    row["owner"] = _uid(repo.get("owner"))
+    row["organization"] = _uid(repo.get("organization"))
+    license = repo.get("license")
+    row["license"] = license["key"] if license else None
+    for nested in ("parent", "source", "template_repository"):
+        if isinstance(row.get(nested), dict):
+            row[nested] = row[nested].get("full_name")
+    if tracked_via:
+        row["tracked_via"] = tracked_via
+    if now:
+        row["last_harvested_at"] = now
+    row["missing_since"] = None
+    return row, {"users": users, "license": license}
+
+
+STAT_FIELDS = (
+    "stargazers_count", "forks_count", "watchers_count", "subscribers_count",
+    "open_issues_count", "size",
+)
+
+
+def repo_stats_row(repo, harvested_at):
+    row = {"repo": repo["id"], "harvested_at": harvested_at}
+    row.update({f: repo.get(f) for f in STAT_FIELDS})
+    return row
+
+
+def release_row(release, repo_id):
+    row = _strip_urls(release)
+    assets = row.pop("assets", None) or []
+    row["author"] = _uid(release.get("author"))
+    row["repo"] = repo_id
+    if "reactions" in row:
+        row["reactions"] = _reactions(row["reactions"])
+    asset_rows = []
+    for asset in assets:
+        asset = dict(asset)
+        asset["uploader"] = _uid(asset.get("uploader"))
+        asset["release"] = release["id"]
+        asset_rows.append(asset)
+    users = [u for u in [release.get("author")] + [a.get("uploader") for a in assets] if u]
+    return row, {"users": users, "assets": asset_rows}
+
+
+def milestone_row(milestone, repo_id):
+    row = {k: v for k, v in milestone.items() if k not in ("labels_url", "url")}
+    row["creator"] = _uid(milestone.get("creator"))
+    row["repo"] = repo_id
+    return row
+
+
+def issue_row(issue, repo_id):
+    row = _strip_urls(issue)
+    for key in ("labels", "assignees", "repository"):
+        row.pop(key, None)
+    milestone = issue.get("milestone")
+    users = [u for u in (issue.get("user"), issue.get("assignee"), issue.get("closed_by"),
+                         (milestone or {}).get("creator")) if u]
+    row["user"] = _uid(issue.get("user"))
+    row["assignee"] = _uid(issue.get("assignee"))
+    if "closed_by" in row:
+        row["closed_by"] = _uid(issue.get("closed_by"))
+    milestone = issue.get("milestone")
+    row["milestone"] = milestone["id"] if milestone else None
+    row["repo"] = repo_id
+    pull = issue.get("pull_request")
+    if pull:
+        # github-to-sqlite keeps "owner/repo/pulls/N" from the API URL.
+        row["pull_request"] = pull["url"].split("/repos/", 1)[-1] if pull.get("url") else None
+        row["merged_at"] = pull.get("merged_at")
+        row["type"] = "pull"
+    else:
+        row["pull_request"] = None
+        row["type"] = "issue"
+    row["reactions"] = _reactions(issue.get("reactions"))
+    labels = [_strip_urls(label, keep=("url",)) for label in issue.get("labels") or []]
+    return row, {
+        "users": users,
+        "labels": labels,
+        "milestone": milestone_row(milestone, repo_id) if milestone else None,
+    }
+
+
+def pull_row(pull, repo_id):
+    row = _strip_urls(pull)
+    for key in ("labels", "assignees", "requested_reviewers", "requested_teams",
+                "active_lock_reason", "_links"):
+        row.pop(key, None)
+    links = pull.get("_links") or {}
+    row["url"] = (links.get("html") or {}).get("href") or pull.get("html_url")
+    milestone = pull.get("milestone")
+    users = [u for u in (pull.get("user"), pull.get("merged_by"), pull.get("assignee"),
+                         (milestone or {}).get("creator")) if u]
+    row["user"] = _uid(pull.get("user"))
+    row["assignee"] = _uid(pull.get("assignee"))
+    if "merged_by" in row:
+        row["merged_by"] = _uid(pull.get("merged_by"))
+    milestone = pull.get("milestone")
+    row["milestone"] = milestone["id"] if milestone else None
+    for side in ("head", "base"):
+        ref = pull.get(side) or {}
+        row[side] = ref.get("sha")
+        row[f"{side}_ref"] = ref.get("ref")
+    row["repo"] = repo_id
+    return row, {
+        "users": users,
+        "milestone": milestone_row(milestone, repo_id) if milestone else None,
+    }
+
+
+def comment_row(comment, repo_id):
+    row = {k: v for k, v in comment.items() if k != "url"}
+    row["user"] = _uid(comment.get("user"))
+    row["reactions"] = _reactions(comment.get("reactions"))
+    row["repo"] = repo_id
+    number = (comment.get("issue_url") or "").rstrip("/").rsplit("/", 1)[-1]
+    row["issue_number"] = int(number) if number.isdigit() else None
+    return row, {"users": [comment["user"]] if comment.get("user") else []}
+
+
+def raw_author_row(person):
+    name, email = person.get("name"), person.get("email")
+    digest = hashlib.sha1(f"{name}|{email}".encode()).hexdigest()
+    return {"id": digest, "name": name, "email": email}
+
+
+def commit_row(commit, repo_id):
+    inner = commit["commit"]
+    author, committer = raw_author_row(inner["author"]), raw_author_row(inner["committer"])
+    row = {
+        "sha": commit["sha"],
+        "message": inner["message"],
+        "author_date": inner["author"]["date"],
+        "committer_date": inner["committer"]["date"],
+        "raw_author": author["id"],
+        "raw_committer": committer["id"],
+        "repo": repo_id,
+        "author": _uid(commit.get("author")),
+        "committer": _uid(commit.get("committer")),
+    }
+    users = [u for u in (commit.get("author"), commit.get("committer")) if u and u.get("id")]
+    return row, {"users": users, "raw_authors": [author, committer]}
+
+
+def contributor_row(contributor, repo_id):
+    user = {k: v for k, v in contributor.items() if k != "contributions"}
+    row = {"repo_id": repo_id, "user_id": user.get("id"),
+           "contributions": contributor.get("contributions")}
+    return row, {"users": [user] if user.get("id") else []}

@@ -1,0 +1,175 @@
+"""Database writes for GitHub data, one page (or one object) at a time.
+
+Every function takes ``db`` plus raw API dicts, upserts with an explicit pk
+(never replace=True: other harvesters own other columns of shared tables) and
+leaves committing to the caller, which commits once per page.
+"""
+
+from . import rows as R
+
+
+def save_users(db, users, bots=()):
+    """Upsert users, never overwriting stored values with missing ones."""
+    seen = {}
+    for user in users:
+        if user and user.get("id") is not None:
+            row = R.user_row(user, bots)
+            merged = seen.setdefault(row["id"], {})
+            merged.update({k: v for k, v in row.items() if v is not None})
+    if seen:
+        db["users"].upsert_all(list(seen.values()), pk="id", alter=True)
+
+
+def save_repo(db, repo, *, tracked_via=None, now=None, bots=()):
+    row, extras = R.repo_row(repo, tracked_via, now)
+    save_users(db, extras["users"], bots)
+    if extras["license"]:
+        db["licenses"].upsert(R.license_row(extras["license"]), pk="key", alter=True)
+    table = db["repos"]
+    if not table.count_where("id = ?", [row["id"]]):
+        row["first_seen_at"] = now
+    # A repo that answered under a new name keeps its id; the old name is history.
+    old = db.execute("select full_name from repos where id = ?", [row["id"]]).fetchone()
+    if old and old[0] != row.get("full_name"):
+        row["renamed_from"] = old[0]
+    table.upsert(row, pk="id", alter=True)
+    return row["id"]
+
+
+def save_repo_stats(db, repo, harvested_at):
+    db["repo_stats"].upsert(R.repo_stats_row(repo, harvested_at),
+                            pk=("repo", "harvested_at"), alter=True)
+
+
+def save_stats_from_db(db, repo_id, harvested_at):
+    """Snapshot stored counts for a repo whose listing answered 304 (unchanged)."""
+    fields = ", ".join(R.STAT_FIELDS)
+    row = db.execute(f"select {fields} from repos where id = ?", [repo_id]).fetchone()
+    if row:
+        stats = {"repo": repo_id, "harvested_at": harvested_at, **dict(zip(R.STAT_FIELDS, row))}
+        db["repo_stats"].upsert(stats, pk=("repo", "harvested_at"), alter=True)
+
+
+def mark_repo_missing(db, full_name, now):
+    """Record that GitHub answered 404; the repo's rows stay."""
+    db.execute(
+        "update repos set missing_since = coalesce(missing_since, ?) where full_name = ?",
+        [now, full_name],
+    )
+
+
+def save_releases(db, releases, repo_id, bots=()):
+    rows, users, assets = [], [], []
+    for release in releases:
+        if release.get("draft"):
+            continue
+        row, extras = R.release_row(release, repo_id)
+        rows.append(row)
+        users += extras["users"]
+        assets += extras["assets"]
+    save_users(db, users, bots)
+    if rows:
+        db["releases"].upsert_all(rows, pk="id", alter=True)
+    if assets:
+        db["assets"].upsert_all(assets, pk="id", alter=True)
+    return len(rows)
+
+
+def _save_milestones(db, milestones):
+    milestones = {m["id"]: m for m in milestones if m}
+    if milestones:
+        db["milestones"].upsert_all(list(milestones.values()), pk="id", alter=True)
+
+
+def save_issues(db, issues, repo_id, bots=()):
+    rows, users, milestones, labels, links = [], [], [], {}, []
+    for issue in issues:
+        row, extras = R.issue_row(issue, repo_id)
+        rows.append(row)
+        users += extras["users"]
+        milestones.append(extras["milestone"])
+        for label in extras["labels"]:
+            labels[label["id"]] = label
+            links.append({"issues_id": row["id"], "labels_id": label["id"]})
+    save_users(db, users, bots)
+    _save_milestones(db, milestones)
+    if labels:
+        db["labels"].upsert_all(list(labels.values()), pk="id", alter=True)
+    if rows:
+        db["issues"].upsert_all(rows, pk="id", alter=True)
+        # Labels can be removed on GitHub: replace each issue's set wholesale.
+        ids = [r["id"] for r in rows]
+        db.execute(
+            f"delete from issues_labels where issues_id in ({','.join('?' * len(ids))})", ids
+        )
+    if links:
+        db["issues_labels"].insert_all(links, pk=("issues_id", "labels_id"), ignore=True)
+    return len(rows)
+
+
+def save_pulls(db, pulls, repo_id, bots=()):
+    rows, users, milestones = [], [], []
+    for pull in pulls:
+        row, extras = R.pull_row(pull, repo_id)
+        rows.append(row)
+        users += extras["users"]
+        milestones.append(extras["milestone"])
+    save_users(db, users, bots)
+    _save_milestones(db, milestones)
+    if rows:
+        db["pull_requests"].upsert_all(rows, pk="id", alter=True)
+    return len(rows)
+
+
+def save_comments(db, comments, repo_id, bots=()):
+    rows, users = [], []
+    for comment in comments:
+        row, extras = R.comment_row(comment, repo_id)
+        rows.append(row)
+        users += extras["users"]
+    save_users(db, users, bots)
+    if rows:
+        db["issue_comments"].upsert_all(rows, pk="id", alter=True)
+        link_comments(db, repo_id)
+    return len(rows)
+
+
+def link_comments(db, repo_id):
+    """Point comments at their issue once it is stored (it may arrive later)."""
+    db.execute(
+        """update issue_comments set issue = (
+               select issues.id from issues
+               where issues.repo = issue_comments.repo
+                 and issues.number = issue_comments.issue_number)
+           where repo = ? and issue is null""",
+        [repo_id],
+    )
+
+
+def save_commits(db, commits, repo_id, bots=()):
+    rows, users, raw = [], [], {}
+    for commit in commits:
+        row, extras = R.commit_row(commit, repo_id)
+        rows.append(row)
+        users += extras["users"]
+        for person in extras["raw_authors"]:
+            raw[person["id"]] = person
+    save_users(db, users, bots)
+    if raw:
+        db["raw_authors"].upsert_all(list(raw.values()), pk="id", alter=True)
+    if rows:
+        db["commits"].upsert_all(rows, pk="sha", alter=True)
+    return len(rows)
+
+
+def save_contributors(db, contributors, repo_id, bots=()):
+    rows, users = [], []
+    for contributor in contributors:
+        row, extras = R.contributor_row(contributor, repo_id)
+        if row["user_id"] is not None:
+            rows.append(row)
+            users += extras["users"]
+    save_users(db, users, bots)
+    if rows:
+        db["contributors"].upsert_all(rows, pk=("repo_id", "user_id"), alter=True)
+    return len(rows)
