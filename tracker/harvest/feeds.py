@@ -43,7 +43,6 @@ ACCEPT = (
     "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.1"
 )
 BENIGN_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
-DATE_FIELDS = ("published_parsed", "updated_parsed", "created_parsed")
 
 
 @dataclass
@@ -165,9 +164,10 @@ def parse_feed(content, headers=None):
     """feedparser's result for a body, or FeedError if it is not a complete feed."""
     # A BytesIO, never bytes or a URL: feedparser opens a str/bytes argument
     # as a URL or a local file name if it can, and it must not fetch anything.
-    # sanitize_html=False keeps entries as received; output is escaped instead.
+    # No sanitizing or link rewriting: entries are stored as received, and
+    # escaped where they are rendered.
     parsed = feedparser.parse(io.BytesIO(content), response_headers=headers or {},
-                              sanitize_html=False)
+                              sanitize_html=False, resolve_relative_uris=False)
     exc = parsed.get("bozo_exception")
     if parsed.get("bozo") and not isinstance(exc, BENIGN_BOZO):
         raise FeedError(
@@ -224,7 +224,9 @@ def entry_row(feed_url, entry, first_seen):
 
 def _utc(entry, *fields):
     for name in fields:
-        value = entry.get(name)
+        # dict.get: FeedParserDict.get maps a missing updated_parsed to
+        # published_parsed (with a DeprecationWarning); we choose the order here.
+        value = dict.get(entry, name)
         if value:
             try:
                 # feedparser's tuples are UTC; time.mktime would read them as local time.
@@ -235,7 +237,7 @@ def _utc(entry, *fields):
     return None
 
 
-def iso(dt):
+def _iso(dt):
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -282,7 +284,7 @@ def _entry_count(db, url):
 
 
 def harvest_feeds(db, client, feeds, *, now=None, sleep=time.sleep, log=None):
-    """Fetch every feed of the watchlist and store its entries; one commit per feed."""
+    """Fetch every feed and store its entries, committing feed by feed."""
     now = now or (lambda: datetime.now(timezone.utc))
     log = log or (lambda line: None)
     result = FeedsResult()
@@ -293,7 +295,7 @@ def harvest_feeds(db, client, feeds, *, now=None, sleep=time.sleep, log=None):
         done.add(feed.url)
         result.feeds += 1
         with db.conn:
-            _harvest_one(db, client, feed, iso(now()), sleep, log, result)
+            _harvest_one(db, client, feed, _iso(now()), sleep, log, result)
     return result
 
 
