@@ -1,0 +1,211 @@
+"""The weekly "Tracking Jupyter" digest: one row per ISO week in ``digests``.
+
+A hand-written weekly newsletter stopped after nine issues because writing it
+was not sustainable; this one writes itself from the harvest. Weeks run
+Monday to Sunday UTC and are named like ``2026-W47``.
+
+- ``build_digests`` (re)builds weeks; ``tracker harvest`` calls it at its end.
+- ``export_digest`` turns stored rows into Atom, HTML or Markdown.
+- ``set_note`` stores the editor's note, which is never required.
+
+Rebuilding is idempotent: when the rendered content is unchanged the row is
+left exactly as it was, so ``atom_updated`` moves only when a reader would see
+something new.
+"""
+
+import os
+import re
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+from . import digest_sections as sections
+from .digest_render import render_html, render_md, summary_line
+
+# Stable entry ids: tag URIs (RFC 4151) never change when the site moves.
+TAG_PREFIX = "tag:tracking-jupyter.github.io,2026:digest/"
+QUERIES = (
+    "releases_this_week", "new_repos_this_week", "busiest_this_week",
+    "most_reacted_open_issues", "merged_prs_per_repo", "first_time_contributors",
+    "posts_this_week", "ecosystem_pulse", "harvest_health",
+)
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+class DigestError(Exception):
+    """Bad input for the digest, such as a malformed week id."""
+
+
+def parse_week(text):
+    """The Monday (a date) of an ISO week id such as '2026-W47'."""
+    m = _WEEK.match(text.strip()) if isinstance(text, str) else None
+    if not m:
+        raise DigestError(f"week must look like 2026-W47, not {text!r}")
+    try:
+        return date.fromisocalendar(int(m[1]), int(m[2]), 1)
+    except ValueError:
+        raise DigestError(f"{text!r} is not a week: year {m[1]} has no week {m[2]}") from None
+
+
+def week_id(day):
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def week_bounds(week):
+    """(start, end) ISO dates, Monday and the next Monday (exclusive)."""
+    monday = parse_week(week)
+    return monday.isoformat(), (monday + timedelta(7)).isoformat()
+
+
+def _utcnow():
+    return datetime.now(timezone.utc)
+
+
+def _iso_z(moment):
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def default_db_name(db):
+    """The database file's stem, which is Datasette's name for it."""
+    row = db.execute("pragma database_list").fetchone()
+    return Path(row[2]).stem if row and row[2] else "tracker"
+
+
+def week_urls(week, *, base_url="", db_name="tracker"):
+    """Links to the canned queries (with the week filled in) and the week's page."""
+    base = base_url.rstrip("/")
+    urls = {q: f"{base}/{db_name}/{q}?week={week}" for q in QUERIES}
+    urls["page"] = f"{base}/digest/{week}"
+    return urls
+
+
+def collect(db, week):
+    """All section data for one week (pure reads)."""
+    start, end = week_bounds(week)
+    monday = date.fromisoformat(start)
+    this = sections.metrics(db, start, end)
+    past = []
+    for back in range(1, 5):
+        s = (monday - timedelta(7 * back)).isoformat()
+        past.append(sections.metrics(db, s, (monday - timedelta(7 * (back - 1))).isoformat()))
+    avg4 = {k: round(sum(p[k] for p in past) / 4, 1) for k in this}
+    data = {
+        "week": week, "start": start, "end": end,
+        "last_day": (monday + timedelta(6)).isoformat(),
+        "header": sections.header(db, start, end),
+        "metrics": {"this": this, "prev": past[0], "avg4": avg4},
+        "daily": sections.daily_activity(db, start, end),
+        "releases": sections.releases(db, start, end),
+        "new_repos": sections.new_repos(db, start, end),
+        "discussed": sections.most_discussed(db, start, end),
+        "reacted": sections.most_reacted(db, start, end),
+        "merged": sections.merged_prs(db, start, end),
+        "first_timers": sections.first_timers(db, start, end),
+        "posts": sections.posts(db, start, end),
+    }
+    data["title"] = summary_line(data)
+    return data
+
+
+def digest_row(data, urls, *, note=None):
+    """The content columns of a ``digests`` row (no timestamps: see save_digest)."""
+    data = {**data, "note": note}
+    html = render_html(data, urls)
+    return {
+        "week": data["week"],
+        "period_start": data["start"],
+        "period_end": data["last_day"],
+        "title": data["title"],
+        "content_html": html,
+        "content_md": render_md(data, urls),
+        "editor_note": note,
+        "atom_id": TAG_PREFIX + data["week"],
+        "atom_link": urls["page"],
+        "atom_content_html": html,
+    }
+
+
+def save_digest(db, row, *, now=None):
+    """Write a digest row; an unchanged row keeps its timestamps. True if written."""
+    existing = _existing(db, row["week"])
+    if existing and all(existing.get(k) == v for k, v in row.items()):
+        return False
+    stamp = _iso_z(now or _utcnow())
+    db["digests"].upsert({**row, "generated_at": stamp, "atom_updated": stamp}, pk="week")
+    return True
+
+
+def _existing(db, week):
+    rows = list(db.query("select * from digests where week = ?", [week]))
+    return rows[0] if rows else None
+
+
+def weeks_to_build(db, week=None, all_weeks=False, *, now=None):
+    today = (now or _utcnow()).date()
+    if week is not None and all_weeks:
+        raise DigestError("give either a week or --all, not both")
+    if week is not None:
+        parse_week(week)
+        return [week.strip()]
+    if all_weeks:
+        current = week_id(today)
+        found = set()
+        for day in sections.data_days(db):
+            try:
+                found.add(week_id(date.fromisoformat(day)))
+            except ValueError:
+                continue  # a malformed timestamp is not a week
+        # Future-dated rows (clock skew, bad data) would make empty future issues.
+        return sorted(w for w in found if w <= current)
+    return [week_id(today - timedelta(7)), week_id(today)]
+
+
+def build_digests(db, week=None, all_weeks=False, *, base_url=None, db_name=None, now=None):
+    """(Re)build digests; default: the current and previous week. Returns week ids."""
+    weeks = weeks_to_build(db, week, all_weeks, now=now)
+    base_url = os.environ.get("TRACKER_BASE_URL", "") if base_url is None else base_url
+    db_name = db_name or default_db_name(db)
+    for w in weeks:
+        existing = _existing(db, w)
+        row = digest_row(collect(db, w), week_urls(w, base_url=base_url, db_name=db_name),
+                         note=existing["editor_note"] if existing else None)
+        with db.conn:
+            save_digest(db, row, now=now)
+    return weeks
+
+
+def set_note(db, week, text, **options):
+    """Set (empty text: clear) a week's editor's note and rebuild that week."""
+    week = week.strip() if isinstance(week, str) else week
+    parse_week(week)
+    text = (text or "").strip() or None
+    with db.conn:
+        if _existing(db, week):
+            db.execute("update digests set editor_note = ? where week = ?", [text, week])
+        else:
+            db["digests"].insert({"week": week, "editor_note": text}, pk="week")
+    build_digests(db, week=week, **options)
+
+
+def export_digest(db, fmt="atom", week=None, **options):
+    """Atom: the feed of all digests. HTML, Markdown: one week (default: newest)."""
+    from .digest_feed import atom_feed, html_page
+
+    site = os.environ.get("TRACKER_BASE_URL") or None
+    if fmt == "atom":
+        options.setdefault("site_url", site)
+        rows = list(db.query("select * from digests where atom_updated is not null "
+                             "order by week desc"))
+        return atom_feed(rows, **options)
+    if fmt not in ("html", "md"):
+        raise DigestError(f"unknown format {fmt!r}: use atom, html or md")
+    if week is not None:
+        parse_week(week)
+        row = _existing(db, week.strip())
+    else:
+        rows = list(db.query("select * from digests where content_html is not null "
+                             "order by week desc limit 1"))
+        row = rows[0] if rows else None
+    if not row or row.get("content_html") is None:
+        raise DigestError(f"no digest for {week or 'any week'}; run `tracker digest` first")
+    return html_page(row) if fmt == "html" else row["content_md"]

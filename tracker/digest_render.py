@@ -1,0 +1,370 @@
+"""Render a week's digest data as HTML and as Markdown.
+
+Pure functions of the data collected by ``tracker.digest``. Every string that
+came from GitHub or a feed goes through ``esc`` (HTML) or ``md`` (Markdown),
+and external links through ``safe_url``: the digest is the one place where the
+project writes HTML, so this module is where escaping has to be right. Our own
+links (canned queries) are built from constants and a validated week id.
+"""
+
+from datetime import date, timedelta
+
+from .safe import esc, safe_url
+from .svg import bar_chart, sparkline_text
+
+# List caps keep the digest skimmable; each capped list ends "and N more".
+CAPS = {"releases": 25, "new_repos": 15, "discussed": 6, "reacted": 5,
+        "merged_repos": 12, "merged_titles": 4, "first_timers": 30, "posts": 12}
+DAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+HEADLINES = [  # (metric, one, many)
+    ("releases", "release", "releases"), ("prs_opened", "PR opened", "PRs opened"),
+    ("prs_merged", "PR merged", "PRs merged"),
+    ("prs_closed_unmerged", "PR closed unmerged", "PRs closed unmerged"),
+    ("issues_opened", "issue opened", "issues opened"),
+    ("issues_closed", "issue closed", "issues closed"), ("comments", "comment", "comments"),
+    ("contributors", "active contributor", "active contributors"),
+    ("first_timers", "first-time contributor", "first-time contributors"),
+    ("new_repos", "new repo", "new repos"), ("stars_gained", "star gained", "stars gained"),
+]
+_MD_SPECIAL = "\\`*_[]()#+!|{}~"
+
+
+def fold(text, limit=None):
+    """One line of text: whitespace folded, optionally cut with '…'."""
+    text = " ".join(str(text or "").split())
+    if limit and len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text
+
+
+def md(text, limit=None):
+    """Escape untrusted text for Markdown: no markup, no raw HTML gets through."""
+    text = fold(text, limit).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return "".join("\\" + c if c in _MD_SPECIAL else c for c in text)
+
+
+def period_label(start):
+    first = date.fromisoformat(start)
+    last = first + timedelta(6)
+    if first.month == last.month:
+        return f"Mon {first.day} – Sun {last.day} {last:%b %Y}"
+    return f"Mon {first.day} {first:%b} – Sun {last.day} {last:%b %Y}"
+
+
+def source_label(source):
+    return {"all": "GitHub + feeds", "github": "GitHub"}.get(source, source)
+
+
+def day(timestamp):
+    """'Fri 20 Nov' from an ISO timestamp. Freshness is shown to the day so the
+    current week's digest does not change (and re-notify) on every harvest."""
+    try:
+        d = date.fromisoformat(str(timestamp)[:10])
+    except ValueError:
+        return fold(timestamp, 20)
+    return f"{d:%a} {d.day} {d:%b}"
+
+
+def plural(n, word, many=None):
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
+def _compare(data, key):
+    prev, avg = data["metrics"]["prev"][key], data["metrics"]["avg4"][key]
+    return f"last week {prev} · 4-week avg {avg:g}"
+
+
+def _repo_name(full_name):
+    return full_name or "(unknown repo)"
+
+
+def _item_label(row):
+    kind = "PR" if row.get("type") == "pull" else "issue"
+    return kind, f"{_repo_name(row.get('full_name'))}#{row.get('number')}"
+
+
+def summary_line(data):
+    """The entry title: counts a reader can skim in a feed list."""
+    m = data["metrics"]["this"]
+    bits = [plural(m["releases"], "release"), f"{m['prs_merged']} merged PRs",
+            plural(m["first_timers"], "new contributor")]
+    return f"Tracking Jupyter {data['week']}: " + ", ".join(bits)
+
+
+# ---------------------------------------------------------------- HTML
+
+def _a(url, text):
+    """An external link if the URL is http(s), else just the escaped text."""
+    url = safe_url(url)
+    return f'<a href="{esc(url)}">{esc(text)}</a>' if url else esc(text)
+
+
+def _more(n_total, n_shown, url, what):
+    if n_total <= n_shown:
+        return ""
+    return f'<li>… and <a href="{esc(url)}">{n_total - n_shown} more {what}</a></li>'
+
+
+def _h(title, url, label="all"):
+    # Only tags datasette-atom's bleach allowlist keeps, SVG aside.
+    return f'<h2>{title} (<a href="{esc(url)}">{label}</a>)</h2>'
+
+
+def render_html(data, urls):
+    """The digest as an HTML fragment (no <html>, no CSS: feed readers style it)."""
+    m = data["metrics"]["this"]
+    h = data["header"]
+    out = [f'<p><strong>Tracking Jupyter, week {esc(data["week"])}</strong>: '
+           f'{esc(period_label(data["start"]))} (UTC).</p>']
+    fresh = [f"<strong>{esc(source_label(s['source']))}</strong> harvested "
+             f"{esc(day(s['last']))}" for s in h["sources"]] or [
+                 "<strong>no harvest</strong> recorded yet"]
+    if h["feeds"]["n"]:
+        fresh.append(f"<strong>{plural(h['feeds']['n'], 'feed')}</strong> "
+                     f"fetched {esc(day(h['feeds']['last']))}")
+    out.append(
+        f"<p>Data: {' · '.join(fresh)}. Covering <strong>{plural(h['repos'], 'repo')}</strong>"
+        f" of <strong>{plural(h['owners'], 'org/user')}</strong>; "
+        f"<strong>{plural(h['errors'], 'harvest error')}</strong> this week "
+        f'(<a href="{esc(urls["harvest_health"])}">harvest health</a>).</p>')
+    if data.get("note"):
+        paras = [p for p in str(data["note"]).split("\n\n") if p.strip()]
+        out.append("<blockquote><p><strong>Editor's note:</strong> "
+                   + "</p><p>".join(esc(p).replace("\n", "<br>") for p in paras)
+                   + "</p></blockquote>")
+
+    out.append(_h("Headline numbers", urls["ecosystem_pulse"], "pulse"))
+    out.append("<ul>" + "".join(
+        f"<li><strong>{plural(m[k], one, many)}</strong> · {_compare(data, k)}</li>"
+        for k, one, many in HEADLINES) + "</ul>")
+    labels = [f"{DAY_NAMES[i]} {n}" for i, n in enumerate(data["daily"])]
+    out.append(
+        "<p><strong>Daily activity</strong> (opened, merged, comments, releases):<br>"
+        + bar_chart(data["daily"], DAY_NAMES, title="Daily activity, " + data["week"])
+        + f"<br><code>{sparkline_text(data['daily'])}</code> {esc(' · '.join(labels))}</p>")
+
+    out += _releases_html(data["releases"], urls["releases_this_week"])
+
+    repos = data["new_repos"]
+    out.append(_h("New repositories", urls["new_repos_this_week"]))
+    out.append(f"<p><strong>{plural(len(repos), 'new repo')}</strong>.</p>")
+    if repos:
+        out.append("<ul>" + "".join(
+            f"<li>{_a(r['html_url'], r['full_name'])}"
+            + (" <em>(fork)</em>" if r["fork"] else "")
+            + (f" — {esc(fold(r['description'], 120))}" if r["description"] else "")
+            + "</li>" for r in repos[: CAPS["new_repos"]])
+            + _more(len(repos), CAPS["new_repos"], urls["new_repos_this_week"], "repos")
+            + "</ul>")
+
+    out.append(_h("Most discussed", urls["busiest_this_week"]))
+    out.append(_ranked_html(data["discussed"], lambda r: (
+        f"<strong>{r['week_comments']} comments</strong> from {plural(r['people'], 'person', 'people')}"
+        if r["people"] != 1 else f"<strong>{r['week_comments']} comments</strong>")))
+    out.append(_h("Most-reacted open issues", urls["most_reacted_open_issues"]))
+    out.append(_ranked_html(data["reacted"],
+                            lambda r: f"<strong>{r['reactions']} reactions</strong>"))
+
+    out += _merged_html(data["merged"], m, urls["merged_prs_per_repo"])
+
+    people = data["first_timers"]
+    out.append(_h("First-time contributors", urls["first_time_contributors"]))
+    if people:
+        out.append(f"<p><strong>Welcome to {plural(len(people), 'new contributor')}!</strong> "
+                   "Thank you for your first issue or pull request.</p>")
+        out.append("<ul>" + "".join(_first_timer_html(p) for p in people[: CAPS["first_timers"]])
+                   + _more(len(people), CAPS["first_timers"],
+                           urls["first_time_contributors"], "people") + "</ul>")
+    else:
+        out.append("<p><strong>0 first-time contributors</strong> this week.</p>")
+
+    posts = data["posts"]
+    out.append(_h("Posts", urls["posts_this_week"]))
+    out.append(f"<p><strong>{plural(len(posts), 'post')}</strong> from the followed feeds.</p>")
+    if posts:
+        out.append("<ul>" + "".join(
+            f"<li>{_a(p['link'], fold(p['title'], 140) or '(untitled)')}"
+            f" — <em>{esc(fold(p['feed_title'], 60))}</em></li>"
+            for p in posts[: CAPS["posts"]])
+            + _more(len(posts), CAPS["posts"], urls["posts_this_week"], "posts") + "</ul>")
+    return "\n".join(out) + "\n"
+
+
+def _releases_html(rows, url):
+    final = [r for r in rows if not r["pre"]]
+    pre = [r for r in rows if r["pre"]]
+    repos = len({r["full_name"] for r in rows})
+    out = [_h("Releases", url),
+           f"<p><strong>{plural(len(final), 'release')}</strong> and "
+           f"<strong>{plural(len(pre), 'pre-release')}</strong> in "
+           f"{plural(repos, 'repo')}.</p>"]
+    shown = 0
+    for title, group in (("", final), ("Pre-releases", pre)):
+        if not group:
+            continue
+        if title:
+            out.append(f"<p><strong>{title}</strong></p>")
+        items, org = [], None
+        for r in group:
+            if shown >= CAPS["releases"]:
+                break
+            shown += 1
+            if r["org"] != org:
+                if items:
+                    items.append("</ul></li>")
+                org = r["org"]
+                items.append(f"<li><strong>{esc(org)}</strong><ul>")
+            kind = f" <em>{r['kind']}</em>" if r["kind"] else ""
+            notes = f" — {esc(r['notes'])}" if r["notes"] else ""
+            items.append(f"<li>{esc(_repo_name(r['full_name']))} "
+                         f"<strong>{_a(r['html_url'], r['tag_name'] or r['name'] or '?')}"
+                         f"</strong>{kind}{notes}</li>")
+        if items:
+            out.append("<ul>" + "".join(items) + "</ul></li></ul>")
+    if shown < len(rows):
+        out.append(f'<p>… and <a href="{esc(url)}">{len(rows) - shown} more releases</a></p>')
+    return out
+
+
+def _ranked_html(rows, measure):
+    if not rows:
+        return "<p>Nothing this week.</p>"
+    items = []
+    for r in rows:
+        kind, label = _item_label({"type": "issue", **r})
+        items.append(f"<li>{measure(r)}: {_a(r['html_url'], label)} "
+                     f"{esc(fold(r['title'], 100))}</li>")
+    return "<ol>" + "".join(items) + "</ol>"
+
+
+def _merged_html(groups, m, url):
+    bots = sum(g["bots"] for g in groups)
+    out = [_h("Merged pull requests", url),
+           f"<p><strong>{m['prs_merged']} merged PRs</strong> in "
+           f"{plural(len(groups), 'repo')}, {bots} of them by bots (counted, not listed).</p>"]
+    if groups:
+        items = []
+        for g in groups[: CAPS["merged_repos"]]:
+            prs = g["prs"][: CAPS["merged_titles"]]
+            titles = "; ".join(_a(p["html_url"], f"#{p['number']}") + " " +
+                               esc(fold(p["title"], 70)) for p in prs)
+            rest = len(g["prs"]) - len(prs)
+            items.append(f"<li><strong>{esc(g['full_name'])}</strong>: {g['merged']}"
+                         + (f" ({g['bots']} by bots)" if g["bots"] else "")
+                         + (f" — {titles}" if titles else "")
+                         + (f"; and {rest} more" if rest > 0 else "") + "</li>")
+        out.append("<ul>" + "".join(items)
+                   + _more(len(groups), CAPS["merged_repos"], url, "repos") + "</ul>")
+    return out
+
+
+def _first_timer_html(p):
+    who = _a(p["user_url"], p["login"] or "someone")
+    if p.get("name"):
+        who = f"<strong>{esc(fold(p['name'], 60))}</strong> ({who})"
+    kind, label = _item_label(p)
+    return f"<li>{who} — {kind} {_a(p['html_url'], label)} {esc(fold(p['title'], 80))}</li>"
+
+
+# ---------------------------------------------------------------- Markdown
+
+def _mdlink(url, text):
+    url = safe_url(url)
+    text = md(text)
+    if not url:
+        return text
+    return f"[{text}]({url.replace('(', '%28').replace(')', '%29')})"
+
+
+def render_md(data, urls):
+    """The digest as Markdown (newsletter-ready); same sections as the HTML."""
+    m, h = data["metrics"]["this"], data["header"]
+    out = [f"# {md(data['title'])}", "",
+           f"**Week {data['week']}**: {period_label(data['start'])} (UTC).", ""]
+    fresh = [f"**{md(source_label(s['source']))}** harvested {md(day(s['last']))}"
+             for s in h["sources"]] or ["**no harvest** recorded yet"]
+    if h["feeds"]["n"]:
+        fresh.append(f"**{plural(h['feeds']['n'], 'feed')}** fetched "
+                     f"{md(day(h['feeds']['last']))}")
+    out += [f"Data: {' · '.join(fresh)}. Covering **{plural(h['repos'], 'repo')}** of "
+            f"**{plural(h['owners'], 'org/user')}**; **{plural(h['errors'], 'harvest error')}**"
+            f" this week ([harvest health]({urls['harvest_health']})).", ""]
+    if data.get("note"):
+        out += ["> **Editor's note:** " + "\n>\n> ".join(
+            md(p) for p in str(data["note"]).split("\n\n") if p.strip()), ""]
+    out += [f"## Headline numbers ([pulse]({urls['ecosystem_pulse']}))", ""]
+    out += [f"- **{plural(m[k], one, many)}** · {_compare(data, k)}"
+            for k, one, many in HEADLINES]
+    out += ["", f"Daily activity: `{sparkline_text(data['daily'])}` "
+            + " · ".join(f"{DAY_NAMES[i]} {n}" for i, n in enumerate(data["daily"])), ""]
+
+    rows = data["releases"]
+    final, pre = [r for r in rows if not r["pre"]], [r for r in rows if r["pre"]]
+    out += [f"## Releases ([all]({urls['releases_this_week']}))", "",
+            f"**{plural(len(final), 'release')}** and **{plural(len(pre), 'pre-release')}**.", ""]
+    shown = 0
+    for title, group in (("", final), ("**Pre-releases**", pre)):
+        if not group:
+            continue
+        if title:
+            out += ["", title, ""]
+        for r in group[: max(CAPS["releases"] - shown, 0)]:
+            shown += 1
+            kind = f" *{r['kind']}*" if r["kind"] else ""
+            notes = f" — {md(r['notes'])}" if r["notes"] else ""
+            out.append(f"- {md(r['full_name'])} "
+                       f"**{_mdlink(r['html_url'], r['tag_name'] or r['name'] or '?')}**"
+                       f"{kind}{notes}")
+    if shown < len(rows):
+        out.append(f"- … and [{len(rows) - shown} more releases]({urls['releases_this_week']})")
+
+    repos = data["new_repos"]
+    out += ["", f"## New repositories ([all]({urls['new_repos_this_week']}))", "",
+            f"**{plural(len(repos), 'new repo')}**.", ""]
+    out += [f"- {_mdlink(r['html_url'], r['full_name'])}"
+            + (f" — {md(r['description'], 120)}" if r["description"] else "")
+            for r in repos[: CAPS["new_repos"]]]
+    if len(repos) > CAPS["new_repos"]:
+        out.append(f"- … and [{len(repos) - CAPS['new_repos']} more]"
+                   f"({urls['new_repos_this_week']})")
+
+    for title, key, rows, measure in (
+        ("Most discussed", "busiest_this_week", data["discussed"],
+         lambda r: f"{r['week_comments']} comments"),
+        ("Most-reacted open issues", "most_reacted_open_issues", data["reacted"],
+         lambda r: f"{r['reactions']} reactions"),
+    ):
+        out += ["", f"## {title} ([all]({urls[key]}))", ""]
+        out += [f"{i}. **{measure(r)}**: {_mdlink(r['html_url'], _item_label(r)[1])} "
+                f"{md(r['title'], 100)}" for i, r in enumerate(rows, 1)] or ["Nothing this week."]
+
+    groups = data["merged"]
+    out += ["", f"## Merged pull requests ([all]({urls['merged_prs_per_repo']}))", "",
+            f"**{m['prs_merged']} merged PRs** in {plural(len(groups), 'repo')}, "
+            f"{sum(g['bots'] for g in groups)} of them by bots (counted, not listed).", ""]
+    for g in groups[: CAPS["merged_repos"]]:
+        prs = g["prs"][: CAPS["merged_titles"]]
+        titles = "; ".join(f"{_mdlink(p['html_url'], '#' + str(p['number']))} "
+                           f"{md(p['title'], 70)}" for p in prs)
+        out.append(f"- **{md(g['full_name'])}**: {g['merged']}"
+                   + (f" ({g['bots']} by bots)" if g["bots"] else "")
+                   + (f" — {titles}" if titles else ""))
+
+    people = data["first_timers"]
+    out += ["", f"## First-time contributors ([all]({urls['first_time_contributors']}))", ""]
+    out.append(f"**Welcome to {plural(len(people), 'new contributor')}!**" if people
+               else "**0 first-time contributors** this week.")
+    out.append("")
+    for p in people[: CAPS["first_timers"]]:
+        who = _mdlink(p["user_url"], p["login"] or "someone")
+        if p.get("name"):
+            who = f"**{md(p['name'], 60)}** ({who})"
+        kind, label = _item_label(p)
+        out.append(f"- {who} — {kind} {_mdlink(p['html_url'], label)} {md(p['title'], 80)}")
+
+    posts = data["posts"]
+    out += ["", f"## Posts ([all]({urls['posts_this_week']}))", "",
+            f"**{plural(len(posts), 'post')}** from the followed feeds.", ""]
+    out += [f"- {_mdlink(p['link'], fold(p['title'], 140) or '(untitled)')} — "
+            f"*{md(p['feed_title'], 60)}*" for p in posts[: CAPS["posts"]]]
+    return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,277 @@
+"""The digest's sections: SQL over the harvested tables -> plain data.
+
+Pure reads. Every function takes ``db`` and a week's half-open bounds
+``start <= t < end`` as ISO dates ('2026-11-16', '2026-11-23'); GitHub and feed
+timestamps are UTC ISO strings, so plain string comparison selects the week
+and the (created_at), (merged_at), ... indexes do the work.
+"""
+
+import re
+from datetime import date, timedelta
+
+from .safe import plain
+
+# A user is a bot if GitHub says so, or the harvester flagged them.
+HUMAN = (
+    "coalesce(u.is_bot, 0) = 0 and coalesce(u.type, '') != 'Bot' "
+    "and coalesce(u.login, '') not like '%[bot]'"
+)
+# Reactions are stored as github-to-sqlite does: a JSON object. Malformed JSON
+# must not break the digest, so it counts as zero.
+REACTIONS = (
+    "case when json_valid(i.reactions) then coalesce("
+    "json_extract(i.reactions, '$.total_count'), "
+    "coalesce(json_extract(i.reactions, '$.\"+1\"'), 0) "
+    "+ coalesce(json_extract(i.reactions, '$.heart'), 0) "
+    "+ coalesce(json_extract(i.reactions, '$.hooray'), 0) "
+    "+ coalesce(json_extract(i.reactions, '$.rocket'), 0) "
+    "+ coalesce(json_extract(i.reactions, '$.laugh'), 0) "
+    "+ coalesce(json_extract(i.reactions, '$.eyes'), 0)) else 0 end"
+)
+_VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?(.*)$")
+_PRE = re.compile(r"(?i)(a|b|rc|alpha|beta|dev|pre|preview)\.?\d*$")
+
+
+def _rows(db, sql, params):
+    return [dict(r) for r in db.query(sql, params)]
+
+
+def _one(db, sql, params):
+    return db.execute(sql, params).fetchone()[0] or 0
+
+
+def first_timer_sql(columns):
+    """Users whose earliest authored issue/PR falls in the week (as the
+    first_contributions view, but index-driven instead of a full group-by)."""
+    return f"""
+        select {columns} from issues i left join users u on u.id = i.user
+        where i.created_at >= :start and i.created_at < :end and i.user is not null
+          and not exists (
+            select 1 from issues j where j.user = i.user and j.created_at < :start)
+          and {HUMAN}
+    """
+
+
+def metrics(db, start, end):
+    """The headline numbers of one week."""
+    p = {"start": start, "end": end}
+    count = lambda where: _one(db, f"select count(*) from issues i where {where}", p)
+    in_week = lambda col: f"i.{col} >= :start and i.{col} < :end"
+    return {
+        "releases": _one(db, """select count(*) from releases r
+            where r.published_at >= :start and r.published_at < :end
+              and coalesce(r.draft, 0) = 0""", p),
+        "prs_opened": count(f"i.type = 'pull' and {in_week('created_at')}"),
+        "prs_merged": count(f"i.type = 'pull' and {in_week('merged_at')}"),
+        "prs_closed_unmerged": count(
+            f"i.type = 'pull' and {in_week('closed_at')} and i.merged_at is null"),
+        "issues_opened": count(f"i.type = 'issue' and {in_week('created_at')}"),
+        "issues_closed": count(f"i.type = 'issue' and {in_week('closed_at')}"),
+        "comments": _one(db, """select count(*) from issue_comments c
+            where c.created_at >= :start and c.created_at < :end""", p),
+        "contributors": _one(db, f"""select count(distinct a.user) from (
+              select i.user from issues i
+              where i.created_at >= :start and i.created_at < :end
+              union select c.user from issue_comments c
+              where c.created_at >= :start and c.created_at < :end
+            ) a left join users u on u.id = a.user
+            where a.user is not null and {HUMAN}""", p),
+        "first_timers": _one(
+            db, f"select count(distinct i.user) from ({first_timer_sql('i.user')}) i", p),
+        "new_repos": _one(db, """select count(*) from repos
+            where created_at >= :start and created_at < :end""", p),
+        "stars_gained": stars_gained(db, start, end),
+    }
+
+
+def stars_gained(db, start, end):
+    """Sum over repos of stars at the week's last snapshot minus the baseline
+    (last snapshot before the week, else the week's first snapshot)."""
+    return _one(db, """
+        with after as (
+            select repo, stargazers_count as s, max(harvested_at)
+            from repo_stats where harvested_at < :end group by repo),
+        before as (
+            select repo, stargazers_count as s, max(harvested_at)
+            from repo_stats where harvested_at < :start group by repo),
+        first_in as (
+            select repo, stargazers_count as s, min(harvested_at)
+            from repo_stats where harvested_at >= :start and harvested_at < :end
+            group by repo)
+        select sum(after.s - coalesce(before.s, first_in.s, after.s))
+        from after left join before using (repo) left join first_in using (repo)
+    """, {"start": start, "end": end})
+
+
+def header(db, start, end):
+    """Data freshness per source, coverage and harvest errors for the week.
+
+    Freshness is "last harvest before the week ended", not "latest harvest",
+    so a finished week's digest stops changing once the week is over.
+    """
+    p = {"start": start, "end": end}
+    sources = _rows(db, """select source, max(finished_at) as last
+        from harvest_runs where finished_at < :end and source is not null
+        group by source order by source""", p)
+    feeds = _rows(db, """select count(*) as n, max(last_fetched) as last from feeds
+        where last_fetched < :end""", p)[0]
+    cover = _rows(db, """select count(*) as repos, count(distinct owner) as owners
+        from repos where (created_at is null or created_at < :end)
+          and (missing_since is null or missing_since >= :start)""", p)[0]
+    errors = _rows(db, """select count(*) as runs, coalesce(sum(errors), 0) as errors
+        from harvest_runs where started_at >= :start and started_at < :end
+          and (errors > 0 or status = 'failed')""", p)[0]
+    return {"sources": sources, "feeds": feeds, **cover, "error_runs": errors["runs"],
+            "errors": errors["errors"]}
+
+
+def version_kind(tag):
+    """'major' | 'minor' | 'patch' | None from a tag like 'v4.2.0' or 'app@1.0.3'."""
+    m = _VERSION.search(tag or "")
+    if not m:
+        return None
+    _major, minor, patch = int(m[1]), int(m[2]), int(m[3] or 0)
+    return "patch" if patch else "minor" if minor else "major"
+
+
+def is_prerelease(row):
+    m = _VERSION.search(row.get("tag_name") or "")
+    return bool(row.get("prerelease")) or bool(m and _PRE.search(m[4].strip("-.")))
+
+
+def notes_excerpt(body, limit=160):
+    """The first line of release notes worth reading (headings and blanks skipped)."""
+    for line in (body or "").splitlines():
+        line = line.strip().lstrip("#*->= ").strip()
+        if line and not re.fullmatch(r"[-=_*`~\s|:]*", line) and not re.match(
+                r"(?i)^(what'?s changed|changelog|release notes|highlights)\W*$", line):
+            return plain(line, limit)
+    return ""
+
+
+def releases(db, start, end):
+    rows = _rows(db, """
+        select r.id, r.tag_name, r.name, r.prerelease, r.published_at, r.body,
+               r.html_url, repos.full_name, repos.html_url as repo_url
+        from releases r join repos on repos.id = r.repo
+        where r.published_at >= :start and r.published_at < :end
+          and coalesce(r.draft, 0) = 0
+        order by lower(repos.full_name), r.published_at, r.id
+    """, {"start": start, "end": end})
+    for r in rows:
+        r["pre"] = is_prerelease(r)
+        r["kind"] = None if r["pre"] else version_kind(r["tag_name"])
+        r["org"] = (r["full_name"] or "").split("/")[0]
+        r["notes"] = notes_excerpt(r["body"])
+        del r["body"]
+    return rows
+
+
+def new_repos(db, start, end):
+    return _rows(db, """
+        select full_name, description, html_url, fork, language, created_at
+        from repos where created_at >= :start and created_at < :end
+        order by created_at, full_name
+    """, {"start": start, "end": end})
+
+
+def most_discussed(db, start, end, limit=8):
+    """Issues and PRs with the most comments written during the week."""
+    return _rows(db, """
+        with c as (
+            select coalesce(c.issue, (select j.id from issues j where j.repo = c.repo
+                                      and j.number = c.issue_number)) as issue,
+                   c.user
+            from issue_comments c
+            where c.created_at >= :start and c.created_at < :end)
+        select i.id, i.type, i.number, i.title, i.html_url, i.state, repos.full_name,
+               count(*) as week_comments, count(distinct c.user) as people
+        from c join issues i on i.id = c.issue join repos on repos.id = i.repo
+        group by i.id order by week_comments desc, people desc, i.id limit :limit
+    """, {"start": start, "end": end, "limit": limit})
+
+
+def most_reacted(db, start, end, limit=5):
+    """Open issues active this week (updated in it), most reactions first."""
+    return _rows(db, f"""
+        select * from (
+            select i.id, i.number, i.title, i.html_url, repos.full_name,
+                   {REACTIONS} as reactions
+            from issues i join repos on repos.id = i.repo
+            where i.type = 'issue' and i.state = 'open'
+              and i.updated_at >= :start and i.updated_at < :end)
+        where reactions > 0 order by reactions desc, id limit :limit
+    """, {"start": start, "end": end, "limit": limit})
+
+
+def merged_prs(db, start, end):
+    """Merged PRs grouped by repo: counts include bots, listings leave them out."""
+    rows = _rows(db, f"""
+        select repos.full_name, i.number, i.title, i.html_url, u.login,
+               not ({HUMAN}) as bot
+        from issues i join repos on repos.id = i.repo left join users u on u.id = i.user
+        where i.type = 'pull' and i.merged_at >= :start and i.merged_at < :end
+        order by lower(repos.full_name), i.merged_at, i.id
+    """, {"start": start, "end": end})
+    repos = {}
+    for r in rows:
+        g = repos.setdefault(r["full_name"], {"full_name": r["full_name"], "merged": 0,
+                                              "bots": 0, "prs": []})
+        g["merged"] += 1
+        if r["bot"]:
+            g["bots"] += 1
+        else:
+            g["prs"].append(r)
+    return sorted(repos.values(), key=lambda g: (-g["merged"], g["full_name"].lower()))
+
+
+def first_timers(db, start, end):
+    """First-time contributors with the issue or PR that brought them."""
+    return _rows(db, f"""
+        select * from ({first_timer_sql(
+            "i.user, u.login, u.name, u.html_url as user_url, i.type, i.number, "
+            "i.title, i.html_url, i.repo, min(i.created_at) as first_at"
+        )} group by i.user) t
+        left join (select id as repo_id, full_name from repos) r on r.repo_id = t.repo
+        order by first_at, login
+    """, {"start": start, "end": end})
+
+
+def posts(db, start, end):
+    return _rows(db, """
+        select e.title, e.link, e.author, coalesce(e.published, e.first_seen) as published,
+               coalesce(f.title, e.feed) as feed_title
+        from feed_entries e left join feeds f on f.url = e.feed
+        where (e.published >= :start and e.published < :end)
+           or (e.published is null and e.first_seen >= :start and e.first_seen < :end)
+        order by published, e.id
+    """, {"start": start, "end": end})
+
+
+def daily_activity(db, start, end):
+    """Per day: issues and PRs opened, comments, merges and releases, summed."""
+    days = [(date.fromisoformat(start) + timedelta(d)).isoformat() for d in range(7)]
+    counts = dict.fromkeys(days, 0)
+    for table, col, extra in (
+        ("issues", "created_at", ""), ("issues", "merged_at", ""),
+        ("issue_comments", "created_at", ""),
+        ("releases", "published_at", "and coalesce(draft, 0) = 0"),
+    ):
+        for day, n in db.execute(
+            f"select substr({col}, 1, 10), count(*) from {table} "
+            f"where {col} >= :start and {col} < :end {extra} group by 1",
+            {"start": start, "end": end},
+        ):
+            if day in counts:
+                counts[day] += n
+    return [counts[d] for d in days]
+
+
+def data_days(db):
+    """Distinct days (YYYY-MM-DD) with any harvested activity, for --all."""
+    days = set()
+    for table, col in (("issues", "created_at"), ("releases", "published_at"),
+                       ("issue_comments", "created_at"), ("feed_entries", "published")):
+        days.update(d for (d,) in db.execute(
+            f"select distinct substr({col}, 1, 10) from {table} where {col} is not null"))
+    return days
