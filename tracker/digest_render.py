@@ -86,7 +86,7 @@ def _item_label(row):
 def summary_line(data):
     """The entry title: counts a reader can skim in a feed list."""
     m = data["metrics"]["this"]
-    bits = [plural(m["releases"], "release"), f"{m['prs_merged']} merged PRs",
+    bits = [plural(m["releases"], "release"), plural(m["prs_merged"], "merged PR"),
             plural(m["first_timers"], "new contributor")]
     return f"Tracking Jupyter {data['week']}: " + ", ".join(bits)
 
