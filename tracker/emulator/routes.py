@@ -1,0 +1,255 @@
+"""URL routing and pagination: request path + query -> status, JSON-able body, headers.
+
+Runs under ``store.lock``; knows nothing about sockets, tokens or rate limits
+(``server.py`` does). Link headers follow the real API: absolute URLs on the
+emulator's base, repository sub-resources under ``/repositories/{id}/...``,
+organisation lists under ``/organizations/{id}/repos``, user lists under
+``/user/{id}/repos``, every other query parameter kept and ``page`` last.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlencode
+
+from . import query as q
+from .query import Invalid
+
+DOCS = "https://docs.github.com/rest"
+
+
+@dataclass
+class Result:
+    status: int = 200
+    body: object = None
+    last_modified: int | None = None
+    headers: list = field(default_factory=list)
+
+
+class HTTPError(Exception):
+    def __init__(self, status: int, body: dict, headers=()):
+        super().__init__(status)
+        self.status, self.body, self.headers = status, body, list(headers)
+
+
+def not_found() -> HTTPError:
+    return HTTPError(404, {"message": "Not Found", "documentation_url": DOCS, "status": "404"})
+
+
+@dataclass
+class Ctx:
+    store: object
+    render: object
+    base: str  # "http://127.0.0.1:PORT"
+    path: str
+    pairs: list  # query parameters in request order
+
+    @property
+    def query(self) -> dict:
+        return dict(self.pairs)
+
+    def get(self, name, default=None):
+        return self.query.get(name, default)
+
+
+def _int(value, default):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def paginate(ctx: Ctx, items: list, link_path: str, render) -> Result:
+    per_page = _int(ctx.get("per_page"), 30)
+    per_page = 30 if per_page < 1 else min(per_page, 100)
+    page = max(_int(ctx.get("page"), 1), 1)
+    last = max(1, -(-len(items) // per_page))
+    chunk = items[(page - 1) * per_page: page * per_page]
+    kept = [(k, v) for k, v in ctx.pairs if k != "page"]
+
+    def url(n):
+        return f"{ctx.base}{link_path}?{urlencode(kept + [('page', n)])}"
+
+    rels = []
+    if page > 1:
+        rels.append((url(min(page - 1, last)), "prev"))
+    if page < last:
+        rels += [(url(page + 1), "next"), (url(last), "last")]
+    if page > 1:
+        rels.append((url(1), "first"))
+    headers = [("Link", ", ".join(f'<{u}>; rel="{r}"' for u, r in rels))] if rels else []
+    return Result(body=[render(x) for x in chunk], headers=headers)
+
+
+# -- accounts -------------------------------------------------------------------
+def _owner_repos(ctx: Ctx, owner, link_path: str, is_user: bool) -> Result:
+    found = q.owner_repos(ctx.store, owner, sort=ctx.get("sort"), direction=ctx.get("direction"),
+                          type=ctx.get("type"), is_user=is_user)
+    res = paginate(ctx, found, link_path, ctx.render.repo)
+    res.last_modified = max([owner.modified] + [r.last_modified() for r in found])
+    return res
+
+
+def org(ctx, login, repos=False):
+    owner = ctx.store.owner(login)
+    if owner is None or owner.type != "Organization":
+        raise not_found()
+    if repos:
+        return _owner_repos(ctx, owner, f"/organizations/{owner.id}/repos", False)
+    return Result(body=ctx.render.profile(owner.login), last_modified=owner.modified)
+
+
+def org_by_id(ctx, oid, repos=False):
+    owner = ctx.store.owner_by_id(int(oid))
+    if owner is None or owner.type != "Organization":
+        raise not_found()
+    return org(ctx, owner.login, repos)
+
+
+def user(ctx, login, repos=False):
+    owner = ctx.store.owner(login)
+    if owner is None and login.lower() not in ctx.store.users:
+        raise not_found()
+    if repos:
+        if owner is None:  # a known login that owns nothing here
+            return Result(body=[], last_modified=0)
+        return _owner_repos(ctx, owner, f"/user/{owner.id}/repos", True)
+    return Result(body=ctx.render.profile(ctx.store.users.get(login.lower(), login)),
+                  last_modified=owner.modified if owner else 0)
+
+
+def user_by_id(ctx, uid, repos=False):
+    owner = ctx.store.owner_by_id(int(uid))
+    if owner is None:
+        raise not_found()
+    return user(ctx, owner.login, repos)
+
+
+def search_repositories(ctx):
+    found = q.search_repos(ctx.store, ctx.get("q"), sort=ctx.get("sort"), order=ctx.get("order"))
+    res = paginate(ctx, found, "/search/repositories",
+                   lambda r: {**ctx.render.repo(r), "score": 1.0})
+    res.body = {"total_count": len(found), "incomplete_results": False, "items": res.body}
+    res.last_modified = max((r.updated_at for r in found), default=0)
+    return res
+
+
+# -- repositories ---------------------------------------------------------------
+def repo_by_name(ctx, owner, name, sub):
+    repo, moved = ctx.store.resolve(f"{owner}/{name}")
+    if repo is None:
+        raise not_found()
+    if moved:
+        query = f"?{urlencode(ctx.pairs)}" if ctx.pairs else ""
+        location = f"{ctx.base}/repositories/{repo.id}{sub or ''}{query}"
+        raise HTTPError(301, {"message": "Moved Permanently", "url": location,
+                              "documentation_url": "https://docs.github.com/v3/#http-redirects"},
+                        [("Location", location)])
+    return repo_sub(ctx, repo, sub or "")
+
+
+def repo_by_id(ctx, rid, sub):
+    repo = ctx.store.repo_by_id(int(rid))
+    if repo is None:
+        raise not_found()
+    return repo_sub(ctx, repo, sub or "")
+
+
+def repo_sub(ctx: Ctx, repo, sub: str) -> Result:
+    r, get, link = ctx.render, ctx.get, f"/repositories/{repo.id}{sub}"
+    mod = repo.mod
+    if sub in ("", "/"):
+        return Result(body=r.full_repo(repo), last_modified=repo.last_modified())
+    if sub == "/releases":
+        res = paginate(ctx, q.releases(repo), link, lambda x: r.release(repo, x))
+        res.last_modified = mod["releases"]
+        return res
+    if sub == "/releases/latest":
+        final = [x for x in q.releases(repo) if not x.prerelease]
+        if not final:
+            raise not_found()
+        latest = max(final, key=lambda x: (x.published_at or 0, x.id))
+        return Result(body=r.release(repo, latest), last_modified=mod["releases"])
+    if sub == "/tags":
+        res = paginate(ctx, repo.tags, link, lambda x: r.tag(repo, x))
+        res.last_modified = mod["tags"]
+        return res
+    if sub == "/issues":
+        found = q.issues(repo, state=get("state"), sort=q.choice(get("sort"), (
+            "created", "updated", "comments"), "created", "sort"),
+            direction=q.choice(get("direction"), ("asc", "desc"), "desc", "direction"),
+            since=get("since"), labels=get("labels"), creator=get("creator"),
+            assignee=get("assignee"), milestone=get("milestone"))
+        res = paginate(ctx, found, link, lambda x: r.issue(repo, x))
+        res.last_modified = mod["issues"]
+        return res
+    if sub == "/issues/comments":
+        found = q.comments(repo, sort=get("sort"), direction=get("direction"), since=get("since"))
+        res = paginate(ctx, found, link, lambda x: r.comment(repo, x))
+        res.last_modified = mod["comments"]
+        return res
+    m = re.fullmatch(r"/issues/(\d+)(/comments)?", sub)
+    if m:
+        issue = repo.issues.get(int(m.group(1)))
+        if issue is None:
+            raise not_found()
+        if not m.group(2):
+            return Result(body=r.issue(repo, issue), last_modified=issue.updated_at)
+        found = q.comments(repo, since=get("since"), number=issue.number)
+        res = paginate(ctx, found, link, lambda x: r.comment(repo, x))
+        res.last_modified = mod["comments"]
+        return res
+    if sub == "/pulls":
+        found = q.pulls(repo, state=get("state"), sort=get("sort"), direction=get("direction"),
+                        head=get("head"), base=get("base"), now=ctx.store.now())
+        res = paginate(ctx, found, link, lambda x: r.pull(repo, x))
+        res.last_modified = mod["issues"]
+        return res
+    if sub == "/contributors":
+        found = q.contributors(repo, anon=get("anon") in ("1", "true"))
+        res = paginate(ctx, found, link, lambda kv: r.contributor(*kv))
+        res.last_modified = mod["commits"]
+        return res
+    if sub == "/commits":
+        try:
+            found = q.commits(repo, sha=get("sha"), since=get("since"), until=get("until"),
+                              author=get("author"))
+        except LookupError as e:
+            raise HTTPError(404, {"message": str(e), "documentation_url": DOCS,
+                                  "status": "404"}) from None
+        res = paginate(ctx, found, link, lambda x: r.commit(repo, x))
+        res.last_modified = mod["commits"]
+        return res
+    raise not_found()
+
+
+ROUTES = [
+    (re.compile(r"/search/repositories"), search_repositories, {}),
+    (re.compile(r"/orgs/([^/]+)"), org, {}),
+    (re.compile(r"/orgs/([^/]+)/repos"), org, {"repos": True}),
+    (re.compile(r"/organizations/(\d+)"), org_by_id, {}),
+    (re.compile(r"/organizations/(\d+)/repos"), org_by_id, {"repos": True}),
+    (re.compile(r"/users/([^/]+)"), user, {}),
+    (re.compile(r"/users/([^/]+)/repos"), user, {"repos": True}),
+    (re.compile(r"/user/(\d+)"), user_by_id, {}),
+    (re.compile(r"/user/(\d+)/repos"), user_by_id, {"repos": True}),
+    (re.compile(r"/repos/([^/]+)/([^/]+)(/.*)?"), repo_by_name, {}),
+    (re.compile(r"/repositories/(\d+)(/.*)?"), repo_by_id, {}),
+]
+
+
+def dispatch(ctx: Ctx) -> Result:
+    """Route one GET; raises HTTPError for 301/404/422."""
+    path = ctx.path.rstrip("/") or "/"
+    for pattern, fn, kwargs in ROUTES:
+        m = pattern.fullmatch(path)
+        if m:
+            groups = [unquote(g) if g and not g.startswith("/") else g for g in m.groups()]
+            try:
+                return fn(ctx, *groups, **kwargs)
+            except Invalid as e:
+                raise HTTPError(422, {"message": "Validation Failed",
+                                      "errors": [{"message": str(e), "code": "invalid"}],
+                                      "documentation_url": DOCS, "status": "422"}) from None
+    raise not_found()

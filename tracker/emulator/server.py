@@ -1,0 +1,324 @@
+"""A real HTTP/1.1 server on 127.0.0.1 that answers like api.github.com.
+
+    with Emulator(store, tokens={"good-token"}) as emu:
+        httpx.get(f"{emu.url}/repos/jupyterhub/dockerspawner/releases")
+
+Per request, in this order: ``latency`` sleep; an injected fault, if one matches
+(faults never spend the rate limit); auth (unknown token -> 401, counted against
+the caller's unauthenticated bucket); ``/rate_limit`` (never counted); rate limit
+(exhausted -> 403 with remaining 0); routing under ``store.lock``. Every 200 has a
+strong ETag (SHA-256 of the body) and Last-Modified (the collection's last
+change); a matching If-None-Match (weak or strong, lists, ``*``) or an
+If-Modified-Since not older than Last-Modified gives 304, whose request is given
+back so it is not counted. 301, 404 and 422 count, as on GitHub.
+
+A 429 fault carries no x-ratelimit headers, like the recorded exchange; every
+other answer has them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import socket
+import sys
+import threading
+import time
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import NamedTuple
+from urllib.parse import parse_qsl, urlsplit
+
+from .limits import Faults, RateLimits
+from .records import http_date, parse_http_date, stable_id
+from .render import Renderer
+from .routes import Ctx, HTTPError, dispatch
+
+JSON_TYPE = "application/json; charset=utf-8"
+SECONDARY = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again"
+SECONDARY_DOCS = ("https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
+                  "#about-secondary-rate-limits")
+RATE_DOCS = "https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting"
+SERVER_ERRORS = {"500": (500, "Server Error"), "502": (502, "Server Error"),
+                 "503": (503, "Service Unavailable")}
+
+
+class RequestRecord(NamedTuple):
+    method: str
+    path: str
+    query: dict
+    status: int  # 0 when the connection was dropped without an answer
+    counted: bool  # spent primary rate limit
+    token_present: bool
+    if_none_match: str | None
+    if_modified_since: str | None
+
+
+def dumps(body) -> bytes:
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def not_modified(if_none_match, if_modified_since, etag, last_modified) -> bool:
+    if if_none_match is not None:  # takes precedence, as RFC 9110 says
+        tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+        return "*" in tags or etag in tags
+    since = parse_http_date(if_modified_since)
+    return since is not None and last_modified is not None and last_modified <= since
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "tracker-emulator"
+    sys_version = ""
+
+    def setup(self):
+        super().setup()
+        # Headers and body go out in two writes; without NODELAY, Nagle plus the
+        # client's delayed ACK adds ~40 ms to every keep-alive request.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.server.connections.add(self.connection)
+
+    def finish(self):
+        try:
+            super().finish()
+        finally:
+            self.server.connections.discard(self.connection)
+
+    def log_message(self, format, *args):  # keep test output quiet
+        pass
+
+    def do_GET(self):
+        self.server.emulator._handle(self)
+
+    do_POST = do_PATCH = do_PUT = do_DELETE = do_GET
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False  # idle keep-alive connections must not block stop()
+    allow_reuse_address = True
+    request_queue_size = 256
+
+    def handle_error(self, request, client_address):
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError, OSError)):
+            return  # clients hanging up mid-answer are normal here
+        super().handle_error(request, client_address)
+
+
+class Emulator:
+    def __init__(self, store=None, *, tokens=None, latency: float = 0.0, core_limit: int = 5000,
+                 unauth_limit: int = 60, search_limit: int = 30, unauth_search_limit: int = 10,
+                 host: str = "127.0.0.1", port: int = 0):
+        if store is None:
+            from .facts import load_facts
+            store = load_facts()
+        self.store = store
+        self.tokens = None if tokens is None else set(tokens)  # None: any token is good
+        self.latency = latency
+        self.limits = RateLimits(core_limit=core_limit, unauth_limit=unauth_limit,
+                                 search_limit=search_limit, unauth_search_limit=unauth_search_limit)
+        self.faults = Faults()
+        self.requests: list[RequestRecord] = []
+        self.host, self.port = host, port
+        self.url: str | None = None
+        self._server = self._thread = self._render = None
+        self._log_lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._started = int(time.time())
+
+    # -- lifecycle -------------------------------------------------------------
+    def start(self) -> "Emulator":
+        self._server = _Server((self.host, self.port), _Handler)
+        self._server.emulator, self._server.connections = self, set()
+        self.port = self._server.server_port
+        self.url = f"http://{self.host}:{self.port}"
+        self._render = Renderer(self.store, self.url)
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.05}, daemon=True,
+                                        name=f"github-emulator-{self.port}")
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        for conn in list(self._server.connections):
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self._thread.join(timeout=5)
+        self._server = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # -- controls for tests and benchmarks ------------------------------------
+    def counted_requests(self) -> int:
+        with self._log_lock:
+            return sum(1 for r in self.requests if r.counted)
+
+    def reset_log(self) -> None:
+        with self._log_lock:
+            self.requests = []
+
+    def set_rate_limit(self, remaining: int = 0, reset_in: float = 3600, resource: str = "core",
+                       token: str | None = None) -> None:
+        """Force the bucket of one token, or of every caller when token is None."""
+        self.limits.set(remaining, reset_in, resource, f"token:{token}" if token else None)
+
+    def add_fault(self, kind: str, path_contains: str | None = None, count: int | None = 1,
+                  seconds: float = 0.0, retry_after: int | None = None,
+                  query_contains: str | None = None):
+        """Inject ``kind`` on the next ``count`` requests (None: all of them) whose path
+        contains ``path_contains`` and raw query string contains ``query_contains``.
+        Kinds: 500 502 503 drop truncate delay(seconds) secondary(retry_after) 429(retry_after)."""
+        return self.faults.add(kind, path_contains, count, seconds, retry_after, query_contains)
+
+    def clear_faults(self) -> None:
+        self.faults.clear()
+
+    # -- the request path ------------------------------------------------------
+    def _handle(self, h: _Handler) -> None:
+        split = urlsplit(h.path)
+        pairs = parse_qsl(split.query, keep_blank_values=True)
+        auth = h.headers.get("Authorization")
+        inm, ims = h.headers.get("If-None-Match"), h.headers.get("If-Modified-Since")
+        # Logged just before the first byte goes out, so a client that has its
+        # answer always finds its request in emu.requests.
+        h.log_entry = (h.command, split.path, dict(pairs), auth is not None, inm, ims)
+        h.counted = h.logged = False
+        try:
+            self._answer(h, split.path, pairs, auth, inm, ims)
+        except Exception:  # a bug here must not hang the client
+            traceback.print_exc()
+            self._send(h, 500, dumps({"message": "Server Error (emulator bug)"}), [])
+        finally:
+            self._log(h, 0)  # no-op unless nothing was sent (a dropped connection)
+
+    def _log(self, h, status: int) -> None:
+        if not h.logged:
+            h.logged = True
+            method, path, query, token_present, inm, ims = h.log_entry
+            with self._log_lock:
+                self.requests.append(RequestRecord(method, path, query, status, h.counted,
+                                                   token_present, inm, ims))
+
+    def _answer(self, h, path, pairs, auth, inm, ims) -> None:
+        if self.latency:
+            time.sleep(self.latency)
+        ip_ident = f"ip:{h.client_address[0]}"
+        resource = "search" if path.startswith("/search/") else "core"
+        token, good = None, True
+        if auth is not None:
+            scheme, _, token = auth.strip().partition(" ")
+            token = token.strip()
+            good = scheme.lower() in ("bearer", "token") and bool(token) and (
+                self.tokens is None or token in self.tokens)
+        ident = f"token:{token}" if auth is not None and good else ip_ident
+
+        fault = self.faults.take(path, urlsplit(h.path).query)
+        if fault is not None:
+            if fault.kind != "delay":
+                return self._fault(h, fault, path, pairs, ident, resource)
+            time.sleep(fault.seconds)
+
+        if not good:
+            h.counted, bucket = self.limits.take(ip_ident, "core")
+            body = {"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest",
+                    "status": "401"}
+            return self._send(h, 401, dumps(body), bucket.headers("core"))
+
+        if path.rstrip("/") == "/rate_limit":
+            core, search = self.limits.peek(ident, "core"), self.limits.peek(ident, "search")
+            as_dict = lambda b: {"limit": b.limit, "used": b.limit - b.remaining,  # noqa: E731
+                                 "remaining": b.remaining, "reset": int(b.reset)}
+            body = dumps({"resources": {"core": as_dict(core), "search": as_dict(search)},
+                          "rate": as_dict(core)})
+            return self._ok(h, body, self._started, core.headers("core"), inm, ims)
+
+        h.counted, bucket = self.limits.take(ident, resource)
+        if not h.counted:
+            who = (f"user ID {stable_id('user', token)}" if auth is not None else
+                   f"{h.client_address[0]}. (But here's the good news: Authenticated requests "
+                   "get a higher rate limit. Check out the documentation for more details.)")
+            body = {"message": f"API rate limit exceeded for {who}.", "documentation_url": RATE_DOCS}
+            return self._send(h, 403, dumps(body), bucket.headers(resource))
+        try:
+            with self.store.lock:
+                if h.command != "GET":
+                    raise HTTPError(404, {"message": "Not Found", "status": "404",
+                                          "documentation_url": "https://docs.github.com/rest"})
+                result = dispatch(Ctx(self.store, self._render, self.url, path, pairs))
+                body = dumps(result.body)
+        except HTTPError as e:
+            return self._send(h, e.status, dumps(e.body), e.headers + bucket.headers(resource))
+        self._ok(h, body, result.last_modified or self._started, result.headers, inm, ims,
+                 bucket=bucket, resource=resource, ident=ident)
+
+    def _ok(self, h, body, last_modified, headers, inm, ims, bucket=None, resource="core",
+            ident=None) -> None:
+        """200, or 304 when the client's validators match; a 304 gives its request back."""
+        etag = '"' + hashlib.sha256(body).hexdigest() + '"'
+        fresh = not_modified(inm, ims, etag, last_modified)
+        if fresh and bucket is not None:
+            bucket, h.counted = self.limits.refund(ident, resource), False
+        headers = headers + (bucket.headers(resource) if bucket is not None else []) + [
+            ("ETag", etag), ("Last-Modified", http_date(last_modified)),
+            ("Cache-Control", "private, max-age=60, s-maxage=60"),
+            ("Vary", "Accept, Authorization, Cookie, X-GitHub-OTP")]
+        if fresh:
+            self._send(h, 304, None, headers)
+        else:
+            self._send(h, 200, body, headers)
+
+    def _fault(self, h, fault, path, pairs, ident, resource) -> None:
+        if fault.kind == "drop":
+            self._log(h, 0)
+            h.close_connection = True
+            return
+        if fault.kind == "truncate":
+            try:
+                with self.store.lock:
+                    body = dumps(dispatch(Ctx(self.store, self._render, self.url, path, pairs)).body)
+            except HTTPError as e:
+                body = dumps(e.body)
+            body = body if len(body) > 1 else b'{"message":"truncated"}'
+            self._log(h, 200)
+            h.send_response(200)
+            h.send_header("Content-Type", JSON_TYPE)
+            h.send_header("Content-Length", str(len(body)))  # promises more than is sent
+            h.end_headers()
+            h.wfile.write(body[: len(body) // 2])
+            h.wfile.flush()
+            h.close_connection = True
+            return
+        bucket = self.limits.peek(ident, resource).headers(resource)
+        body = dumps({"message": SECONDARY, "documentation_url": SECONDARY_DOCS})
+        if fault.kind == "429":
+            return self._send(h, 429, body, [("Retry-After", str(fault.retry_after or 60))])
+        if fault.kind == "secondary":
+            retry = [("Retry-After", str(fault.retry_after))] if fault.retry_after else []
+            return self._send(h, 403, body, retry + bucket)
+        status, message = SERVER_ERRORS[fault.kind]
+        self._send(h, status, dumps({"message": message}), bucket)
+
+    def _send(self, h, status: int, body: bytes | None, headers) -> None:
+        self._log(h, status)
+        h.send_response(status)
+        h.send_header("Content-Type", JSON_TYPE)
+        h.send_header("X-GitHub-Media-Type", "github.v3; format=json")
+        h.send_header("X-GitHub-Request-Id", f"{next(self._ids):04X}:{self.port:04X}:EMU")
+        for name, value in headers:
+            h.send_header(name, value)
+        if body is not None:
+            h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        if body:
+            h.wfile.write(body)

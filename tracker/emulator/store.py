@@ -1,0 +1,373 @@
+"""The emulator's mutable world: owners, repositories and what lives under them.
+
+Mutations take ``store.lock`` (one RLock, shared with the HTTP server, so tests may
+change data while the emulator serves) and stamp times with ``store.clock()``, a
+callable returning an aware UTC datetime (real now by default; tests may replace it):
+
+    add_owner(login, type="Organization")                         -> Owner
+    add_repo(owner, name, owner_type=None, id=None, **fields)     -> Repo
+    rename_repo(old_full_name, new_full_name)                     -> Repo  (old name -> 301)
+    delete_repo(full_name)                                        -> None  (then 404)
+    set_stars(full_name, n)                                       -> Repo
+    add_release(full_name, tag_name, prerelease=False, draft=False, body=None,
+                published_at=None, name=None, created_at=None, author_login=None) -> Release
+    add_issue(full_name, title, user_login, is_pull=False, body=None, labels=(),
+              head_ref=None, created_at=None)                     -> Issue (next number)
+    update_issue(full_name, number, state=None, title=None, labels=None, body=None,
+                 state_reason=None, merged=None)                  -> Issue (bumps updated_at)
+    add_comment(full_name, number, user_login, body)              -> Comment (bumps the issue)
+    update_comment(full_name, comment_id, body)                   -> Comment
+    add_commit(full_name, message, author_login=None, author_name=None) -> Commit
+    touch_issues(full_name_or_None, fraction, seed=0)             -> number of issues touched
+
+Names are case-insensitive like GitHub's. Unknown repositories raise KeyError.
+Drafts are stored but, as for a token without push access, never listed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import random
+import threading
+
+from .records import (
+    Comment, Commit, Issue, Owner, PullInfo, Release, Repo, Tag, fake_sha, stable_id,
+    to_ts, utcnow,
+)
+
+_ISSUE_KEY = lambda i: (i.updated_at, i.number)  # noqa: E731
+_COMMENT_KEY = lambda c: (c.updated_at, c.id)  # noqa: E731
+
+REPO_FIELDS = {
+    "description", "homepage", "license", "language", "default_branch", "created_at",
+    "pushed_at", "updated_at", "topics", "fork", "archived", "has_issues",
+}
+COUNT_FIELDS = {"stargazers_count": "stars", "forks_count": "forks",
+                "subscribers_count": "subscribers", "size": "size"}
+
+
+class Store:
+    def __init__(self, clock=None):
+        self.clock = clock or utcnow
+        self.lock = threading.RLock()
+        self.owners: dict[str, Owner] = {}
+        self.repos: dict[int, Repo] = {}
+        self.users: dict[str, str] = {}  # lower login -> login, for GET /users/{login}
+        self._by_name: dict[str, Repo] = {}
+        self.redirects: dict[str, int] = {}  # lower old full name -> repo id
+        self._next_id = {"issue": 1_100_000_000, "comment": 1_500_000_000,
+                         "release": 100_000_000, "milestone": 9_000_000, "pull": 1_900_000_000}
+
+    # -- lookups ------------------------------------------------------------
+    def now(self) -> int:
+        return int(self.clock().timestamp())
+
+    def new_id(self, kind: str) -> int:
+        self._next_id[kind] += 1
+        return self._next_id[kind]
+
+    def repo(self, full_name: str) -> Repo | None:
+        return self._by_name.get(full_name.lower())
+
+    def repo_by_id(self, repo_id: int) -> Repo | None:
+        return self.repos.get(repo_id)
+
+    def resolve(self, full_name: str) -> tuple[Repo | None, bool]:
+        """(repo, moved): moved is True when the name only survives as a redirect."""
+        repo = self._by_name.get(full_name.lower())
+        if repo is not None:
+            return repo, False
+        moved = self.redirects.get(full_name.lower())
+        return (self.repos.get(moved), True) if moved is not None else (None, False)
+
+    def owner(self, login: str) -> Owner | None:
+        return self.owners.get(login.lower())
+
+    def owner_by_id(self, owner_id: int) -> Owner | None:
+        return next((o for o in self.owners.values() if o.id == owner_id), None)
+
+    def repos_of(self, owner: Owner) -> list[Repo]:
+        return [r for r in self.repos.values() if r.owner is owner]
+
+    def _get(self, full_name: str) -> Repo:
+        repo = self.repo(full_name)
+        if repo is None:
+            raise KeyError(f"no repository {full_name!r}")
+        return repo
+
+    def note_user(self, login: str | None) -> None:
+        if login:
+            self.users.setdefault(login.lower(), login)
+
+    def counts(self) -> dict:
+        """Sizes of the seeded data, for reports and tests."""
+        issues = sum(len(r.issues) for r in self.repos.values())
+        pulls = sum(1 for r in self.repos.values() for i in r.issues.values() if i.pull)
+        return {"repos": len(self.repos), "issues": issues - pulls, "pulls": pulls,
+                "comments": sum(len(r.comments_by_created) for r in self.repos.values()),
+                "releases": sum(len(r.releases) for r in self.repos.values()),
+                "tags": sum(len(r.tags) for r in self.repos.values()),
+                "commits": sum(len(r.commits) for r in self.repos.values())}
+
+    # -- owners and repositories ---------------------------------------------
+    def add_owner(self, login: str, type: str = "Organization", created_at=None) -> Owner:
+        with self.lock:
+            owner = self.owners.get(login.lower())
+            if owner is None:
+                kind = "org" if type == "Organization" else "user"
+                owner = Owner(login, stable_id(kind, login), type,
+                              to_ts(created_at) if created_at else self.now())
+                self.owners[login.lower()] = owner
+                self.note_user(login)
+            return owner
+
+    def add_repo(self, owner: str, name: str, owner_type: str | None = None, id: int | None = None,
+                 **fields) -> Repo:
+        with self.lock:
+            if self.repo(f"{owner}/{name}") is not None:
+                raise ValueError(f"repository {owner}/{name} exists")
+            own = self.add_owner(owner, owner_type or "Organization")
+            repo = Repo(id or stable_id("repo", f"{owner}/{name}"), own, name)
+            while repo.id in self.repos:  # crc32 collision: stay unique, stay deterministic
+                repo.id += 1
+            now = self.now()
+            repo.created_at = repo.pushed_at = repo.updated_at = now
+            for key, value in fields.items():
+                if key in REPO_FIELDS:
+                    value = to_ts(value) if key.endswith("_at") else value
+                    setattr(repo, key, value)
+                elif key in COUNT_FIELDS:
+                    setattr(repo, COUNT_FIELDS[key], int(value))
+                else:
+                    repo.extra[key] = value
+            repo.topics = list(repo.topics or [])
+            for kind in ("issues", "comments", "releases", "tags", "commits"):
+                repo.mod[kind] = repo.created_at
+            self.repos[repo.id] = repo
+            self._by_name[repo.full_name.lower()] = repo
+            self.redirects.pop(repo.full_name.lower(), None)
+            own.modified = max(own.modified, now, repo.updated_at)
+            return repo
+
+    def rename_repo(self, old_full_name: str, new_full_name: str, *, stamp: bool = True) -> Repo:
+        with self.lock:
+            repo = self._get(old_full_name)
+            new_owner, new_name = new_full_name.split("/")
+            old_owner = repo.owner
+            owner = self.owner(new_owner) or self.add_owner(new_owner, old_owner.type)
+            del self._by_name[old_full_name.lower()]
+            repo.owner, repo.name = owner, new_name
+            self._by_name[new_full_name.lower()] = repo
+            self.redirects.pop(new_full_name.lower(), None)
+            self.redirects[old_full_name.lower()] = repo.id
+            now = self.now() if stamp else repo.updated_at
+            repo.updated_at = max(repo.updated_at, now)
+            repo.version += 1
+            # Every URL inside issues, comments, ... changes, so all lists change.
+            for kind in repo.mod:
+                repo.mod[kind] = max(repo.mod[kind], now)
+            old_owner.modified = owner.modified = max(owner.modified, now)
+            return repo
+
+    def delete_repo(self, full_name: str) -> None:
+        with self.lock:
+            repo = self._get(full_name)
+            del self._by_name[full_name.lower()]
+            del self.repos[repo.id]
+            self.redirects = {k: v for k, v in self.redirects.items() if v != repo.id}
+            repo.owner.modified = max(repo.owner.modified, self.now())
+
+    def set_stars(self, full_name: str, n: int) -> Repo:
+        with self.lock:
+            repo = self._get(full_name)
+            repo.stars = int(n)
+            self._touch_repo(repo)
+            return repo
+
+    def _touch_repo(self, repo: Repo, now: int | None = None) -> None:
+        # GitHub bumps a repository's updated_at when its counters change.
+        repo.updated_at = max(repo.updated_at, now or self.now())
+        repo.version += 1
+        repo.owner.modified = max(repo.owner.modified, repo.updated_at)
+
+    # -- releases, tags, commits -----------------------------------------------
+    def add_release(self, full_name: str, tag_name: str, prerelease: bool = False,
+                    draft: bool = False, body: str | None = None, published_at=None,
+                    name: str | None = None, created_at=None, author_login: str | None = None,
+                    target_commitish: str | None = None) -> Release:
+        with self.lock:
+            repo = self._get(full_name)
+            now = self.now()
+            published = None if draft else (to_ts(published_at) or now)
+            rel = Release(self.new_id("release"), tag_name, name if name is not None else tag_name,
+                          body, draft, prerelease, to_ts(created_at) or published or now,
+                          published, author_login or "synthetic-release-author",
+                          target_commitish or repo.default_branch)
+            self.note_user(rel.author)
+            bisect.insort(repo.releases, rel, key=lambda r: (r.created_at, r.id))
+            if not draft and all(t.name != tag_name for t in repo.tags):
+                repo.tags.insert(0, Tag(tag_name, fake_sha(repo.id, "tag", tag_name), published))
+                repo.mod["tags"] = max(repo.mod["tags"], now)
+            repo.mod["releases"] = max(repo.mod["releases"], now)
+            return rel
+
+    def add_commit(self, full_name: str, message: str, author_login: str | None = None,
+                   author_name: str | None = None) -> Commit:
+        with self.lock:
+            repo = self._get(full_name)
+            now = self.now()
+            parents = (repo.commits[0].sha,) if repo.commits else ()
+            commit = Commit(fake_sha(repo.id, "commit", len(repo.commits), now), author_name
+                            or author_login or "synthetic-committer", author_login, now, now,
+                            message, parents)
+            self.note_user(author_login)
+            repo.commits.insert(0, commit)
+            repo.pushed_at = max(repo.pushed_at, now)
+            repo.version += 1
+            repo.mod["commits"] = max(repo.mod["commits"], now)
+            return commit
+
+    # -- issues, pull requests and comments -------------------------------------
+    def add_issue(self, full_name: str, title: str, user_login: str, is_pull: bool = False,
+                  body: str | None = None, labels=(), head_ref: str | None = None,
+                  created_at=None, milestone: int | None = None) -> Issue:
+        with self.lock:
+            repo = self._get(full_name)
+            now = to_ts(created_at) or self.now()
+            number = max(repo.issues, default=0) + 1
+            pull = None
+            if is_pull:
+                pull = PullInfo(head_ref=head_ref or f"{user_login}-patch-{number}",
+                                head_sha=fake_sha(repo.id, "head", number),
+                                head_owner=user_login, base_ref=repo.default_branch)
+            issue = Issue(number, self.new_id("issue"), title, user_login, now, body=body,
+                          labels=labels, milestone=milestone, pull=pull)
+            for label in labels:
+                repo.labels.setdefault(label, (stable_id("label", f"{repo.id}:{label}"),
+                                               "ededed", None))
+            self.note_user(user_login)
+            repo.issues[number] = issue
+            bisect.insort(repo.by_created, issue, key=lambda i: (i.created_at, i.number))
+            bisect.insort(repo.by_updated, issue, key=_ISSUE_KEY)
+            repo.open_count += 1
+            repo.mod["issues"] = max(repo.mod["issues"], now)
+            self._touch_repo(repo, now)
+            return issue
+
+    def _issue(self, full_name: str, number: int) -> tuple[Repo, Issue]:
+        repo = self._get(full_name)
+        try:
+            return repo, repo.issues[int(number)]
+        except KeyError:
+            raise KeyError(f"no issue #{number} in {full_name}") from None
+
+    def _bump_issue(self, repo: Repo, issue: Issue, now: int) -> None:
+        """Move the issue to its new place in the updated_at order."""
+        lst = repo.by_updated
+        i = bisect.bisect_left(lst, _ISSUE_KEY(issue), key=_ISSUE_KEY)
+        while lst[i] is not issue:  # same key is impossible (number is unique) but be safe
+            i += 1
+        del lst[i]
+        issue.updated_at = max(issue.updated_at, now)
+        bisect.insort(lst, issue, key=_ISSUE_KEY)
+        repo.mod["issues"] = max(repo.mod["issues"], now)
+
+    def update_issue(self, full_name: str, number: int, state: str | None = None,
+                     title: str | None = None, labels=None, body: str | None = None,
+                     state_reason: str | None = None, merged: bool | None = None) -> Issue:
+        with self.lock:
+            repo, issue = self._issue(full_name, number)
+            now = self.now()
+            if title is not None:
+                issue.title = title
+            if body is not None:
+                issue.body = body
+            if labels is not None:
+                issue.labels = tuple(labels)
+                for label in labels:
+                    repo.labels.setdefault(label, (stable_id("label", f"{repo.id}:{label}"),
+                                                   "ededed", None))
+            if merged and issue.pull and issue.pull.merged_at is None:
+                issue.pull.merged_at = now
+                issue.pull.merge_commit_sha = fake_sha(repo.id, "merge", number)
+                state = "closed"
+            if state is not None and state != issue.state:
+                if state == "closed":
+                    issue.closed_at = now
+                    issue.state_reason = None if issue.pull else (state_reason or "completed")
+                    repo.open_count -= 1
+                elif state == "open":
+                    issue.closed_at = None
+                    issue.state_reason = None if issue.pull else "reopened"
+                    repo.open_count += 1
+                else:
+                    raise ValueError(f"state must be open or closed, not {state!r}")
+                issue.state = state
+                self._touch_repo(repo, now)
+            elif state_reason is not None:
+                issue.state_reason = state_reason
+            self._bump_issue(repo, issue, now)
+            return issue
+
+    def add_comment(self, full_name: str, number: int, user_login: str, body: str) -> Comment:
+        with self.lock:
+            repo, issue = self._issue(full_name, number)
+            now = self.now()
+            comment = Comment(self.new_id("comment"), issue.number, user_login, body, now)
+            self.note_user(user_login)
+            repo.comments_by_created.append(comment)  # newest id, newest time: stays sorted
+            bisect.insort(repo.comments_by_updated, comment, key=_COMMENT_KEY)
+            issue.comments += 1
+            self._bump_issue(repo, issue, now)
+            repo.mod["comments"] = max(repo.mod["comments"], now)
+            return comment
+
+    def update_comment(self, full_name: str, comment_id: int, body: str) -> Comment:
+        with self.lock:
+            repo = self._get(full_name)
+            lst = repo.comments_by_updated
+            idx = next((i for i, c in enumerate(lst) if c.id == comment_id), None)
+            if idx is None:
+                raise KeyError(f"no comment {comment_id} in {full_name}")
+            comment = lst.pop(idx)
+            now = self.now()
+            comment.body, comment.updated_at = body, max(comment.updated_at, now)
+            bisect.insort(lst, comment, key=_COMMENT_KEY)
+            repo.mod["comments"] = max(repo.mod["comments"], now)
+            return comment
+
+    def touch_issues(self, full_name: str | None, fraction: float, seed: int = 0) -> int:
+        """Bump updated_at on a random ``fraction`` of issues (one repo, or all)."""
+        with self.lock:
+            repos = [self._get(full_name)] if full_name else list(self.repos.values())
+            rng, now, touched = random.Random(seed), self.now(), 0
+            for repo in repos:
+                numbers = sorted(repo.issues)
+                for number in rng.sample(numbers, round(len(numbers) * fraction)):
+                    self._bump_issue(repo, repo.issues[number], now)
+                    touched += 1
+            return touched
+
+    # -- bulk loading (facts.py, synthetic.py) ------------------------------------
+    def bulk_load(self, repo: Repo, issues=(), comments=()) -> None:
+        """Add many issues and comments at once, then sort and stamp once."""
+        with self.lock:
+            for issue in issues:
+                repo.issues[issue.number] = issue
+                self.note_user(issue.user)
+            for comment in comments:
+                repo.comments_by_created.append(comment)
+                self.note_user(comment.user)
+            repo.by_created = sorted(repo.issues.values(), key=lambda i: (i.created_at, i.number))
+            repo.by_updated = sorted(repo.issues.values(), key=_ISSUE_KEY)
+            repo.comments_by_created.sort(key=lambda c: (c.created_at, c.id))
+            repo.comments_by_updated = sorted(repo.comments_by_created, key=_COMMENT_KEY)
+            repo.open_count = sum(1 for i in repo.issues.values() if i.state == "open")
+            newest = lambda seq, attr: max((getattr(x, attr) for x in seq), default=0)  # noqa
+            repo.mod["issues"] = max(repo.mod["issues"], newest(repo.by_updated[-1:], "updated_at"))
+            repo.mod["comments"] = max(repo.mod["comments"],
+                                       newest(repo.comments_by_updated[-1:], "updated_at"))
+            repo.mod["releases"] = max(repo.mod["releases"], newest(repo.releases, "created_at"))
+            repo.mod["tags"] = max(repo.mod["tags"], newest(repo.tags, "date"))
+            repo.mod["commits"] = max(repo.mod["commits"], newest(repo.commits, "committed_at"))
+            repo.version += 1
