@@ -19,7 +19,8 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from . import digest_sections as sections
-from .digest_render import render_html, render_md, summary_line
+from .digest_markdown import render_md
+from .digest_render import render_html, summary_line
 
 # Stable entry ids: tag URIs (RFC 4151) never change when the site moves.
 TAG_PREFIX = "tag:tracking-jupyter.github.io,2026:digest/"

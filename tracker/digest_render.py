@@ -1,8 +1,7 @@
-"""Render a week's digest data as HTML and as Markdown.
+"""Render a week's digest data as HTML (Markdown: ``digest_markdown``).
 
 Pure functions of the data collected by ``tracker.digest``. Every string that
-came from GitHub or a feed goes through ``esc`` (HTML) or ``md`` (Markdown),
-and external links through ``safe_url``: the digest is the one place where the
+came from GitHub or a feed goes through ``esc``, and external links through ``safe_url``: the digest is the one place where the
 project writes HTML, so this module is where escaping has to be right. Our own
 links (canned queries) are built from constants and a validated week id.
 """
@@ -15,6 +14,7 @@ from .svg import bar_chart, sparkline_text
 # List caps keep the digest skimmable; each capped list ends "and N more".
 CAPS = {"releases": 25, "new_repos": 15, "discussed": 6, "reacted": 5,
         "merged_repos": 12, "merged_titles": 4, "first_timers": 30, "posts": 12}
+REACTED_INTRO = "Open issues with activity this week, by +1, heart and hooray reactions."
 DAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 HEADLINES = [  # (metric, one, many)
     ("releases", "release", "releases"), ("prs_opened", "PR opened", "PRs opened"),
@@ -26,7 +26,6 @@ HEADLINES = [  # (metric, one, many)
     ("first_timers", "first-time contributor", "first-time contributors"),
     ("new_repos", "new repo", "new repos"), ("stars_gained", "star gained", "stars gained"),
 ]
-_MD_SPECIAL = "\\`*_[]()#+!|{}~"
 
 
 def fold(text, limit=None):
@@ -35,12 +34,6 @@ def fold(text, limit=None):
     if limit and len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text
-
-
-def md(text, limit=None):
-    """Escape untrusted text for Markdown: no markup, no raw HTML gets through."""
-    text = fold(text, limit).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return "".join("\\" + c if c in _MD_SPECIAL else c for c in text)
 
 
 def period_label(start):
@@ -102,7 +95,7 @@ def _a(url, text):
 def _more(n_total, n_shown, url, what):
     if n_total <= n_shown:
         return ""
-    return f'<li>… and <a href="{esc(url)}">{n_total - n_shown} more {what}</a></li>'
+    return f'<li>… and <a href="{esc(url)}">{n_total - n_shown} more{" " + what if what else ""}</a></li>'
 
 
 def _h(title, url, label="all"):
@@ -159,24 +152,23 @@ def render_html(data, urls):
 
     out.append(_h("Most discussed", urls["busiest_this_week"]))
     out.append(_ranked_html(data["discussed"], lambda r: (
-        f"<strong>{r['week_comments']} comments</strong> from {plural(r['people'], 'person', 'people')}"
-        if r["people"] != 1 else f"<strong>{r['week_comments']} comments</strong>")))
+        f"<strong>{plural(r['week_comments'], 'comment')}</strong>"
+        + (f" from {r['people']} people" if r["people"] > 1 else ""))))
     out.append(_h("Most-reacted open issues", urls["most_reacted_open_issues"]))
+    out.append(f"<p>{REACTED_INTRO}</p>")
     out.append(_ranked_html(data["reacted"],
-                            lambda r: f"<strong>{r['reactions']} reactions</strong>"))
+                            lambda r: f"<strong>{plural(r['reactions'], 'reaction')}</strong>"))
 
     out += _merged_html(data["merged"], m, urls["merged_prs_per_repo"])
 
-    people = data["first_timers"]
-    out.append(_h("First-time contributors", urls["first_time_contributors"]))
-    if people:
-        out.append(f"<p><strong>Welcome to {plural(len(people), 'new contributor')}!</strong> "
-                   "Thank you for your first issue or pull request.</p>")
-        out.append("<ul>" + "".join(_first_timer_html(p) for p in people[: CAPS["first_timers"]])
-                   + _more(len(people), CAPS["first_timers"],
-                           urls["first_time_contributors"], "people") + "</ul>")
-    else:
-        out.append("<p><strong>0 first-time contributors</strong> this week.</p>")
+    url = urls["first_time_contributors"]
+    out.append(_h("First-time contributors", url))
+    for intro, people in _first_timer_groups(data["first_timers"]):
+        out.append(f"<p>{intro.replace('**', '<strong>', 1).replace('**', '</strong>', 1)}</p>")
+        if people:
+            out.append("<ul>" + "".join(_first_timer_html(p)
+                                        for p in people[: CAPS["first_timers"]])
+                       + _more(len(people), CAPS["first_timers"], url, "") + "</ul>")
 
     posts = data["posts"]
     out.append(_h("Posts", urls["posts_this_week"]))
@@ -258,113 +250,30 @@ def _merged_html(groups, m, url):
     return out
 
 
+def _first_timer_groups(rows):
+    """(intro, rows): people new to the ecosystem first, then to one more repo.
+    Intros are ours (no harvested text), with one **bold** span."""
+    new = [r for r in rows if r["new_to_ecosystem"]]
+    known = [r for r in rows if not r["new_to_ecosystem"]]
+    n_new = len({r["user"] for r in new})
+    groups = [(f"**Welcome to {plural(n_new, 'new contributor')}!** Thank you for your "
+               "first issue or pull request." if new else
+               "**0 new contributors** to the ecosystem this week.", new)]
+    if known:
+        groups.append((f"**{plural(len(known), 'first contribution')}** to another repo "
+                       "by people we already know:", known))
+    return groups
+
+
+def _name(p):
+    """The display name when it says more than the login."""
+    name = fold(p.get("name"), 60)
+    return name if name and name != p.get("login") else None
+
+
 def _first_timer_html(p):
     who = _a(p["user_url"], p["login"] or "someone")
-    if p.get("name"):
-        who = f"<strong>{esc(fold(p['name'], 60))}</strong> ({who})"
+    if _name(p):
+        who = f"<strong>{esc(_name(p))}</strong> ({who})"
     kind, label = _item_label(p)
     return f"<li>{who} — {kind} {_a(p['html_url'], label)} {esc(fold(p['title'], 80))}</li>"
-
-
-# ---------------------------------------------------------------- Markdown
-
-def _mdlink(url, text):
-    url = safe_url(url)
-    text = md(text)
-    if not url:
-        return text
-    return f"[{text}]({url.replace('(', '%28').replace(')', '%29')})"
-
-
-def render_md(data, urls):
-    """The digest as Markdown (newsletter-ready); same sections as the HTML."""
-    m, h = data["metrics"]["this"], data["header"]
-    out = [f"# {md(data['title'])}", "",
-           f"**Week {data['week']}**: {period_label(data['start'])} (UTC).", ""]
-    fresh = [f"**{md(source_label(s['source']))}** harvested {md(day(s['last']))}"
-             for s in h["sources"]] or ["**no harvest** recorded yet"]
-    if h["feeds"]["n"]:
-        fresh.append(f"**{plural(h['feeds']['n'], 'feed')}** fetched "
-                     f"{md(day(h['feeds']['last']))}")
-    out += [f"Data: {' · '.join(fresh)}. Covering **{plural(h['repos'], 'repo')}** of "
-            f"**{plural(h['owners'], 'org/user')}**; **{plural(h['errors'], 'harvest error')}**"
-            f" this week ([harvest health]({urls['harvest_health']})).", ""]
-    if data.get("note"):
-        out += ["> **Editor's note:** " + "\n>\n> ".join(
-            md(p) for p in str(data["note"]).split("\n\n") if p.strip()), ""]
-    out += [f"## Headline numbers ([pulse]({urls['ecosystem_pulse']}))", ""]
-    out += [f"- **{plural(m[k], one, many)}** · {_compare(data, k)}"
-            for k, one, many in HEADLINES]
-    out += ["", f"Daily activity: `{sparkline_text(data['daily'])}` "
-            + " · ".join(f"{DAY_NAMES[i]} {n}" for i, n in enumerate(data["daily"])), ""]
-
-    rows = data["releases"]
-    final, pre = [r for r in rows if not r["pre"]], [r for r in rows if r["pre"]]
-    out += [f"## Releases ([all]({urls['releases_this_week']}))", "",
-            f"**{plural(len(final), 'release')}** and **{plural(len(pre), 'pre-release')}**.", ""]
-    shown = 0
-    for title, group in (("", final), ("**Pre-releases**", pre)):
-        if not group:
-            continue
-        if title:
-            out += ["", title, ""]
-        for r in group[: max(CAPS["releases"] - shown, 0)]:
-            shown += 1
-            kind = f" *{r['kind']}*" if r["kind"] else ""
-            notes = f" — {md(r['notes'])}" if r["notes"] else ""
-            out.append(f"- {md(r['full_name'])} "
-                       f"**{_mdlink(r['html_url'], r['tag_name'] or r['name'] or '?')}**"
-                       f"{kind}{notes}")
-    if shown < len(rows):
-        out.append(f"- … and [{len(rows) - shown} more releases]({urls['releases_this_week']})")
-
-    repos = data["new_repos"]
-    out += ["", f"## New repositories ([all]({urls['new_repos_this_week']}))", "",
-            f"**{plural(len(repos), 'new repo')}**.", ""]
-    out += [f"- {_mdlink(r['html_url'], r['full_name'])}"
-            + (f" — {md(r['description'], 120)}" if r["description"] else "")
-            for r in repos[: CAPS["new_repos"]]]
-    if len(repos) > CAPS["new_repos"]:
-        out.append(f"- … and [{len(repos) - CAPS['new_repos']} more]"
-                   f"({urls['new_repos_this_week']})")
-
-    for title, key, rows, measure in (
-        ("Most discussed", "busiest_this_week", data["discussed"],
-         lambda r: f"{r['week_comments']} comments"),
-        ("Most-reacted open issues", "most_reacted_open_issues", data["reacted"],
-         lambda r: f"{r['reactions']} reactions"),
-    ):
-        out += ["", f"## {title} ([all]({urls[key]}))", ""]
-        out += [f"{i}. **{measure(r)}**: {_mdlink(r['html_url'], _item_label(r)[1])} "
-                f"{md(r['title'], 100)}" for i, r in enumerate(rows, 1)] or ["Nothing this week."]
-
-    groups = data["merged"]
-    out += ["", f"## Merged pull requests ([all]({urls['merged_prs_per_repo']}))", "",
-            f"**{m['prs_merged']} merged PRs** in {plural(len(groups), 'repo')}, "
-            f"{sum(g['bots'] for g in groups)} of them by bots (counted, not listed).", ""]
-    for g in groups[: CAPS["merged_repos"]]:
-        prs = g["prs"][: CAPS["merged_titles"]]
-        titles = "; ".join(f"{_mdlink(p['html_url'], '#' + str(p['number']))} "
-                           f"{md(p['title'], 70)}" for p in prs)
-        out.append(f"- **{md(g['full_name'])}**: {g['merged']}"
-                   + (f" ({g['bots']} by bots)" if g["bots"] else "")
-                   + (f" — {titles}" if titles else ""))
-
-    people = data["first_timers"]
-    out += ["", f"## First-time contributors ([all]({urls['first_time_contributors']}))", ""]
-    out.append(f"**Welcome to {plural(len(people), 'new contributor')}!**" if people
-               else "**0 first-time contributors** this week.")
-    out.append("")
-    for p in people[: CAPS["first_timers"]]:
-        who = _mdlink(p["user_url"], p["login"] or "someone")
-        if p.get("name"):
-            who = f"**{md(p['name'], 60)}** ({who})"
-        kind, label = _item_label(p)
-        out.append(f"- {who} — {kind} {_mdlink(p['html_url'], label)} {md(p['title'], 80)}")
-
-    posts = data["posts"]
-    out += ["", f"## Posts ([all]({urls['posts_this_week']}))", "",
-            f"**{plural(len(posts), 'post')}** from the followed feeds.", ""]
-    out += [f"- {_mdlink(p['link'], fold(p['title'], 140) or '(untitled)')} — "
-            f"*{md(p['feed_title'], 60)}*" for p in posts[: CAPS["posts"]]]
-    return "\n".join(out).rstrip() + "\n"

@@ -16,17 +16,14 @@ HUMAN = (
     "coalesce(u.is_bot, 0) = 0 and coalesce(u.type, '') != 'Bot' "
     "and coalesce(u.login, '') not like '%[bot]'"
 )
-# Reactions are stored as github-to-sqlite does: a JSON object. Malformed JSON
-# must not break the digest, so it counts as zero.
+# Reactions are stored as github-to-sqlite does: a JSON object. The score is
+# the positive ones (+1, heart, hooray), as in the most_reacted_open_issues
+# query; malformed JSON must not break the digest, so it scores zero.
 REACTIONS = (
-    "case when json_valid(i.reactions) then coalesce("
-    "json_extract(i.reactions, '$.total_count'), "
+    "case when json_valid(i.reactions) then "
     "coalesce(json_extract(i.reactions, '$.\"+1\"'), 0) "
     "+ coalesce(json_extract(i.reactions, '$.heart'), 0) "
-    "+ coalesce(json_extract(i.reactions, '$.hooray'), 0) "
-    "+ coalesce(json_extract(i.reactions, '$.rocket'), 0) "
-    "+ coalesce(json_extract(i.reactions, '$.laugh'), 0) "
-    "+ coalesce(json_extract(i.reactions, '$.eyes'), 0)) else 0 end"
+    "+ coalesce(json_extract(i.reactions, '$.hooray'), 0) else 0 end"
 )
 _VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?(.*)$")
 _PRE = re.compile(r"(?i)(a|b|rc|alpha|beta|dev|pre|preview)\.?\d*$")
@@ -175,7 +172,7 @@ def new_repos(db, start, end):
     """, {"start": start, "end": end})
 
 
-def most_discussed(db, start, end, limit=8):
+def most_discussed(db, start, end, limit=6):
     """Issues and PRs with the most comments written during the week."""
     return _rows(db, """
         with c as (
@@ -226,14 +223,26 @@ def merged_prs(db, start, end):
 
 
 def first_timers(db, start, end):
-    """First-time contributors with the issue or PR that brought them."""
+    """First contributions of the week, one per person and repo (as the
+    first_time_contributors query), flagged when new to the whole ecosystem."""
     return _rows(db, f"""
-        select * from ({first_timer_sql(
-            "i.user, u.login, u.name, u.html_url as user_url, i.type, i.number, "
-            "i.title, i.html_url, i.repo, min(i.created_at) as first_at"
-        )} group by i.user) t
-        left join (select id as repo_id, full_name from repos) r on r.repo_id = t.repo
-        order by first_at, login
+        with firsts as (
+            select i.user, i.repo, min(i.created_at) as first_at
+            from issues i left join users u on u.id = i.user
+            where i.created_at >= :start and i.created_at < :end
+              and i.user is not null and {HUMAN}
+            group by i.user, i.repo)
+        select f.user, f.first_at, u.login, u.name, u.html_url as user_url,
+               i.type, i.number, i.title, i.html_url, repos.full_name,
+               not exists (select 1 from issues j where j.user = f.user
+                           and j.created_at < :start) as new_to_ecosystem
+        from firsts f
+        join issues i on i.user = f.user and i.repo = f.repo and i.created_at = f.first_at
+        left join users u on u.id = f.user left join repos on repos.id = f.repo
+        where not exists (select 1 from issues j where j.user = f.user
+                          and j.repo = f.repo and j.created_at < :start)
+        group by f.user, f.repo
+        order by new_to_ecosystem desc, f.first_at, u.login
     """, {"start": start, "end": end})
 
 
