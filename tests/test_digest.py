@@ -312,14 +312,27 @@ def assert_no_live_markup(html):
     assert "&lt;script&gt;" in html
 
 
-def test_hostile_strings_escaped_in_html_and_markdown(db):
-    build_digests(db, week=WEEK, now=NOW)
-    assert_no_live_markup(row(db)["content_html"])
-    assert_no_live_markup(export_digest(db, fmt="html", week=WEEK))
-    md = export_digest(db, fmt="md", week=WEEK)
+@pytest.mark.parametrize("week", [LATEST_WEEK, WEEK])
+def test_hostile_strings_escaped_in_html_and_markdown(db, week):
+    build_digests(db, week=week, now=NOW)
+    outputs = {"html": row(db, week)["content_html"],
+               "page": export_digest(db, fmt="html", week=week),
+               "md": export_digest(db, fmt="md", week=week)}
+    assert_no_live_markup(outputs["html"])
+    assert_no_live_markup(outputs["page"])
+    for name, text in outputs.items():
+        for bad in SAMPLE_HOSTILE + [HOSTILE, "javascript:alert(document"]:
+            assert bad not in text, (name, bad)
+    md = outputs["md"]
     assert "<script" not in md and "<img" not in md and "<svg" not in md
-    assert "](javascript:" not in md and "javascript:alert(document" not in md
-    assert "\\*\\*bold\\*\\*" in md and "\\[click\\]" in md  # Markdown stays literal
+    assert "](javascript:" not in md and "](  javascript" not in md.lower()
+    assert "&lt;script&gt;" in md
+
+
+def test_markdown_keeps_markup_literal(db):
+    build_digests(db, week=WEEK, now=NOW)
+    md = export_digest(db, fmt="md", week=WEEK)
+    assert "\\*\\*bold\\*\\*" in md and "\\[click\\]" in md
 
 
 def test_atom_export_is_valid_atom_with_stable_ids(db):
@@ -398,9 +411,9 @@ def test_datasette_feed_page_and_placeholder(db_path, tmp_path):
     db = open_db(str(db_path))
     build_digests(db, all_weeks=True, now=NOW)
     ds = datasette_for(db_path)
-    atom, page, missing, sneaky = fetch(
-        ds, "/tracker/digest.atom", f"/digest/{WEEK}", "/digest/2026-W01",
-        "/digest/2026-W47' or '1'='1")
+    atom, page, sample_page, missing, sneaky = fetch(
+        ds, "/tracker/digest.atom", f"/digest/{WEEK}", f"/digest/{LATEST_WEEK}",
+        "/digest/2026-W01", "/digest/2026-W47' or '1'='1")
     assert atom.status_code == 200, atom.text
     feed = feedparser.parse(atom.text, sanitize_html=False)
     assert not feed.bozo and len(feed.entries) == db["digests"].count
@@ -412,6 +425,10 @@ def test_datasette_feed_page_and_placeholder(db_path, tmp_path):
     assert page.status_code == 200 and row(db)["title"] in page.text
     assert "<svg xmlns" in page.text
     assert_no_live_markup(page.text.split('<div class="digest">')[1].split("</div>")[0])
+    assert sample_page.status_code == 200 and "sample-mallory" in sample_page.text
+    for bad in SAMPLE_HOSTILE + [HOSTILE, EVIL_URL]:
+        assert bad not in atom.text and bad not in content
+        assert bad not in page.text and bad not in sample_page.text
     assert missing.status_code == 404 and sneaky.status_code == 404
 
     empty = tmp_path / "empty" / "tracker.db"
