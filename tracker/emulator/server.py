@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 import socket
 import sys
 import threading
@@ -32,7 +31,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from .limits import Faults, RateLimits
 from .records import http_date, parse_http_date, stable_id
-from .render import Renderer
+from .render import Renderer, dumps
 from .routes import Ctx, HTTPError, dispatch
 
 JSON_TYPE = "application/json; charset=utf-8"
@@ -53,10 +52,6 @@ class RequestRecord(NamedTuple):
     token_present: bool
     if_none_match: str | None
     if_modified_since: str | None
-
-
-def dumps(body) -> bytes:
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def not_modified(if_none_match, if_modified_since, etag, last_modified) -> bool:
@@ -133,7 +128,7 @@ class Emulator:
         self._server.emulator, self._server.connections = self, set()
         self.port = self._server.server_port
         self.url = f"http://{self.host}:{self.port}"
-        self._render = Renderer(self.store, self.url)
+        self._render = Renderer(self.store, self.url, lazy_repos=True)
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.05}, daemon=True,
                                         name=f"github-emulator-{self.port}")
@@ -256,7 +251,7 @@ class Emulator:
                     raise HTTPError(404, {"message": "Not Found", "status": "404",
                                           "documentation_url": "https://docs.github.com/rest"})
                 result = dispatch(Ctx(self.store, self._render, self.url, path, pairs))
-                body = dumps(result.body)
+                body = self._render.dumps(result.body)
         except HTTPError as e:
             return self._send(h, e.status, dumps(e.body), e.headers + bucket.headers(resource))
         self._ok(h, body, result.last_modified or self._started, result.headers, inm, ims,
@@ -286,7 +281,8 @@ class Emulator:
         if fault.kind == "truncate":
             try:
                 with self.store.lock:
-                    body = dumps(dispatch(Ctx(self.store, self._render, self.url, path, pairs)).body)
+                    result = dispatch(Ctx(self.store, self._render, self.url, path, pairs))
+                    body = self._render.dumps(result.body)
             except HTTPError as e:
                 body = dumps(e.body)
             body = body if len(body) > 1 else b'{"message":"truncated"}'
