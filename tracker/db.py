@@ -223,7 +223,7 @@ TABLES = {
     "harvest_state": (
         {
             "key": str, "etag": str, "last_modified": str, "watermark": str,
-            "next_url": str, "updated_at": str,
+            "next_url": str, "location": str, "updated_at": str,
         },
         {"pk": "key"},
     ),

@@ -54,27 +54,28 @@ def resolve_repos(client, db, config, state, now, *, only=(), log=print):
             continue
         key = f"repo:{full_name.lower()}"
         st = state.get(key, {})
-        page = client.get(f"repos/{full_name}", etag=st.get("etag"),
-                          last_modified=st.get("last_modified"))
+        # After a rename, ask for the new name: each 301 would cost a request.
+        path = st.get("location") or f"repos/{full_name}"
+        page = client.get(path, etag=st.get("etag"), last_modified=st.get("last_modified"))
         if page.status == 404:
             # Vanished (or mistyped) repos are recorded, not fatal.
             mark_repo_missing(db, full_name, now)
             log(f"warning: repo {full_name} not found on GitHub (404); stored rows kept")
             continue
         if page.status == 304:
-            stored = _stored_repos(db, "(full_name = ? collate nocase or renamed_from = ? collate nocase)",
-                                   [full_name, full_name])
+            stored = _stored_repos(db, "full_name = ? collate nocase", [path.split("/", 1)[1]])
             if stored:
                 keep(stored[0], f"repo:{full_name}", fresh=False)
                 continue
-            page = client.get(f"repos/{full_name}")
+            page = client.get(path)
         repo = page.data
         if repo["full_name"].lower() != full_name.lower():
             log(f"{full_name} is now {repo['full_name']} (GitHub redirected)")
+            repo = {**repo, "renamed_from": full_name}
         keep(repo, f"repo:{full_name}", fresh=True)
         db["harvest_state"].upsert(
             {"key": key, "etag": page.etag, "last_modified": page.last_modified,
-             "updated_at": now}, pk="key")
+             "location": f"repos/{repo['full_name']}", "updated_at": now}, pk="key")
         db.conn.commit()
     fresh_ids = {r["id"] for r in found.values()}
     for repo_id in fresh_ids:

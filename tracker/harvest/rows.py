@@ -60,6 +60,7 @@ def repo_row(repo, tracked_via=None, now=None):
     if now:
         row["last_harvested_at"] = now
     row["missing_since"] = None
+    row.pop("renamed_from", None)
     return row, {"users": users, "license": license}
 
 

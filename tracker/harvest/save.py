@@ -32,6 +32,8 @@ def save_repo(db, repo, *, tracked_via=None, now=None, bots=()):
     old = db.execute("select full_name from repos where id = ?", [row["id"]]).fetchone()
     if old and old[0] != row.get("full_name"):
         row["renamed_from"] = old[0]
+    elif repo.get("renamed_from"):
+        row["renamed_from"] = repo["renamed_from"]
     table.upsert(row, pk="id", alter=True)
     return row["id"]
 

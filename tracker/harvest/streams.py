@@ -16,6 +16,8 @@ the end, so nothing is skipped and upserts make duplicates harmless.
 
 from datetime import datetime, timedelta, timezone
 
+from ..github import RequestFailed
+
 OVERLAP = timedelta(minutes=5)
 STREAMS = ("releases", "issues", "pulls", "comments", "commits", "contributors")
 
@@ -58,11 +60,15 @@ def repo_ops(client, repo, state, stop):
             if stop.is_set():
                 return
             st = state.get(state_key(rid, stream), {})
-            if date_of is None:
-                yield from _whole_listing(client, stream, rid, path, st)
-            else:
-                yield from _changed_since(client, stream, rid, path, params, st, date_of,
-                                          use_since=stream != "pulls")
+            try:
+                if date_of is None:
+                    yield from _whole_listing(client, stream, rid, path, st)
+                else:
+                    yield from _changed_since(client, stream, rid, path, params, st, date_of,
+                                              use_since=stream != "pulls")
+            except RequestFailed as e:
+                # One broken stream must not cost the repo's other streams.
+                yield ("error", f"{full} {stream}: {e}")
     except Missing:
         yield ("missing", full)
 

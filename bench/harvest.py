@@ -1,0 +1,156 @@
+"""Benchmark: full, no-change and 1%-changed harvests against the emulator.
+
+    python bench/harvest.py                          # 50 repos / 20k issues / 41k comments, 100 ms
+    python bench/harvest.py --repos 500 --issues 200000 --comments 500000 --latency 0.05 --g2s
+
+Each harvest runs `tracker harvest` as a subprocess (so peak memory is the
+harvester's own) against an in-process emulator serving a synthetic ecosystem
+with the given per-request latency. With --g2s the same workload runs through
+github-to-sqlite the way Jupyter's daily job does (repos per org, then issues,
+pull-requests, issue-comments and contributors per repo), pointed at the
+emulator by rewriting its hard-coded api.github.com URLs in a sitecustomize shim.
+Prints counted requests (those that spend rate limit), 304s, wall time, rows/s
+and peak RSS. Nothing is asserted.
+"""
+
+import argparse
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import sqlite_utils
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tracker.emulator import Emulator, synthetic_ecosystem  # noqa: E402
+
+TOKEN = "bench-token"
+
+SHIM = textwrap.dedent('''
+    import os, requests
+    _base = os.environ["BENCH_API_URL"]
+    _orig = requests.Session.request
+    def request(self, method, url, *args, **kwargs):
+        if url.startswith("https://api.github.com"):
+            url = _base + url[len("https://api.github.com"):]
+        return _orig(self, method, url, *args, **kwargs)
+    requests.Session.request = request
+''')
+
+G2S_DRIVER = textwrap.dedent('''
+    import json, sys
+    from click.testing import CliRunner
+    from github_to_sqlite.cli import cli
+    db, auth, orgs = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
+    runner = CliRunner()
+    def run(*args):
+        result = runner.invoke(cli, list(args), catch_exceptions=False)
+        if result.exit_code:
+            sys.exit(result.output)
+    for org in orgs:
+        run("repos", db, org, "--auth", auth)
+    import sqlite_utils
+    repos = [r["full_name"] for r in sqlite_utils.Database(db).query("select full_name from repos")]
+    for full in repos:
+        run("issues", db, full, "--auth", auth)
+        run("pull-requests", db, full, "--auth", auth)
+        run("issue-comments", db, full, "--auth", auth)
+        run("contributors", db, full, "--auth", auth)
+''')
+
+
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def measure(label, emu, cmd, env, db_path):
+    emu.reset_log()
+    start = time.monotonic()
+    result = subprocess.run(cmd, env={**os.environ, **env}, capture_output=True, text=True)
+    seconds = time.monotonic() - start
+    if result.returncode:
+        print(result.stdout[-2000:], result.stderr[-2000:], file=sys.stderr)
+    db = sqlite_utils.Database(db_path)
+    rows = sum(db[t].count for t in ("issues", "issue_comments", "pull_requests", "releases",
+                                     "commits", "repos") if db[t].exists())
+    log = list(emu.requests)
+    counted = sum(1 for r in log if r.counted)
+    not_modified = sum(1 for r in log if r.status == 304)
+    print(f"{label:<34} {counted:>8} {not_modified:>6} {len(log):>8} {seconds:>9.1f}"
+          f" {rows:>9} {rows / seconds:>9.0f} {peak_rss_mb():>8.0f}", flush=True)
+    return {"counted": counted, "seconds": seconds}
+
+
+def change(store, fraction, seed=1):
+    """Touch a fraction of issues and add a comment to half of those."""
+    rng = random.Random(seed)
+    touched = store.touch_issues(None, fraction, seed=seed)
+    repos = list(store.repos.values())
+    for _ in range(max(1, touched // 2)):
+        repo = rng.choice(repos)
+        if repo.issues:
+            number = rng.choice(list(repo.issues))
+            store.add_comment(repo.full_name, number, "synthetic-user-1", "[synthetic] bench comment")
+    return touched
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--orgs", type=int, default=5)
+    parser.add_argument("--repos", type=int, default=50)
+    parser.add_argument("--issues", type=int, default=20000)
+    parser.add_argument("--comments", type=int, default=41000)
+    parser.add_argument("--latency", type=float, default=0.1, help="seconds per request")
+    parser.add_argument("--change", type=float, default=0.01, help="fraction of issues changed")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--g2s", action="store_true", help="also run github-to-sqlite")
+    args = parser.parse_args()
+
+    print(f"synthetic ecosystem: {args.orgs} orgs, {args.repos} repos, {args.issues} issues, "
+          f"{args.comments} comments; latency {args.latency * 1000:.0f} ms", flush=True)
+    t = time.monotonic()
+    store = synthetic_ecosystem(orgs=args.orgs, repos=args.repos, issues=args.issues,
+                                comments=args.comments, seed=0)
+    print(f"(emulator built in {time.monotonic() - t:.1f}s)", flush=True)
+    orgs = sorted({r.owner.login for r in store.repos.values()})
+    tmp = Path(tempfile.mkdtemp(prefix="bench-harvest-"))
+    config = tmp / "tracker.yml"
+    config.write_text("github:\n  orgs: [" + ", ".join(orgs) + "]\n")
+    print(f"{'run':<34} {'counted':>8} {'304s':>6} {'requests':>8} {'seconds':>9}"
+          f" {'rows':>9} {'rows/s':>9} {'peakMB':>8}")
+    with Emulator(store, tokens={TOKEN}, latency=args.latency, core_limit=10**7) as emu:
+        env = {"GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": emu.url}
+        db_path = tmp / "tracker.db"
+        cmd = [sys.executable, "-m", "tracker", "harvest", "--db", str(db_path), "--config",
+               str(config), "--no-digest", "--quiet", "--concurrency", str(args.concurrency)]
+        full = measure("tracker: full harvest", emu, cmd, env, db_path)
+        same = measure("tracker: no change", emu, cmd, env, db_path)
+        touched = change(store, args.change)
+        changed = measure(f"tracker: {args.change:.0%} changed ({touched} issues)", emu, cmd, env, db_path)
+        if args.g2s:
+            shim = tmp / "shim"
+            shim.mkdir()
+            (shim / "sitecustomize.py").write_text(SHIM)
+            (tmp / "auth.json").write_text('{"github_personal_token": "%s"}' % TOKEN)
+            (tmp / "g2s.py").write_text(G2S_DRIVER)
+            g2s_db = tmp / "g2s.db"
+            g2s_env = {"BENCH_API_URL": emu.url, "PYTHONPATH": str(shim)}
+            g2s_cmd = [sys.executable, str(tmp / "g2s.py"), str(g2s_db), str(tmp / "auth.json"), ",".join(orgs)]
+            g2s = measure("github-to-sqlite: full (daily job)", emu, g2s_cmd, g2s_env, g2s_db)
+            print(f"\nfull harvest: tracker {full['seconds']:.0f}s vs github-to-sqlite "
+                  f"{g2s['seconds']:.0f}s ({g2s['seconds'] / full['seconds']:.1f}x faster); "
+                  f"github-to-sqlite makes {g2s['counted']} counted requests every day; tracker "
+                  f"{same['counted']} when nothing changed, {changed['counted']} at "
+                  f"{args.change:.0%} changed (1/{g2s['counted'] / max(changed['counted'], 1):.0f})")
+    print(f"databases in {tmp}")
+
+
+if __name__ == "__main__":
+    main()
