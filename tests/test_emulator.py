@@ -7,6 +7,10 @@ pagination, 304s, rate limits and redirects are compared with the recorded excha
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -189,6 +193,33 @@ def test_owners_and_listing(client):
     assert len(client.get("/users/ines/repos").json()) == 2
     repo = client.get("/repos/jupytext/jupytext").json()
     assert repo["owner"]["type"] == "Organization" and repo["organization"]["login"] == "jupytext"
+
+
+def test_owner_lists_paginate_under_numeric_ids(client, shared_emu):
+    org_id = client.get("/orgs/jupyterhub").json()["id"]
+    r = client.get("/orgs/jupyterhub/repos?per_page=2&sort=full_name")
+    assert r.links["next"]["url"] == (f"{shared_emu.url}/organizations/{org_id}/repos"
+                                      "?per_page=2&sort=full_name&page=2")
+    rest = client.get(r.links["next"]["url"])
+    names = [x["full_name"] for x in r.json() + rest.json()]
+    assert names == sorted(names) and len(names) == 3 and "next" not in rest.links
+    user_id = client.get("/users/ines").json()["id"]
+    r = client.get("/users/ines/repos?per_page=1")
+    assert r.links["next"]["url"] == f"{shared_emu.url}/user/{user_id}/repos?per_page=1&page=2"
+    assert client.get(r.links["next"]["url"]).json()[0]["full_name"] == "ines/juniper"
+
+
+def test_single_issue_comments_and_latest_release(client):
+    issue = next(i for i in client.get(f"{Z2JH}/issues?state=all&sort=comments").json()
+                 if i["comments"])
+    per_issue = client.get(f"{Z2JH}/issues/{issue['number']}/comments").json()
+    assert len(per_issue) == issue["comments"]
+    assert all(x["issue_url"] == issue["url"] for x in per_issue)
+    validate("issues__list-comments-for-repo.json", per_issue)
+    latest = client.get(f"{DOCKERSPAWNER}/releases/latest").json()
+    assert latest["tag_name"] == "14.0.0"
+    assert client.get(f"{Z2JH}/releases/latest").json()["prerelease"] is False
+    assert client.get("/repos/ines/course-starter-python/releases/latest").status_code == 404
 
 
 # -- pagination ---------------------------------------------------------------
@@ -435,20 +466,20 @@ def test_delay_secondary_and_429_faults(c, emu):
 
 
 def test_latency_requests_run_concurrently():
-    with Emulator(load_facts(), latency=0.2) as emu:
+    with Emulator(load_facts(), latency=0.3) as emu:
+        clients = [httpx.Client(base_url=emu.url) for _ in range(8)]  # built before timing
         statuses = []
-
-        def hit():
-            with httpx.Client(base_url=emu.url) as cl:
-                statuses.append(cl.get("/repos/ines/juniper").status_code)
-
-        threads = [threading.Thread(target=hit) for _ in range(8)]
+        threads = [threading.Thread(target=lambda cl=cl: statuses.append(
+            cl.get("/repos/ines/juniper").status_code)) for cl in clients]
         started = time.perf_counter()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-        assert statuses == [200] * 8 and time.perf_counter() - started < 1.0
+        elapsed = time.perf_counter() - started
+        for cl in clients:
+            cl.close()
+        assert statuses == [200] * 8 and elapsed < 1.6  # one after another: 2.4 s
 
 
 # -- mutations ---------------------------------------------------------------
@@ -531,3 +562,20 @@ def test_synthetic_ecosystem_sizes_and_shapes():
         validate("issues__list-comments-for-repo.json", c.get(f"{base}/issues/comments").json())
         validate("pulls__list.json", c.get(f"{base}/pulls?state=all").json())
         validate("repos__list-releases.json", c.get(f"{base}/releases").json())
+
+
+def test_command_line_serves_until_interrupted():
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tracker.emulator", "--port", "0", "--synthetic-repos", "2",
+         "--synthetic-issues", "40", "--synthetic-comments", "60", "--token", TOKEN],
+        cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, stdout=subprocess.PIPE, text=True)
+    try:
+        url = proc.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:")
+        r = httpx.get(f"{url}/orgs/synthetic-org-1/repos", headers=AUTH)
+        assert r.status_code == 200 and len(r.json()) == 1
+        assert httpx.get(url, headers={"Authorization": "token nope"}).status_code == 401
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0

@@ -69,8 +69,9 @@ def iso(ts: int | None) -> str | None:
     s = _ISO_CACHE.get(ts)
     if s is None:
         s = datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        if len(_ISO_CACHE) < 500_000:  # bounded: a cache, not a leak
-            _ISO_CACHE[ts] = s
+        if len(_ISO_CACHE) >= 65536:  # bounded: a cache, not a leak
+            _ISO_CACHE.clear()
+        _ISO_CACHE[ts] = s
     return s
 
 

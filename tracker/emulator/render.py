@@ -180,11 +180,16 @@ class Renderer:
     def _association(self, repo, login) -> str:
         if login and login.lower() == repo.owner.login.lower():
             return "OWNER"
-        key = ("committers", repo.id, repo.mod.get("commits"), len(repo.commits))
-        logins = self._derived.get(key)
-        if logins is None:
-            logins = self._derived[key] = {c.author_login for c in repo.commits if c.author_login}
+        logins = self._derive("committers", repo, (repo.mod.get("commits"), len(repo.commits)),
+                              lambda: {c.author_login for c in repo.commits if c.author_login})
         return "CONTRIBUTOR" if login in logins else "NONE"
+
+    def _derive(self, kind, repo, stamp, compute):
+        """Per-repo values recomputed only when ``stamp`` changes (one entry per repo)."""
+        cached = self._derived.get((kind, repo.id))
+        if cached is None or cached[0] != stamp:
+            cached = self._derived[(kind, repo.id)] = (stamp, compute())
+        return cached[1]
 
     def _labels(self, repo, names) -> list:
         b, out = f"{self.api}/repos/{repo.full_name}", []
@@ -198,15 +203,14 @@ class Renderer:
     def _milestone(self, repo, number):
         if number is None or number not in repo.milestones:
             return None
-        key = ("milestones", repo.id, repo.mod["issues"], repo.full_name)
-        counts = self._derived.get(key)
-        if counts is None:
+        def count():
             counts = {}
             for i in repo.issues.values():
                 if i.milestone is not None:
-                    c = counts.setdefault(i.milestone, [0, 0])
-                    c[i.state == "closed"] += 1
-            self._derived[key] = counts
+                    counts.setdefault(i.milestone, [0, 0])[i.state == "closed"] += 1
+            return counts
+
+        counts = self._derive("milestones", repo, repo.mod["issues"], count)
         m, (n_open, n_closed) = repo.milestones[number], counts.get(number, (0, 0))
         b = f"{self.api}/repos/{repo.full_name}/milestones/{m.number}"
         return {"url": b, "html_url": f"{GH}/{repo.full_name}/milestone/{m.number}",

@@ -204,7 +204,7 @@ def repo_sub(ctx: Ctx, repo, sub: str) -> Result:
         found = q.pulls(repo, state=get("state"), sort=get("sort"), direction=get("direction"),
                         head=get("head"), base=get("base"), now=ctx.store.now())
         res = paginate(ctx, found, link, lambda x: r.pull(repo, x))
-        res.last_modified = mod["issues"]
+        res.last_modified = max(mod["issues"], repo.last_modified())  # repo is embedded
         return res
     if sub == "/contributors":
         found = q.contributors(repo, anon=get("anon") in ("1", "true"))
