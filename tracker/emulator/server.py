@@ -12,8 +12,12 @@ change); a matching If-None-Match (weak or strong, lists, ``*``) or an
 If-Modified-Since not older than Last-Modified gives 304, whose request is given
 back so it is not counted. 301, 404 and 422 count, as on GitHub.
 
-A 429 fault carries no x-ratelimit headers, like the recorded exchange; every
-other answer has them.
+Buckets: ``core_limit`` per token, ``unauth_limit`` per client address without a
+token, ``search_limit`` (``unauth_search_limit``, 10 as on GitHub, without a
+token) for /search. ``tokens=None`` accepts any token. A 429 fault carries no
+x-ratelimit headers, like the recorded exchange; "drop" sends nothing and
+"truncate" only a status line, a Content-Length and half the body; every other
+answer has them.
 """
 
 from __future__ import annotations

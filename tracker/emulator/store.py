@@ -20,8 +20,17 @@ callable returning an aware UTC datetime (real now by default; tests may replace
     add_commit(full_name, message, author_login=None, author_name=None) -> Commit
     touch_issues(full_name_or_None, fraction, seed=0)             -> number of issues touched
 
-Names are case-insensitive like GitHub's. Unknown repositories raise KeyError.
-Drafts are stored but, as for a token without push access, never listed.
+``add_repo`` takes GitHub's field names (description, homepage, license as an
+SPDX id, language, default_branch, topics, fork, archived, created_at, pushed_at,
+updated_at, stargazers_count, forks_count, subscribers_count, size); anything
+else is kept in ``repo.extra``. Names are case-insensitive like GitHub's;
+unknown repositories raise KeyError. Drafts are stored but, as for a token
+without push access, never listed.
+
+Lookups: ``repo(full_name)``, ``repo_by_id(id)``, ``resolve(full_name)`` ->
+(repo, moved), ``owner(login)``, ``repos_of(owner)``, ``counts()``. The records
+themselves (``records.py``) are readable too: ``repo.issues`` (number -> Issue,
+PRs included), ``repo.comments_by_created``, ``repo.releases``, ``repo.commits``.
 """
 
 from __future__ import annotations
