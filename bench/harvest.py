@@ -42,6 +42,12 @@ SHIM = textwrap.dedent('''
             url = _base + url[len("https://api.github.com"):]
         return _orig(self, method, url, *args, **kwargs)
     requests.Session.request = request
+    # github-to-sqlite parses api.github.com out of URLs in bodies: show it those.
+    _json = requests.models.Response.json
+    def body(self, **kwargs):
+        import json
+        return json.loads(self.text.replace(_base, "https://api.github.com"), **kwargs)
+    requests.models.Response.json = body
 ''')
 
 G2S_DRIVER = textwrap.dedent('''

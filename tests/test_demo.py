@@ -1,0 +1,91 @@
+"""`tracker demo` on real Jupyter data: offline, loopback only, digest names real releases."""
+
+import asyncio
+import socket
+import subprocess
+import sys
+from urllib.parse import urlsplit
+
+import feedparser
+import pytest
+import sqlite_utils
+
+from tracker.demo import run_demo
+from tracker.publish import make_datasette
+
+
+def free_port_block():
+    """A port p with p+1 and p+2 free too (Datasette, feeds, emulator)."""
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        try:
+            for offset in (1, 2):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port + offset))
+            return port
+        except OSError:
+            continue
+    pytest.skip("no block of three free ports")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    port = free_port_block()
+    first = run_demo(str(path), port=port, serve=False, out=lambda text: None)
+    second = run_demo(str(path), port=port, serve=False, out=lambda text: None)
+    return path, first, second
+
+
+def test_demo_never_leaves_loopback(demo):
+    _, first, _ = demo
+    assert urlsplit(first.api_url).hostname == "127.0.0.1"
+    assert first.feed_urls and all(urlsplit(u).hostname == "127.0.0.1" for u in first.feed_urls)
+
+
+def test_demo_harvests_the_real_repos(demo):
+    path, first, _ = demo
+    db = sqlite_utils.Database(path)
+    assert first.summary.status == "ok", first.summary.errors
+    names = {r[0] for r in db.execute("select full_name from repos")}
+    assert names == {
+        "jupyterhub/dockerspawner", "jupyterhub/jupyterhub-deploy-docker",
+        "jupyterhub/zero-to-jupyterhub-k8s", "voila-dashboards/voila", "jupytext/jupytext",
+        "ines/course-starter-python", "ines/juniper",
+    }
+    assert db.execute("select published_at from releases where tag_name = '14.0.0' and repo = "
+                      "(select id from repos where full_name = 'jupyterhub/dockerspawner')"
+                      ).fetchone() == ("2025-02-12T13:22:42Z",)
+    assert db["feed_entries"].count == 104
+
+
+def test_second_demo_run_is_incremental(demo):
+    _, _, second = demo
+    assert second.summary.counted == 0
+    assert second.summary.not_modified == second.summary.requests > 0
+
+
+def test_digest_feed_names_real_releases(demo):
+    path, first, _ = demo
+    assert "2025-W07" in first.weeks
+
+    async def fetch():
+        ds = make_datasette(path)
+        return await ds.client.get("/demo/digest.atom")
+
+    response = asyncio.run(fetch())
+    assert response.status_code == 200
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo
+    week = [e for e in feed.entries if "2025-W07" in e.title]
+    assert week, [e.title for e in feed.entries[:5]]
+    content = week[0].content[0].value
+    assert "dockerspawner" in content and "14.0.0" in content
+
+
+def test_demo_command_help():
+    result = subprocess.run([sys.executable, "-m", "tracker", "demo", "--help"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0 and "--no-serve" in result.stdout

@@ -1,0 +1,98 @@
+"""The offline demo: real Jupyter facts served by the emulator, harvested for real.
+
+Nothing leaves 127.0.0.1: the GitHub emulator and a feed server run on loopback,
+and the same harvest code path as production (client, progress, writer) fills
+the database before Datasette serves it.
+"""
+
+import sys
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from .config import Config, Feed
+from .db import open_db
+from .digest import build_digests, week_id
+from .emulator import Emulator, load_facts
+from .feedserver import DATA_DIR as FEEDS_DIR, FeedServer
+from .github import GitHubClient
+from .harvest.run import Progress, run_harvest
+
+DEMO_REPOS = [
+    "jupyterhub/dockerspawner",
+    "jupyterhub/jupyterhub-deploy-docker",
+    "jupyterhub/zero-to-jupyterhub-k8s",
+    "voila-dashboards/voila",
+    "mwouts/jupytext",  # moved to jupytext/jupytext: the emulator answers 301
+    "ines/course-starter-python",
+    "ines/juniper",
+]
+DEMO_FEEDS = [
+    ("jupyter-blog.rss", "Jupyter Blog", ["blog"]),
+    ("dockerspawner.releases.atom", "DockerSpawner releases", ["releases"]),
+    ("zero-to-jupyterhub-k8s.releases.atom", "Zero to JupyterHub releases", ["releases"]),
+]
+# Only the emulator knows this token; it never leaves the machine.
+DEMO_TOKEN = "demo-token-for-the-local-emulator"
+
+
+@dataclass
+class DemoResult:
+    summary: object
+    weeks: list
+    api_url: str
+    feed_urls: list
+
+
+def demo_config(feed_base):
+    feeds = [Feed(url=f"{feed_base}/{name}", title=title, tags=tags)
+             for name, title, tags in DEMO_FEEDS]
+    return Config(repos=list(DEMO_REPOS), feeds=feeds)
+
+
+def active_weeks(db, limit=3):
+    """The most recent weeks that had both releases and merged PRs: worth opening first."""
+    def weeks(sql):
+        return {week_id(date.fromisoformat(row[0][:10])) for row in db.execute(sql)}
+
+    released = weeks("select published_at from releases where published_at is not null")
+    merged = weeks("select merged_at from issues where merged_at is not null")
+    return sorted(released & merged, reverse=True)[:limit]
+
+
+def run_demo(db_path, *, port=8001, serve=True, out=None):
+    """Harvest the demo data into ``db_path``, build digests, optionally serve."""
+    out = out or (lambda text: print(text, file=sys.stderr))
+    progress = Progress()
+    # Fixed ports: URLs inside bodies (hence ETags) and feed keys must match across runs.
+    with Emulator(load_facts(), tokens={DEMO_TOKEN}, port=port + 2) as emu, \
+            FeedServer(FEEDS_DIR, port=port + 1) as feeds:
+        config = demo_config(feeds.url.rstrip("/"))
+        out(f"GitHub emulator on {emu.url}, feeds on {feeds.url} (real Jupyter data, offline)")
+        with GitHubClient(DEMO_TOKEN, emu.url, log=progress.log) as client:
+            summary = run_harvest(db_path, config, client=client, digest=False,
+                                  progress=progress)
+        out(summary.line())
+    db = open_db(db_path)
+    weeks = build_digests(db, all_weeks=True)
+    out(f"Built {len(weeks)} weekly digests ({weeks[0]} … {weeks[-1]})" if weeks else "No digests")
+    base = f"http://127.0.0.1:{port}"
+    name = Path(db_path).stem
+    lines = [
+        f"  home            {base}/",
+        f"  digest feed     {base}/{name}/digest.atom",
+        f"  dashboard       {base}/-/dashboards/ecosystem-pulse",
+    ]
+    for week in active_weeks(db):
+        lines += [
+            f"  {week} digest   {base}/digest/{week}",
+            f"  {week} releases {base}/{name}/releases_this_week?week={week}",
+            f"  {week} merged   {base}/{name}/merged_prs_per_repo?week={week}",
+        ]
+    out("Open:\n" + "\n".join(lines))
+    result = DemoResult(summary, weeks, emu.url, [f.url for f in config.feeds])
+    if serve:
+        from .publish import serve as serve_datasette
+
+        serve_datasette(db_path, host="127.0.0.1", port=port)
+    return result
