@@ -80,15 +80,22 @@ def week_urls(week, *, base_url="", db_name="tracker"):
     return urls
 
 
-def collect(db, week):
-    """All section data for one week (pure reads)."""
+def collect(db, week, *, memo=None):
+    """All section data for one week (pure reads). ``memo`` (a dict) shares the
+    headline numbers between weeks built together: each week's comparison
+    needs the four before it."""
     start, end = week_bounds(week)
     monday = date.fromisoformat(start)
-    this = sections.metrics(db, start, end)
-    past = []
-    for back in range(1, 5):
+    memo = {} if memo is None else memo
+
+    def metrics(back):
         s = (monday - timedelta(7 * back)).isoformat()
-        past.append(sections.metrics(db, s, (monday - timedelta(7 * (back - 1))).isoformat()))
+        if s not in memo:
+            memo[s] = sections.metrics(db, s, (date.fromisoformat(s) + timedelta(7)).isoformat())
+        return memo[s]
+
+    this = metrics(0)
+    past = [metrics(back) for back in range(1, 5)]
     avg4 = {k: round(sum(p[k] for p in past) / 4, 1) for k in this}
     data = {
         "week": week, "start": start, "end": end,
@@ -166,9 +173,11 @@ def build_digests(db, week=None, all_weeks=False, *, base_url=None, db_name=None
     weeks = weeks_to_build(db, week, all_weeks, now=now)
     base_url = os.environ.get("TRACKER_BASE_URL", "") if base_url is None else base_url
     db_name = db_name or default_db_name(db)
+    memo = {}
     for w in weeks:
         existing = _existing(db, w)
-        row = digest_row(collect(db, w), week_urls(w, base_url=base_url, db_name=db_name),
+        row = digest_row(collect(db, w, memo=memo),
+                         week_urls(w, base_url=base_url, db_name=db_name),
                          note=existing["editor_note"] if existing else None)
         with db.conn:
             save_digest(db, row, now=now)
