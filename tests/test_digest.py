@@ -14,7 +14,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from tracker import digest
+from tracker import digest, digest_render
 from tracker.cli import cli
 from tracker.db import open_db
 from tracker.digest import DigestError, build_digests, export_digest, set_note
@@ -471,3 +471,17 @@ def test_published_site_serves_the_digest(db_path):
                     "datasette-atom (see the digest report): the chart shows as escaped text")
     assert allow == {"tracker": ["digest"]}  # the digest query only, nothing else
     assert re.search(SVG, feed.entries[0].content[0].value)
+
+
+def test_long_lists_are_capped_with_a_link_to_the_rest(db):
+    db["feed_entries"].insert_all([
+        {"id": f"cap-{n}", "feed": "https://blog.example.org/feed", "title": f"Post {n}",
+         "link": f"https://blog.example.org/{n}", "published": "2026-11-18T09:00:00Z"}
+        for n in range(40)])
+    build_digests(db, week=WEEK, now=NOW)
+    html, md = row(db)["content_html"], row(db)["content_md"]
+    more = 42 - digest_render.CAPS["posts"]
+    url = f"/tracker/posts_this_week?week={WEEK}"
+    assert "<strong>42 posts</strong>" in html and "**42 posts**" in md
+    assert f'… and <a href="{url}">{more} more posts</a>' in html
+    assert f"- … and [{more} more]({url})" in md

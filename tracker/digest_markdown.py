@@ -26,6 +26,10 @@ def _mdlink(url, text):
     return f"[{text}]({url.replace('(', '%28').replace(')', '%29')})"
 
 
+def _more(rows, cap, url):
+    return [f"- … and [{len(rows) - cap} more]({url})"] if len(rows) > cap else []
+
+
 def render_md(data, urls):
     """The digest as Markdown (newsletter-ready); same sections as the HTML."""
     m, h = data["metrics"]["this"], data["header"]
@@ -74,9 +78,7 @@ def render_md(data, urls):
     out += [f"- {_mdlink(r['html_url'], r['full_name'])}"
             + (f" — {md(r['description'], 120)}" if r["description"] else "")
             for r in repos[: CAPS["new_repos"]]]
-    if len(repos) > CAPS["new_repos"]:
-        out.append(f"- … and [{len(repos) - CAPS['new_repos']} more]"
-                   f"({urls['new_repos_this_week']})")
+    out += _more(repos, CAPS["new_repos"], urls["new_repos_this_week"])
 
     for title, key, rows, measure in (
         ("Most discussed", "busiest_this_week", data["discussed"],
@@ -98,9 +100,12 @@ def render_md(data, urls):
         prs = g["prs"][: CAPS["merged_titles"]]
         titles = "; ".join(f"{_mdlink(p['html_url'], '#' + str(p['number']))} "
                            f"{md(p['title'], 70)}" for p in prs)
+        rest = len(g["prs"]) - len(prs)
         out.append(f"- **{md(g['full_name'])}**: {g['merged']}"
                    + (f" ({g['bots']} by bots)" if g["bots"] else "")
-                   + (f" — {titles}" if titles else ""))
+                   + (f" — {titles}" if titles else "")
+                   + (f"; and {rest} more" if rest > 0 else ""))
+    out += _more(groups, CAPS["merged_repos"], urls["merged_prs_per_repo"])
 
     out += ["", f"## First-time contributors ([all]({urls['first_time_contributors']}))"]
     for intro, people in _first_timer_groups(data["first_timers"]):
@@ -112,10 +117,12 @@ def render_md(data, urls):
             kind, label = _item_label(p)
             out.append(f"- {who} — {kind} {_mdlink(p['html_url'], label)} "
                        f"{md(p['title'], 80)}")
+        out += _more(people, CAPS["first_timers"], urls["first_time_contributors"])
 
     posts = data["posts"]
     out += ["", f"## Posts ([all]({urls['posts_this_week']}))", "",
             f"**{plural(len(posts), 'post')}** from the followed feeds.", ""]
     out += [f"- {_mdlink(p['link'], fold(p['title'], 140) or '(untitled)')} — "
             f"*{md(p['feed_title'], 60)}*" for p in posts[: CAPS["posts"]]]
+    out += _more(posts, CAPS["posts"], urls["posts_this_week"])
     return "\n".join(out).rstrip() + "\n"
