@@ -37,32 +37,35 @@ def _one(db, sql, params):
     return db.execute(sql, params).fetchone()[0] or 0
 
 
-def first_timer_sql(columns):
-    """Users whose earliest authored issue/PR falls in the week (as the
-    first_contributions view, but index-driven instead of a full group-by)."""
-    return f"""
-        select {columns} from issues i left join users u on u.id = i.user
-        where i.created_at >= :start and i.created_at < :end and i.user is not null
-          and not exists (
-            select 1 from issues j where j.user = i.user and j.created_at < :start)
-          and {HUMAN}
-    """
-
-
 def metrics(db, start, end):
     """The headline numbers of one week.
 
-    One pass per timestamp column (created, closed, merged) counts issues and
-    PRs together: on a big database the cost is fetching each row once."""
+    Each timestamp range (created, closed, merged) is read once: on a big
+    database the cost is fetching the rows, so the week's new issues and PRs
+    are materialised and counted, grouped by author and checked for
+    first-timers in one statement."""
     p = {"start": start, "end": end}
-    row = lambda sql: db.execute(sql, p).fetchone()
-    opened = row("""select coalesce(sum(i.type = 'pull'), 0), coalesce(sum(i.type = 'issue'), 0)
-        from issues i where i.created_at >= :start and i.created_at < :end""")
+    opened = db.execute(f"""
+        with wk as materialized (
+            select i.type, i.user from issues i
+            where i.created_at >= :start and i.created_at < :end),
+        people as (
+            select w.user from wk w join users u on u.id = w.user where {HUMAN}
+            union
+            select c.user from issue_comments c join users u on u.id = c.user
+            where c.created_at >= :start and c.created_at < :end and {HUMAN})
+        select (select count(*) from wk where type = 'pull'),
+               (select count(*) from wk where type = 'issue'),
+               (select count(*) from people),
+               (select count(distinct w.user) from wk w join users u on u.id = w.user
+                where {HUMAN} and not exists (
+                    select 1 from issues j where j.user = w.user and j.created_at < :start))
+    """, p).fetchone()
     # '+' keeps SQLite off the merged_at index (merged_at IS NULL matches most
     # of the table); the closed_at range is the selective one.
-    closed = row("""select coalesce(sum(i.type = 'issue'), 0),
+    closed = db.execute("""select coalesce(sum(i.type = 'issue'), 0),
                coalesce(sum(i.type = 'pull' and +i.merged_at is null), 0)
-        from issues i where i.closed_at >= :start and i.closed_at < :end""")
+        from issues i where i.closed_at >= :start and i.closed_at < :end""", p).fetchone()
     return {
         "releases": _one(db, """select count(*) from releases r
             where r.published_at >= :start and r.published_at < :end
@@ -75,14 +78,8 @@ def metrics(db, start, end):
         "issues_closed": closed[0],
         "comments": _one(db, """select count(*) from issue_comments c
             where c.created_at >= :start and c.created_at < :end""", p),
-        "contributors": _one(db, f"""select count(*) from (
-              select i.user from issues i
-              where i.created_at >= :start and i.created_at < :end
-              union select c.user from issue_comments c
-              where c.created_at >= :start and c.created_at < :end
-            ) a join users u on u.id = a.user where {HUMAN}""", p),
-        "first_timers": _one(
-            db, f"select count(distinct i.user) from ({first_timer_sql('i.user')}) i", p),
+        "contributors": opened[2],
+        "first_timers": opened[3],
         "new_repos": _one(db, """select count(*) from repos
             where created_at >= :start and created_at < :end""", p),
         "stars_gained": stars_gained(db, start, end),
