@@ -1,0 +1,100 @@
+-- Issues and pull requests with the most comments written in the week (bots'
+-- comments left out), top 25.
+-- Feed rules (datasette-atom 0.9 answers 500 otherwise): never empty (a
+-- placeholder row stands in), atom_updated always ends in Z, every row has a
+-- link and content. Links are http(s) or a fixed fallback; content is
+-- harvested text escaped here with nested replace() (& first), never raw.
+with week as (
+  -- :week is '2026-W47' or any date in it; blank means the latest complete
+  -- ISO week that has data: the week of the newest activity, unless that
+  -- week is still running by the wall clock, then the week before it.
+  select start, date(start, '+7 days') as stop,
+         strftime('%Y', date(start, '+3 days')) || '-W'
+           || printf('%02d', (strftime('%j', date(start, '+3 days')) - 1) / 7 + 1) as id
+  from (
+    select case
+      when trim(:week) glob '[0-9][0-9][0-9][0-9]-[Ww][0-9][0-9]' then
+        date(substr(trim(:week), 1, 4) || '-01-04', '-6 days', 'weekday 1',
+             '+' || (7 * (substr(trim(:week), 7, 2) - 1)) || ' days')
+      when trim(:week) glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' then
+        date(substr(trim(:week), 1, 10), '-6 days', 'weekday 1')
+      when coalesce(trim(:week), '') = '' then (
+        select case
+          when latest < date('now', '-6 days', 'weekday 1')
+            then date(latest, '-6 days', 'weekday 1')
+          else date('now', '-6 days', 'weekday 1', '-7 days')
+        end
+        from (select nullif(max(
+          coalesce((select max(created_at) from issues), ''),
+          coalesce((select max(closed_at) from issues), ''),
+          coalesce((select max(created_at) from issue_comments), ''),
+          coalesce((select max(published_at) from releases), ''),
+          coalesce((select max(published) from feed_entries), '')
+        ), '') as latest)
+      )
+    end as start
+  )
+),
+counts as (
+  select issue_comments.issue,
+         count(*) as week_comments,
+         count(distinct issue_comments.user) as commenters,
+         max(issue_comments.created_at) as last_comment_at
+  from issue_comments
+  left join users on users.id = issue_comments.user
+  where issue_comments.created_at >= (select start from week)
+    and issue_comments.created_at < (select stop from week)
+    and issue_comments.issue is not null
+    and not coalesce(users.is_bot, 0)
+  group by issue_comments.issue
+  order by week_comments desc, last_comment_at desc
+  limit 25
+),
+items as (
+  select
+    repos.full_name as repo,
+    issues.number,
+    issues.type,
+    issues.title,
+    issues.state,
+    counts.week_comments,
+    counts.commenters,
+    issues.comments as all_comments,
+    users.login as author,
+    -- One entry per issue per week: busy again next week is news again.
+    'tracker:busiest:' || (select id from week) || ':' || issues.id as atom_id,
+    coalesce(repos.full_name, '?') || '#' || coalesce(issues.number, '?') || ': '
+      || coalesce(issues.title, '') as atom_title,
+    coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', counts.last_comment_at),
+             (select start from week) || 'T00:00:00Z') as atom_updated,
+    coalesce(
+      case when (issues.html_url like 'https://%' or issues.html_url like 'http://%')
+            and issues.html_url not glob ('*[<>"'' ' || char(9, 10, 13) || ']*')
+           then issues.html_url end,
+      case when repos.full_name not glob '*[^A-Za-z0-9._/-]*'
+           then 'https://github.com/' || repos.full_name || '/issues/' || issues.number end,
+      'https://github.com/'
+    ) as atom_link,
+    '<p>' || counts.week_comments || ' comments from ' || counts.commenters
+      || ' people this week (' || coalesce(issues.state, '?') || ' '
+      || case issues.type when 'pull' then 'pull request' else 'issue' end || ').</p><p>'
+      || replace(replace(replace(replace(replace(replace(coalesce(nullif(substr(issues.body, 1, 1500), ''), 'No description.'), '&', '&amp;'), '<', '&lt;'),
+      '>', '&gt;'), '"', '&quot;'), '''', '&#39;'),
+         char(10), '<br>') || '</p>' as atom_content_html,
+    coalesce(users.login, 'unknown') as atom_author_name
+  from counts
+  join issues on issues.id = counts.issue
+  left join repos on repos.id = issues.repo
+  left join users on users.id = issues.user
+)
+select (select id from week) as week, * from items
+union all
+select (select id from week), null, null, null, null, null, null, null, null, null,
+  'tracker:busiest_this_week:' || coalesce((select id from week), 'invalid-week'),
+  'No comments in ' || coalesce((select id from week), 'this week (invalid week)'),
+  coalesce((select stop from week) || 'T00:00:00Z', strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+  'https://github.com/',
+  '<p>Nobody commented on an issue or pull request in this week.</p>',
+  'tracker'
+where not exists (select 1 from items)
+order by week_comments desc, atom_updated desc

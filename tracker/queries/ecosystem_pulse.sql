@@ -1,0 +1,98 @@
+-- Per organisation: issues and PRs opened, issues closed, PRs merged and
+-- releases in the week, next to the weekly average of the 4 weeks before.
+-- Counted per repo first (index range scans), then summed per org, with an
+-- "(all)" row on top.
+with week as (
+  -- :week is '2026-W47' or any date in it; blank means the latest complete
+  -- ISO week that has data: the week of the newest activity, unless that
+  -- week is still running by the wall clock, then the week before it.
+  select start, date(start, '+7 days') as stop,
+         strftime('%Y', date(start, '+3 days')) || '-W'
+           || printf('%02d', (strftime('%j', date(start, '+3 days')) - 1) / 7 + 1) as id
+  from (
+    select case
+      when trim(:week) glob '[0-9][0-9][0-9][0-9]-[Ww][0-9][0-9]' then
+        date(substr(trim(:week), 1, 4) || '-01-04', '-6 days', 'weekday 1',
+             '+' || (7 * (substr(trim(:week), 7, 2) - 1)) || ' days')
+      when trim(:week) glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' then
+        date(substr(trim(:week), 1, 10), '-6 days', 'weekday 1')
+      when coalesce(trim(:week), '') = '' then (
+        select case
+          when latest < date('now', '-6 days', 'weekday 1')
+            then date(latest, '-6 days', 'weekday 1')
+          else date('now', '-6 days', 'weekday 1', '-7 days')
+        end
+        from (select nullif(max(
+          coalesce((select max(created_at) from issues), ''),
+          coalesce((select max(closed_at) from issues), ''),
+          coalesce((select max(created_at) from issue_comments), ''),
+          coalesce((select max(published_at) from releases), ''),
+          coalesce((select max(published) from feed_entries), '')
+        ), '') as latest)
+      )
+    end as start
+  )
+),
+bounds as (select date(start, '-28 days') as prev, start, stop from week),
+events as (
+  select repo, 'opened' as kind, created_at as at from issues
+  where created_at >= (select prev from bounds) and created_at < (select stop from bounds)
+  union all
+  select repo, 'closed', closed_at from issues
+  where closed_at >= (select prev from bounds) and closed_at < (select stop from bounds)
+    and type = 'issue'
+  union all
+  select repo, 'merged', merged_at from issues
+  where merged_at >= (select prev from bounds) and merged_at < (select stop from bounds)
+    and type = 'pull'
+  union all
+  select repo, 'released', published_at from releases
+  where published_at >= (select prev from bounds) and published_at < (select stop from bounds)
+    and not coalesce(draft, 0)
+),
+per_repo as (
+  select repo,
+    sum(kind = 'opened' and at >= (select start from bounds)) as opened,
+    sum(kind = 'opened' and at < (select start from bounds)) as opened_4w,
+    sum(kind = 'closed' and at >= (select start from bounds)) as closed,
+    sum(kind = 'closed' and at < (select start from bounds)) as closed_4w,
+    sum(kind = 'merged' and at >= (select start from bounds)) as merged,
+    sum(kind = 'merged' and at < (select start from bounds)) as merged_4w,
+    sum(kind = 'released' and at >= (select start from bounds)) as releases,
+    sum(kind = 'released' and at < (select start from bounds)) as releases_4w,
+    count(*) filter (where at >= (select start from bounds)) > 0 as active
+  from events
+  group by repo
+),
+per_org as (
+  select coalesce(substr(repos.full_name, 1, instr(repos.full_name, '/') - 1), '?') as org,
+    sum(active) as active_repos,
+    sum(opened) as opened, sum(opened_4w) as opened_4w,
+    sum(closed) as closed, sum(closed_4w) as closed_4w,
+    sum(merged) as merged, sum(merged_4w) as merged_4w,
+    sum(releases) as releases, sum(releases_4w) as releases_4w
+  from per_repo
+  left join repos on repos.id = per_repo.repo
+  group by org
+),
+totals as (
+  select 1 as sort, * from per_org
+  union all
+  select 0, '(all)', sum(active_repos), sum(opened), sum(opened_4w), sum(closed),
+    sum(closed_4w), sum(merged), sum(merged_4w), sum(releases), sum(releases_4w)
+  from per_org
+)
+select
+  (select id from week) as week,
+  org,
+  active_repos,
+  opened, round(opened_4w / 4.0, 1) as opened_avg_4w,
+  closed, round(closed_4w / 4.0, 1) as closed_avg_4w,
+  merged, round(merged_4w / 4.0, 1) as merged_avg_4w,
+  releases, round(releases_4w / 4.0, 1) as releases_avg_4w,
+  -- This week's events against the 4-week average: 1.0 = as usual.
+  round((opened + closed + merged + releases) * 4.0
+        / nullif(opened_4w + closed_4w + merged_4w + releases_4w, 0), 2) as vs_usual
+from totals
+where opened + opened_4w + closed + closed_4w + merged + merged_4w + releases + releases_4w > 0
+order by sort, opened + closed + merged + releases desc, org

@@ -1,0 +1,111 @@
+-- People whose first issue or pull request in a repository was opened in the
+-- week: one row per person and repository, bots left out. Same facts as the
+-- first_contributions_per_repo view, but computed only for the week's
+-- authors through the (user, created_at) index instead of grouping the
+-- whole issues table. new_to_ecosystem: their first anywhere we follow.
+-- Feed rules (datasette-atom 0.9 answers 500 otherwise): never empty (a
+-- placeholder row stands in), atom_updated always ends in Z, every row has a
+-- link and content. Links are http(s) or a fixed fallback; content is
+-- harvested text escaped here with nested replace() (& first), never raw.
+with week as (
+  -- :week is '2026-W47' or any date in it; blank means the latest complete
+  -- ISO week that has data: the week of the newest activity, unless that
+  -- week is still running by the wall clock, then the week before it.
+  select start, date(start, '+7 days') as stop,
+         strftime('%Y', date(start, '+3 days')) || '-W'
+           || printf('%02d', (strftime('%j', date(start, '+3 days')) - 1) / 7 + 1) as id
+  from (
+    select case
+      when trim(:week) glob '[0-9][0-9][0-9][0-9]-[Ww][0-9][0-9]' then
+        date(substr(trim(:week), 1, 4) || '-01-04', '-6 days', 'weekday 1',
+             '+' || (7 * (substr(trim(:week), 7, 2) - 1)) || ' days')
+      when trim(:week) glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' then
+        date(substr(trim(:week), 1, 10), '-6 days', 'weekday 1')
+      when coalesce(trim(:week), '') = '' then (
+        select case
+          when latest < date('now', '-6 days', 'weekday 1')
+            then date(latest, '-6 days', 'weekday 1')
+          else date('now', '-6 days', 'weekday 1', '-7 days')
+        end
+        from (select nullif(max(
+          coalesce((select max(created_at) from issues), ''),
+          coalesce((select max(closed_at) from issues), ''),
+          coalesce((select max(created_at) from issue_comments), ''),
+          coalesce((select max(published_at) from releases), ''),
+          coalesce((select max(published) from feed_entries), '')
+        ), '') as latest)
+      )
+    end as start
+  )
+),
+week_firsts as (
+  select issues.user, issues.repo, min(issues.created_at) as first_at
+  from issues
+  join users on users.id = issues.user
+  where issues.created_at >= (select start from week)
+    and issues.created_at < (select stop from week)
+    and not coalesce(users.is_bot, 0)
+    and coalesce(users.type, 'User') != 'Bot'
+    and users.login not like '%[bot]'
+  group by issues.user, issues.repo
+),
+firsts as (
+  select week_firsts.*,
+         (select min(e.created_at) from issues as e where e.user = week_firsts.user)
+           >= (select start from week) as new_to_ecosystem
+  from week_firsts
+  where not exists (
+    select 1 from issues as e
+    where e.user = week_firsts.user and e.created_at < week_firsts.first_at
+      and e.repo = week_firsts.repo
+  )
+),
+items as (
+  select
+    users.login as contributor,
+    repos.full_name as repo,
+    firsts.new_to_ecosystem,
+    issues.type,
+    issues.number,
+    issues.title,
+    firsts.first_at,
+    'tracker:first-contribution:' || firsts.user || ':' || firsts.repo as atom_id,
+    coalesce(users.login, '?') || ': first '
+      || case issues.type when 'pull' then 'pull request' else 'issue' end
+      || ' in ' || coalesce(repos.full_name, '?')
+      || case when firsts.new_to_ecosystem then ' (new to the ecosystem)' else '' end
+      as atom_title,
+    coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', firsts.first_at),
+             (select start from week) || 'T00:00:00Z') as atom_updated,
+    coalesce(
+      case when (issues.html_url like 'https://%' or issues.html_url like 'http://%')
+            and issues.html_url not glob ('*[<>"'' ' || char(9, 10, 13) || ']*')
+           then issues.html_url end,
+      case when repos.full_name not glob '*[^A-Za-z0-9._/-]*'
+           then 'https://github.com/' || repos.full_name || '/issues/' || issues.number end,
+      'https://github.com/'
+    ) as atom_link,
+    '<p>' || replace(replace(replace(replace(replace(coalesce(users.login, '?'), '&', '&amp;'), '<', '&lt;'),
+      '>', '&gt;'), '"', '&quot;'), '''', '&#39;') || ' opened #' || coalesce(issues.number, '?')
+      || ': ' || replace(replace(replace(replace(replace(coalesce(issues.title, ''), '&', '&amp;'), '<', '&lt;'),
+      '>', '&gt;'), '"', '&quot;'), '''', '&#39;') || '</p>' as atom_content_html,
+    coalesce(users.login, 'unknown') as atom_author_name
+  from firsts
+  join issues on issues.user = firsts.user and issues.repo = firsts.repo
+    and issues.created_at = firsts.first_at
+  left join users on users.id = firsts.user
+  left join repos on repos.id = firsts.repo
+  -- Two items opened in the same second: keep one.
+  group by firsts.user, firsts.repo
+)
+select (select id from week) as week, * from items
+union all
+select (select id from week), null, null, null, null, null, null, null,
+  'tracker:first_time_contributors:' || coalesce((select id from week), 'invalid-week'),
+  'No first-time contributors in ' || coalesce((select id from week), 'this week (invalid week)'),
+  coalesce((select stop from week) || 'T00:00:00Z', strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+  'https://github.com/',
+  '<p>Nobody opened their first issue or pull request in a followed repository in this week.</p>',
+  'tracker'
+where not exists (select 1 from items)
+order by new_to_ecosystem desc, atom_updated desc

@@ -1,0 +1,81 @@
+-- Followed repositories created on GitHub in the week (repos.created_at),
+-- newest first.
+-- Feed rules (datasette-atom 0.9 answers 500 otherwise): never empty (a
+-- placeholder row stands in), atom_updated always ends in Z, every row has a
+-- link and content. Links are http(s) or a fixed fallback; content is
+-- harvested text escaped here with nested replace() (& first), never raw.
+with week as (
+  -- :week is '2026-W47' or any date in it; blank means the latest complete
+  -- ISO week that has data: the week of the newest activity, unless that
+  -- week is still running by the wall clock, then the week before it.
+  select start, date(start, '+7 days') as stop,
+         strftime('%Y', date(start, '+3 days')) || '-W'
+           || printf('%02d', (strftime('%j', date(start, '+3 days')) - 1) / 7 + 1) as id
+  from (
+    select case
+      when trim(:week) glob '[0-9][0-9][0-9][0-9]-[Ww][0-9][0-9]' then
+        date(substr(trim(:week), 1, 4) || '-01-04', '-6 days', 'weekday 1',
+             '+' || (7 * (substr(trim(:week), 7, 2) - 1)) || ' days')
+      when trim(:week) glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' then
+        date(substr(trim(:week), 1, 10), '-6 days', 'weekday 1')
+      when coalesce(trim(:week), '') = '' then (
+        select case
+          when latest < date('now', '-6 days', 'weekday 1')
+            then date(latest, '-6 days', 'weekday 1')
+          else date('now', '-6 days', 'weekday 1', '-7 days')
+        end
+        from (select nullif(max(
+          coalesce((select max(created_at) from issues), ''),
+          coalesce((select max(closed_at) from issues), ''),
+          coalesce((select max(created_at) from issue_comments), ''),
+          coalesce((select max(published_at) from releases), ''),
+          coalesce((select max(published) from feed_entries), '')
+        ), '') as latest)
+      )
+    end as start
+  )
+),
+items as (
+  select
+    repos.full_name as repo,
+    repos.description,
+    repos.language,
+    repos.stargazers_count as stars,
+    repos.fork,
+    repos.created_at,
+    repos.tracked_via,
+    'tracker:repo:' || repos.id as atom_id,
+    'New repository: ' || coalesce(repos.full_name, repos.name, repos.id) as atom_title,
+    coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', repos.created_at),
+             (select start from week) || 'T00:00:00Z') as atom_updated,
+    coalesce(
+      case when (repos.html_url like 'https://%' or repos.html_url like 'http://%')
+            and repos.html_url not glob ('*[<>"'' ' || char(9, 10, 13) || ']*')
+           then repos.html_url end,
+      case when repos.full_name not glob '*[^A-Za-z0-9._/-]*'
+           then 'https://github.com/' || repos.full_name || '' end,
+      'https://github.com/'
+    ) as atom_link,
+    '<p>' || replace(replace(replace(replace(replace(coalesce(nullif(repos.description, ''), 'No description.'), '&', '&amp;'), '<', '&lt;'),
+      '>', '&gt;'), '"', '&quot;'), '''', '&#39;')
+      || '</p><p>' || replace(replace(replace(replace(replace(coalesce(repos.language, 'Unknown language'), '&', '&amp;'), '<', '&lt;'),
+      '>', '&gt;'), '"', '&quot;'), '''', '&#39;')
+      || ', ' || coalesce(repos.stargazers_count, 0) || ' stars'
+      || case when repos.fork then ', a fork' else '' end || '.</p>' as atom_content_html,
+    coalesce(users.login, 'unknown') as atom_author_name
+  from repos
+  left join users on users.id = repos.owner
+  where repos.created_at >= (select start from week)
+    and repos.created_at < (select stop from week)
+)
+select (select id from week) as week, * from items
+union all
+select (select id from week), null, null, null, null, null, null, null,
+  'tracker:new_repos_this_week:' || coalesce((select id from week), 'invalid-week'),
+  'No new repositories in ' || coalesce((select id from week), 'this week (invalid week)'),
+  coalesce((select stop from week) || 'T00:00:00Z', strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+  'https://github.com/',
+  '<p>No followed repository was created in this week.</p>',
+  'tracker'
+where not exists (select 1 from items)
+order by atom_updated desc

@@ -1,0 +1,101 @@
+-- Feed entries (blogs, release feeds) published in the week, newest first.
+-- Feed rules (datasette-atom 0.9 answers 500 otherwise): never empty (a
+-- placeholder row stands in), atom_updated always ends in Z, every row has a
+-- link and content. Links are http(s) or a fixed fallback; content is
+-- harvested text escaped here with nested replace() (& first), never raw.
+with week as (
+  -- :week is '2026-W47' or any date in it; blank means the latest complete
+  -- ISO week that has data: the week of the newest activity, unless that
+  -- week is still running by the wall clock, then the week before it.
+  select start, date(start, '+7 days') as stop,
+         strftime('%Y', date(start, '+3 days')) || '-W'
+           || printf('%02d', (strftime('%j', date(start, '+3 days')) - 1) / 7 + 1) as id
+  from (
+    select case
+      when trim(:week) glob '[0-9][0-9][0-9][0-9]-[Ww][0-9][0-9]' then
+        date(substr(trim(:week), 1, 4) || '-01-04', '-6 days', 'weekday 1',
+             '+' || (7 * (substr(trim(:week), 7, 2) - 1)) || ' days')
+      when trim(:week) glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' then
+        date(substr(trim(:week), 1, 10), '-6 days', 'weekday 1')
+      when coalesce(trim(:week), '') = '' then (
+        select case
+          when latest < date('now', '-6 days', 'weekday 1')
+            then date(latest, '-6 days', 'weekday 1')
+          else date('now', '-6 days', 'weekday 1', '-7 days')
+        end
+        from (select nullif(max(
+          coalesce((select max(created_at) from issues), ''),
+          coalesce((select max(closed_at) from issues), ''),
+          coalesce((select max(created_at) from issue_comments), ''),
+          coalesce((select max(published_at) from releases), ''),
+          coalesce((select max(published) from feed_entries), '')
+        ), '') as latest)
+      )
+    end as start
+  )
+),
+entries as (
+  select feed_entries.rowid as rid, feed_entries.*,
+         feeds.title as feed_title, feeds.site_link
+  from feed_entries
+  left join feeds on feeds.url = feed_entries.feed
+  where feed_entries.published >= (select start from week)
+    and feed_entries.published < (select stop from week)
+),
+-- Summaries are HTML: drop the tags one at a time (at most 200) so the feed
+-- shows readable text. Safety does not rest on this: the text is escaped.
+strip(rid, text, n) as (
+  select rid, substr(coalesce(summary, ''), 1, 2000), 0 from entries
+  union all
+  select rid,
+    substr(text, 1, instr(text, '<') - 1) || ' ' || case
+      when instr(substr(text, instr(text, '<')), '>') > 0
+        then substr(text, instr(text, '<') + instr(substr(text, instr(text, '<')), '>'))
+      else '' end,
+    n + 1
+  from strip where instr(text, '<') > 0 and n < 200
+),
+plain as (
+  select rid, trim(replace(replace(replace(replace(replace(text,
+    '&lt;', '<'), '&gt;', '>'), '&quot;', '"'), '&#39;', ''''), '&amp;', '&')) as text
+  from strip where instr(text, '<') = 0 or n >= 200
+),
+items as (
+  select
+    entries.feed_title as feed,
+    entries.title,
+    entries.author,
+    entries.published,
+    entries.link,
+    'tracker:post:' || replace(entries.id, ' ', '#') as atom_id,
+    coalesce(entries.feed_title, entries.feed, '?') || ': '
+      || coalesce(entries.title, '(untitled)') as atom_title,
+    coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', entries.published),
+             (select start from week) || 'T00:00:00Z') as atom_updated,
+    coalesce(
+      case when (entries.link like 'https://%' or entries.link like 'http://%')
+            and entries.link not glob ('*[<>"'' ' || char(9, 10, 13) || ']*')
+           then entries.link end,
+      case when (entries.site_link like 'https://%' or entries.site_link like 'http://%')
+            and entries.site_link not glob ('*[<>"'' ' || char(9, 10, 13) || ']*')
+           then entries.site_link end,
+      'https://jupyter.org/'
+    ) as atom_link,
+    '<p>' || replace(replace(replace(replace(replace(coalesce(nullif(substr(plain.text, 1, 600), ''), 'No summary.'), '&', '&amp;'), '<', '&lt;'),
+      '>', '&gt;'), '"', '&quot;'), '''', '&#39;') || '</p>'
+      as atom_content_html,
+    coalesce(nullif(entries.author, ''), entries.feed_title, 'unknown') as atom_author_name
+  from entries
+  left join plain on plain.rid = entries.rid
+)
+select (select id from week) as week, * from items
+union all
+select (select id from week), null, null, null, null, null,
+  'tracker:posts_this_week:' || coalesce((select id from week), 'invalid-week'),
+  'No posts in ' || coalesce((select id from week), 'this week (invalid week)'),
+  coalesce((select stop from week) || 'T00:00:00Z', strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+  'https://jupyter.org/',
+  '<p>No followed feed published anything in this week.</p>',
+  'tracker'
+where not exists (select 1 from items)
+order by atom_updated desc

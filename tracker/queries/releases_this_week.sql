@@ -1,0 +1,81 @@
+-- Releases published in the week, newest first; drafts never.
+-- Feed rules (datasette-atom 0.9 answers 500 otherwise): never empty (a
+-- placeholder row stands in), atom_updated always ends in Z, every row has a
+-- link and content. Links are http(s) or a fixed fallback; content is
+-- harvested text escaped here with nested replace() (& first), never raw.
+with week as (
+  -- :week is '2026-W47' or any date in it; blank means the latest complete
+  -- ISO week that has data: the week of the newest activity, unless that
+  -- week is still running by the wall clock, then the week before it.
+  select start, date(start, '+7 days') as stop,
+         strftime('%Y', date(start, '+3 days')) || '-W'
+           || printf('%02d', (strftime('%j', date(start, '+3 days')) - 1) / 7 + 1) as id
+  from (
+    select case
+      when trim(:week) glob '[0-9][0-9][0-9][0-9]-[Ww][0-9][0-9]' then
+        date(substr(trim(:week), 1, 4) || '-01-04', '-6 days', 'weekday 1',
+             '+' || (7 * (substr(trim(:week), 7, 2) - 1)) || ' days')
+      when trim(:week) glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' then
+        date(substr(trim(:week), 1, 10), '-6 days', 'weekday 1')
+      when coalesce(trim(:week), '') = '' then (
+        select case
+          when latest < date('now', '-6 days', 'weekday 1')
+            then date(latest, '-6 days', 'weekday 1')
+          else date('now', '-6 days', 'weekday 1', '-7 days')
+        end
+        from (select nullif(max(
+          coalesce((select max(created_at) from issues), ''),
+          coalesce((select max(closed_at) from issues), ''),
+          coalesce((select max(created_at) from issue_comments), ''),
+          coalesce((select max(published_at) from releases), ''),
+          coalesce((select max(published) from feed_entries), '')
+        ), '') as latest)
+      )
+    end as start
+  )
+),
+items as (
+  select
+    repos.full_name as repo,
+    releases.tag_name,
+    releases.name,
+    releases.prerelease,
+    releases.published_at,
+    users.login as author,
+    releases.id as release,
+    'tracker:release:' || releases.id as atom_id,
+    coalesce(repos.full_name, 'repo ' || releases.repo) || ' '
+      || coalesce(releases.tag_name, releases.name, '?')
+      || case when releases.prerelease then ' (pre-release)' else '' end as atom_title,
+    coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', releases.published_at),
+             (select start from week) || 'T00:00:00Z') as atom_updated,
+    coalesce(
+      case when (releases.html_url like 'https://%' or releases.html_url like 'http://%')
+            and releases.html_url not glob ('*[<>"'' ' || char(9, 10, 13) || ']*')
+           then releases.html_url end,
+      case when repos.full_name not glob '*[^A-Za-z0-9._/-]*'
+           then 'https://github.com/' || repos.full_name || '/releases' end,
+      'https://github.com/'
+    ) as atom_link,
+    '<p>' || replace(replace(replace(replace(replace(replace(coalesce(nullif(substr(releases.body, 1, 3000), ''), 'No release notes.'), '&', '&amp;'), '<', '&lt;'),
+      '>', '&gt;'), '"', '&quot;'), '''', '&#39;'),
+      char(10), '<br>') || '</p>' as atom_content_html,
+    coalesce(users.login, 'unknown') as atom_author_name
+  from releases
+  left join repos on repos.id = releases.repo
+  left join users on users.id = releases.author
+  where releases.published_at >= (select start from week)
+    and releases.published_at < (select stop from week)
+    and not coalesce(releases.draft, 0)
+)
+select (select id from week) as week, * from items
+union all
+select (select id from week), null, null, null, null, null, null, null,
+  'tracker:releases_this_week:' || coalesce((select id from week), 'invalid-week'),
+  'No releases in ' || coalesce((select id from week), 'this week (invalid week)'),
+  coalesce((select stop from week) || 'T00:00:00Z', strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+  'https://github.com/',
+  '<p>No release was published in this week.</p>',
+  'tracker'
+where not exists (select 1 from items)
+order by atom_updated desc
