@@ -175,7 +175,8 @@ def _harvest_github(db, client, config, only_repos, concurrency, now, summary, p
     for message in errors:
         progress.log(f"error: {message}")
     summary.repos = len(targets)
-    ops = queue.Queue(maxsize=64)
+    # Bounded: a page of pulls parses to megabytes; workers wait for the writer.
+    ops = queue.Queue(maxsize=2 * concurrency)
     stop = threading.Event()
 
     def work(repo):
