@@ -267,6 +267,17 @@ def test_rebuild_is_idempotent_and_updates_only_on_change(db):
     build_digests(db, week=WEEK, now=later)
     assert row(db) == first  # generated_at does not churn either
 
+    # Later harvests (runs, feed fetches, star snapshots) do not rewrite a past week.
+    db["harvest_runs"].insert({"id": 999, "started_at": "2026-11-30T10:00:00Z",
+                               "finished_at": "2026-11-30T10:05:00Z", "source": "all",
+                               "status": "ok", "errors": 0}, pk="id")
+    db["feeds"].update("https://blog.example.org/feed",
+                       {"last_fetched": "2026-11-30T10:05:00Z"})
+    db["repo_stats"].insert({"repo": 80001, "harvested_at": "2026-11-30T10:00:00Z",
+                             "stargazers_count": 5000})
+    build_digests(db, week=WEEK, now=later)
+    assert row(db) == first
+
     db["releases"].insert({"id": 70010, "repo": 80001, "tag_name": "v2.1.2",
                            "published_at": "2026-11-21T10:00:00Z"})
     build_digests(db, week=WEEK, now=later)

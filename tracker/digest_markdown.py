@@ -38,8 +38,7 @@ def render_md(data, urls):
     fresh = [f"**{md(source_label(s['source']))}** harvested {md(day(s['last']))}"
              for s in h["sources"]] or ["**no harvest** recorded yet"]
     if h["feeds"]["n"]:
-        fresh.append(f"**{plural(h['feeds']['n'], 'feed')}** fetched "
-                     f"{md(day(h['feeds']['last']))}")
+        fresh.append(f"**{plural(h['feeds']['n'], 'feed')}** followed")
     out += [f"Data: {' · '.join(fresh)}. Covering **{plural(h['repos'], 'repo')}** of "
             f"**{plural(h['owners'], 'org/user')}**; **{plural(h['errors'], 'harvest error')}**"
             f" this week ([harvest health]({urls['harvest_health']})).", ""]

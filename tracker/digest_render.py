@@ -113,8 +113,7 @@ def render_html(data, urls):
              f"{esc(day(s['last']))}" for s in h["sources"]] or [
                  "<strong>no harvest</strong> recorded yet"]
     if h["feeds"]["n"]:
-        fresh.append(f"<strong>{plural(h['feeds']['n'], 'feed')}</strong> "
-                     f"fetched {esc(day(h['feeds']['last']))}")
+        fresh.append(f"<strong>{plural(h['feeds']['n'], 'feed')}</strong> followed")
     out.append(
         f"<p>Data: {' · '.join(fresh)}. Covering <strong>{plural(h['repos'], 'repo')}</strong>"
         f" of <strong>{plural(h['owners'], 'org/user')}</strong>; "

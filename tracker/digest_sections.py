@@ -112,8 +112,9 @@ def header(db, start, end):
     sources = _rows(db, """select source, max(finished_at) as last
         from harvest_runs where finished_at < :end and source is not null
         group by source order by source""", p)
-    feeds = _rows(db, """select count(*) as n, max(last_fetched) as last from feeds
-        where last_fetched < :end""", p)[0]
+    # Feeds' last_fetched is current state, not history: only the count is
+    # shown, so a later fetch does not rewrite past weeks.
+    feeds = {"n": _one(db, "select count(*) from feeds", {})}
     cover = _rows(db, """select count(*) as repos, count(distinct owner) as owners
         from repos where (created_at is null or created_at < :end)
           and (missing_since is null or missing_since >= :start)""", p)[0]
