@@ -60,6 +60,20 @@ def test_full_harvest_equals_emulator(harvested):
     assert count(db, "pull_requests") == count(db, "issues", "type = 'pull'")
 
 
+def test_contributors_and_labels_equal_emulator(harvested):
+    import httpx
+
+    db, emu, *_ = harvested
+    expected = 0
+    with httpx.Client(base_url=emu.url, headers={"Authorization": f"Bearer {TOKEN}"}) as http:
+        for repo in emu.store.repos.values():
+            people = http.get(f"/repos/{repo.full_name}/contributors", params={"per_page": 100}).json()
+            expected += sum(1 for p in people if p.get("id"))
+    assert count(db, "contributors") == expected > 0
+    labels = {name for repo in emu.store.repos.values() for name in repo.labels}
+    assert {r[0] for r in db.execute("select name from labels")} == labels
+
+
 def test_dockerspawner_releases_have_real_tag_dates(harvested):
     db, *_ = harvested
     real = {r["tag_name"]: r["published_at"] for r in facts("jupyterhub__dockerspawner", "releases.json")}
