@@ -1,0 +1,143 @@
+"""Time every canned query (and dashboard chart) on a big synthetic database.
+
+    python bench/queries.py [--db bench/big.db] [--runs 5] [--datasette] [--only NAME ...]
+                            [--index TABLE:COL,COL ...]
+
+Builds the database with bench/bigdb.py when it does not exist (a few
+minutes: 1,000,000 issues, 3,000,000 comments, 50,000 releases, 3,000 repos),
+or brings an existing one up to tracker.db's schema (so an index added to
+INDEXES takes effect; --index tries one that is not there yet), then runs
+each query with the parameter defaults of its sidecar and prints the median
+time. By default the SQL runs through plain sqlite3, read-only,
+exactly as Datasette sends it; --datasette goes through Datasette's client
+instead (adds JSON rendering). Exits 1 if a canned query misses the target.
+"""
+
+import argparse
+import asyncio
+import sqlite3
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.bigdb import build_big_db  # noqa: E402
+from tracker.db import open_db  # noqa: E402
+from tracker.publish import build_config, load_queries, param_defaults  # noqa: E402
+
+TARGET_MS = 250
+
+
+def workload(db_name):
+    """[(name, sql, params)]: canned queries, then the dashboard's charts and filters."""
+    defaults = param_defaults()
+    items = [(name, q["sql"], defaults.get(name, {})) for name, q in load_queries().items()]
+    metadata, _settings = build_config(db_name)
+    for slug, dashboard in metadata["plugins"]["datasette-dashboards"].items():
+        for kind in ("filters", "charts"):
+            for key, item in (dashboard.get(kind) or {}).items():
+                if "query" in item:
+                    # The dashboard sends its filters; blank means "all orgs, latest week".
+                    items.append((f"{slug}/{key}", item["query"], {"org": "", "week": ""}))
+    return items
+
+
+def named_params(sql, params):
+    """Only the parameters the SQL uses (sqlite3 rejects extra names)."""
+    return {k: v for k, v in params.items() if f":{k}" in sql}
+
+
+def time_sqlite(db_path, items, runs):
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    conn.execute("pragma query_only = 1")
+    for name, sql, params in items:
+        params = named_params(sql, params)
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            rows = conn.execute(sql, params).fetchall()
+            times.append((time.perf_counter() - started) * 1000)
+        yield name, times, len(rows)
+
+
+def time_datasette(db_path, items, runs):
+    from tracker.publish import make_datasette
+
+    ds = make_datasette(db_path, settings={"sql_time_limit_ms": 60_000})
+    db_name = Path(db_path).stem
+
+    async def one(name, sql, params):
+        times, rows = [], 0
+        for _ in range(runs):
+            started = time.perf_counter()
+            if "/" in name:
+                response = await ds.client.get(
+                    f"/{db_name}.json", params={"sql": sql, "_shape": "array", **params}
+                )
+            else:
+                response = await ds.client.get(
+                    f"/{db_name}/{name}.json", params={"_shape": "array", **params}
+                )
+            times.append((time.perf_counter() - started) * 1000)
+            response.raise_for_status()
+            rows = len(response.json())
+        return name, times, rows
+
+    async def main():
+        return [await one(*item) for item in items]
+
+    yield from asyncio.run(main())
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", default="bench/big.db")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--datasette", action="store_true", help="Time through Datasette.")
+    parser.add_argument("--only", nargs="*", help="Only these queries or charts.")
+    parser.add_argument("--index", action="append", default=[], metavar="TABLE:COL,COL",
+                        help="Create this index in the bench database first (repeatable).")
+    args = parser.parse_args(argv)
+
+    db_path = Path(args.db)
+    if not db_path.exists():
+        print(f"Building {db_path} (synthetic, a few minutes)...")
+        build_big_db(db_path)
+    db = open_db(str(db_path))
+    for spec in args.index:
+        table, _, columns = spec.partition(":")
+        print(f"index {table} ({columns})")
+        db[table].create_index(columns.split(","), if_not_exists=True)
+    db.close()
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    counts = {t: conn.execute(f"select count(*) from [{t}]").fetchone()[0]
+              for t in ("issues", "issue_comments", "releases", "repos")}
+    conn.close()
+    print(f"{db_path}: " + ", ".join(f"{n:,} {t}" for t, n in counts.items()))
+    print(f"median of {args.runs} runs via {'Datasette' if args.datasette else 'sqlite3'}"
+          f" {sqlite3.sqlite_version}, default parameters; target {TARGET_MS} ms\n")
+
+    items = workload(db_path.stem)
+    if args.only:
+        items = [item for item in items if item[0] in args.only]
+    timer = time_datasette if args.datasette else time_sqlite
+    slow = []
+    print(f"{'query':40} {'median ms':>10} {'min ms':>8} {'rows':>6}")
+    for name, times, rows in timer(db_path, items, args.runs):
+        median = statistics.median(times)
+        flag = ""
+        if median > TARGET_MS:
+            flag = "  SLOW"
+            if "/" not in name:
+                slow.append(name)
+        print(f"{name:40} {median:10.1f} {min(times):8.1f} {rows:6}{flag}")
+    if slow:
+        print(f"\n{len(slow)} canned quer{'y' if len(slow) == 1 else 'ies'} over {TARGET_MS} ms: "
+              + ", ".join(slow))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
