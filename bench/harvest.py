@@ -94,11 +94,22 @@ def measure(label, emu, cmd, env, db_path):
     return {"counted": counted, "seconds": seconds}
 
 
-def change(store, fraction, seed=1):
-    """Touch a fraction of issues and add a comment to half of those."""
+def change(store, fraction, seed=1, changed_repos=None):
+    """Touch a fraction of all issues and add comments to half as many issues.
+
+    By default the changes fall anywhere (nearly every repo changes); with
+    ``changed_repos`` they are concentrated in that many repos, as on a real day
+    when most of an ecosystem's repos are quiet.
+    """
     rng = random.Random(seed)
-    touched = store.touch_issues(None, fraction, seed=seed)
-    repos = list(store.repos.values())
+    repos = sorted(store.repos.values(), key=lambda r: r.id)
+    if changed_repos:
+        repos = rng.sample(repos, changed_repos)
+        total = sum(len(r.issues) for r in store.repos.values())
+        share = total * fraction / sum(len(r.issues) for r in repos)
+        touched = sum(store.touch_issues(r.full_name, min(share, 1.0), seed=seed) for r in repos)
+    else:
+        touched = store.touch_issues(None, fraction, seed=seed)
     for _ in range(max(1, touched // 2)):
         repo = rng.choice(repos)
         if repo.issues:
@@ -115,6 +126,8 @@ def main():
     parser.add_argument("--comments", type=int, default=41000)
     parser.add_argument("--latency", type=float, default=0.1, help="seconds per request")
     parser.add_argument("--change", type=float, default=0.01, help="fraction of issues changed")
+    parser.add_argument("--changed-repos", type=int, default=None,
+                        help="concentrate the changes in this many repos (default: anywhere)")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--g2s", action="store_true", help="also run github-to-sqlite")
     args = parser.parse_args()
@@ -138,8 +151,10 @@ def main():
                str(config), "--no-digest", "--quiet", "--concurrency", str(args.concurrency)]
         full = measure("tracker: full harvest", emu, cmd, env, db_path)
         same = measure("tracker: no change", emu, cmd, env, db_path)
-        touched = change(store, args.change)
-        changed = measure(f"tracker: {args.change:.0%} changed ({touched} issues)", emu, cmd, env, db_path)
+        touched = change(store, args.change, changed_repos=args.changed_repos)
+        where = f" in {args.changed_repos} repos" if args.changed_repos else ""
+        changed = measure(f"tracker: {args.change:.0%} changed{where}", emu, cmd, env, db_path)
+        print(f"  ({touched} issues touched)")
         if args.g2s:
             shim = tmp / "shim"
             shim.mkdir()
