@@ -31,6 +31,9 @@ def resolve_repos(client, db, config, state, now, *, only=(), log=print):
         if fresh:
             save_repo(db, repo, tracked_via=via, now=now, bots=config.bots)
             save_repo_stats(db, repo, now)
+        elif repo["id"] not in found:
+            # Unchanged (304): this run's snapshot repeats the stored counts.
+            save_stats_from_db(db, repo["id"], now)
         found[repo["id"]] = {
             "id": repo["id"], "full_name": name, "default_branch": repo.get("default_branch"),
         }
@@ -77,11 +80,6 @@ def resolve_repos(client, db, config, state, now, *, only=(), log=print):
             {"key": key, "etag": page.etag, "last_modified": page.last_modified,
              "location": f"repos/{repo['full_name']}", "updated_at": now}, pk="key")
         db.conn.commit()
-    fresh_ids = {r["id"] for r in found.values()}
-    for repo_id in fresh_ids:
-        if not db.execute("select 1 from repo_stats where repo = ? and harvested_at = ?",
-                          [repo_id, now]).fetchone():
-            save_stats_from_db(db, repo_id, now)
     db.conn.commit()
     return list(found.values()), errors
 

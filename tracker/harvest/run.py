@@ -1,6 +1,7 @@
 """One harvest run: lock, GitHub (workers + one writer), feeds, digest, summary."""
 
 import fcntl
+import json
 import os
 import queue
 import sys
@@ -248,8 +249,6 @@ def _harvest_feeds(db, config, feed_client, summary, progress):
 
 
 def _finish_run(db, run_id, summary):
-    import json
-
     c = summary.counts
     db["harvest_runs"].update(run_id, {
         "finished_at": utcnow(), "status": summary.status,
