@@ -109,7 +109,10 @@ def _load_repo(store: Store, meta, releases, pulls, commits, summary, synthetic:
     for c in repo.commits:
         store.note_user(c.author_login)
 
-    items = [_pull(repo, p, rng, as_of) for p in pulls]
+    # Made-up activity stops where the repo's real activity stops (its newest push),
+    # so a dormant repo does not look busy in weeks the facts know nothing about.
+    horizon = min(as_of, to_ts(meta["pushed_at"]) or as_of)
+    items = [_pull(repo, p, rng, horizon) for p in pulls]
     if synthetic:
         for name, (color, desc) in LABELS.items():
             repo.labels[name] = (stable_id("label", f"{repo.id}:{name}"), color, desc)
@@ -118,11 +121,11 @@ def _load_repo(store: Store, meta, releases, pulls, commits, summary, synthetic:
             repo.milestones[n] = Milestone(n, mid, f"[synthetic] Milestone {n}",
                                            "[synthetic] A made-up milestone.",
                                            "open", start + n * 30 * DAY, None, "synthetic-user-1")
-        items += _gap_issues(repo, items, rng, start, as_of)
+        items += _gap_issues(repo, items, rng, start, horizon)
     items.sort(key=lambda i: i.number)
     for issue in items:  # GitHub's ids grow with the number
         issue.id = store.new_id("issue")
-    comments = _comments(store, items, rng, start, as_of) if synthetic else []
+    comments = _comments(store, items, rng, start, horizon) if synthetic else []
     store.bulk_load(repo, items, comments)
 
 
