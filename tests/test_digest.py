@@ -259,6 +259,10 @@ def test_empty_database_builds_a_quiet_digest(tmp_path):
 # ---------------------------------------------------------------- rebuilds
 
 def test_rebuild_is_idempotent_and_updates_only_on_change(db):
+    # A harvest during the week; the header then reads its freshness from it.
+    db["harvest_runs"].insert({"id": 998, "started_at": "2026-11-22T10:00:00Z",
+                               "finished_at": "2026-11-22T10:05:00Z", "source": "all",
+                               "status": "ok", "errors": 0}, pk="id")
     build_digests(db, week=WEEK, now=NOW)
     first = row(db)
     assert first["atom_updated"] == "2026-11-25T09:00:00Z" == first["generated_at"]

@@ -109,8 +109,11 @@ def header(db, start, end):
     so a finished week's digest stops changing once the week is over.
     """
     p = {"start": start, "end": end}
-    sources = _rows(db, """select source, max(finished_at) as last
-        from harvest_runs where finished_at < :end and source is not null
+    # A week harvested only after it ended (a first harvest, the demo) shows the
+    # source's first run instead: that too never changes once it exists.
+    sources = _rows(db, """select source, coalesce(
+            max(case when finished_at < :end then finished_at end), min(finished_at)) as last
+        from harvest_runs where finished_at is not null and source is not null
         group by source order by source""", p)
     # Feeds' last_fetched is current state, not history: only the count is
     # shown, so a later fetch does not rewrite past weeks.
