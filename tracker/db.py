@@ -256,7 +256,8 @@ INDEXES = [
     ("issues", ["user", "repo", "created_at"]),
     ("issues", ["state", "type", "updated_at"]),
     ("issues", ["updated_at"]),
-    ("issue_comments", ["created_at"]),
+    # Covers the digest's commenter counts without fetching each comment row.
+    ("issue_comments", ["created_at", "user", "issue"]),
     ("issue_comments", ["issue"]),
     ("issue_comments", ["repo", "issue_number"]),
     ("pull_requests", ["repo", "updated_at"]),

@@ -117,6 +117,10 @@ def build_config(db_name, metadata_path=METADATA, queries_dir=QUERIES):
         queries[name] = query
     databases[db_name] = config
     metadata["databases"] = databases
+    atom = (metadata.get("plugins") or {}).get("datasette-atom") or {}
+    allow = atom.get("allow_unsafe_html_in_canned_queries")
+    if isinstance(allow, dict) and ANY_DATABASE in allow:
+        allow[db_name] = allow.pop(ANY_DATABASE)
     _point_dashboards_at(metadata, db_name)
     return metadata, settings
 
