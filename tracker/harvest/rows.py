@@ -100,19 +100,33 @@ def milestone_row(milestone, repo_id):
     return row
 
 
+def _users_to_ids(row, obj, keys, optional=()):
+    """Replace nested users by their ids; return the user objects to save."""
+    users = []
+    for key in keys + tuple(k for k in optional if k in obj):
+        user = obj.get(key)
+        row[key] = _uid(user)
+        if user:
+            users.append(user)
+    return users
+
+
+def _milestone_to_id(row, obj, repo_id):
+    """Replace the nested milestone by its id; return (milestone row, its creator)."""
+    milestone = obj.get("milestone")
+    row["milestone"] = milestone["id"] if milestone else None
+    if not milestone:
+        return None, []
+    creator = milestone.get("creator")
+    return milestone_row(milestone, repo_id), [creator] if creator else []
+
+
 def issue_row(issue, repo_id):
     row = _strip_urls(issue)
     for key in ("labels", "assignees", "repository"):
         row.pop(key, None)
-    milestone = issue.get("milestone")
-    users = [u for u in (issue.get("user"), issue.get("assignee"), issue.get("closed_by"),
-                         (milestone or {}).get("creator")) if u]
-    row["user"] = _uid(issue.get("user"))
-    row["assignee"] = _uid(issue.get("assignee"))
-    if "closed_by" in row:
-        row["closed_by"] = _uid(issue.get("closed_by"))
-    milestone = issue.get("milestone")
-    row["milestone"] = milestone["id"] if milestone else None
+    users = _users_to_ids(row, issue, ("user", "assignee"), optional=("closed_by",))
+    milestone, creator = _milestone_to_id(row, issue, repo_id)
     row["repo"] = repo_id
     pull = issue.get("pull_request")
     if pull:
@@ -125,11 +139,7 @@ def issue_row(issue, repo_id):
         row["type"] = "issue"
     row["reactions"] = _reactions(issue.get("reactions"))
     labels = [_strip_urls(label, keep=("url",)) for label in issue.get("labels") or []]
-    return row, {
-        "users": users,
-        "labels": labels,
-        "milestone": milestone_row(milestone, repo_id) if milestone else None,
-    }
+    return row, {"users": users + creator, "labels": labels, "milestone": milestone}
 
 
 def pull_row(pull, repo_id):
@@ -139,24 +149,14 @@ def pull_row(pull, repo_id):
         row.pop(key, None)
     links = pull.get("_links") or {}
     row["url"] = (links.get("html") or {}).get("href") or pull.get("html_url")
-    milestone = pull.get("milestone")
-    users = [u for u in (pull.get("user"), pull.get("merged_by"), pull.get("assignee"),
-                         (milestone or {}).get("creator")) if u]
-    row["user"] = _uid(pull.get("user"))
-    row["assignee"] = _uid(pull.get("assignee"))
-    if "merged_by" in row:
-        row["merged_by"] = _uid(pull.get("merged_by"))
-    milestone = pull.get("milestone")
-    row["milestone"] = milestone["id"] if milestone else None
+    users = _users_to_ids(row, pull, ("user", "assignee"), optional=("merged_by",))
+    milestone, creator = _milestone_to_id(row, pull, repo_id)
     for side in ("head", "base"):
         ref = pull.get(side) or {}
         row[side] = ref.get("sha")
         row[f"{side}_ref"] = ref.get("ref")
     row["repo"] = repo_id
-    return row, {
-        "users": users,
-        "milestone": milestone_row(milestone, repo_id) if milestone else None,
-    }
+    return row, {"users": users + creator, "milestone": milestone}
 
 
 def comment_row(comment, repo_id):
