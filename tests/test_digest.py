@@ -500,3 +500,16 @@ def test_long_lists_are_capped_with_a_link_to_the_rest(db):
     assert "<strong>42 posts</strong>" in html and "**42 posts**" in md
     assert f'… and <a href="{url}">{more} more posts</a>' in html
     assert f"- … and [{more} more]({url})" in md
+
+
+@pytest.mark.parametrize("body,expected", [
+    ("**Added**\n- Logtalk notebooks are now supported ([#1308](https://github.com/mwouts/jupytext/pull/1308))",
+     "Logtalk notebooks are now supported (#1308)"),
+    ("## 14.0.0\n\n14.0.0 is a small release.", "14.0.0 is a small release."),
+    ("### What's Changed\n* [Drop Python 3.7](https://example.org/1) by someone", "Drop Python 3.7 by someone"),
+    (None, ""),
+])
+def test_notes_excerpt_skips_labels_and_headings(body, expected):
+    from tracker.digest_sections import notes_excerpt
+
+    assert notes_excerpt(body) == expected

@@ -145,7 +145,11 @@ def is_prerelease(row):
 def notes_excerpt(body, limit=160):
     """The first line of release notes worth reading (headings and blanks skipped)."""
     for line in (body or "").splitlines():
-        line = line.strip().lstrip("#*->= ").strip()
+        # Headings, and lines that are only bold/italic text ("**Added**"), label sections.
+        if line.lstrip().startswith("#") or re.fullmatch(r"\s*([*_]{1,2})[^*_]+\1:?\s*", line):
+            continue
+        line = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", line)  # [text](url) -> text
+        line = line.strip().lstrip("*->= ").strip()
         if line and not re.fullmatch(r"[-=_*`~\s|:]*", line) and not re.match(
                 r"(?i)^(what'?s changed|changelog|release notes|highlights)\W*$", line):
             return plain(line, limit)
