@@ -15,7 +15,6 @@ sort per index beats a million B-tree insertions); rows go in with
 import bisect
 import json
 import random
-import sqlite3
 import sys
 import time
 from datetime import datetime, timedelta, timezone

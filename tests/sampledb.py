@@ -34,7 +34,7 @@ output unescaped.
 """
 
 import json
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timezone
 
 from tracker.db import open_db
 

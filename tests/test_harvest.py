@@ -13,7 +13,7 @@ import sqlite_utils
 from tracker.config import Config
 from tracker.emulator import Emulator, load_facts
 
-from conftest import SEED_CONFIG, TOKEN, Sleeps, facts, harvest
+from conftest import TOKEN, Sleeps, facts, harvest
 
 
 def count(db, table, where="1", params=()):
