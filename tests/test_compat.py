@@ -99,3 +99,15 @@ def test_issue_fields_of_ours(both):
     assert set(json.loads(issue["reactions"])) >= {"+1", "-1", "laugh", "hooray", "confused",
                                                    "heart", "rocket", "eyes", "total_count"}
     assert ours.execute("select count(*) from issues_labels").fetchone()[0] >= 1
+
+
+def test_partial_user_never_clobbers_a_fuller_record():
+    db = open_db(sqlite_utils.Database(memory=True))
+    full = {"login": "minrk", "id": 151929, "type": "User", "name": "Min RK",
+            "site_admin": False, "html_url": "https://github.com/minrk"}
+    save.save_users(db, [full])
+    save.save_users(db, [{"login": "minrk", "id": 151929, "type": "User"}])
+    assert db["users"].get(151929)["name"] == "Min RK"
+    save.save_users(db, [{"login": "pre-commit-ci[bot]", "id": 66853113, "type": "Bot"}])
+    bot = db["users"].get(66853113)
+    assert bot["name"] == "pre-commit-ci[bot]" and bot["is_bot"] == 1

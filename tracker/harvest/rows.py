@@ -34,9 +34,6 @@ def is_bot(user, bots=()):
 def user_row(user, bots=()):
     row = _strip_urls(user, keep=("avatar_url", "html_url"))
     row.pop("email", None)
-    # Nested users lack a name; github-to-sqlite fills it so Datasette labels work.
-    if row.get("name") is None:
-        row["name"] = row.get("login")
     row["is_bot"] = int(is_bot(user, bots))
     return row
 

@@ -18,6 +18,11 @@ def save_users(db, users, bots=()):
             merged.update({k: v for k, v in row.items() if v is not None})
     if seen:
         db["users"].upsert_all(list(seen.values()), pk="id", alter=True)
+        # Nested users carry no name; like github-to-sqlite, show the login instead,
+        # but only where no real name was ever stored.
+        ids = list(seen)
+        db.execute(f"update users set name = login where name is null and id in "
+                   f"({','.join('?' * len(ids))})", ids)
 
 
 def save_repo(db, repo, *, tracked_via=None, now=None, bots=()):
