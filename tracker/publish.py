@@ -14,6 +14,7 @@ a sidecar cannot declare a write query.
 
 import copy
 import json
+import re
 import threading
 import webbrowser
 from pathlib import Path
@@ -31,17 +32,37 @@ ANY_DATABASE = "*"
 # Keys a sidecar may set; Datasette's write-query keys (write, on_success_*)
 # are deliberately absent.
 QUERY_KEYS = {"title", "description", "description_html", "hide_sql", "fragment", "params"}
+INCLUDE = re.compile(r"(\w+) as \(/\* include (_\w+\.sql) \*/\)")
 
 
 class PublishError(Exception):
     """metadata.yml or a query sidecar is invalid."""
 
 
+def expand(sql, directory=QUERIES):
+    """Put shared fragments (``_NAME.sql``) where a query says ``/* include _NAME.sql */``.
+
+    One copy of the week window serves every weekly query and chart; a marker
+    keeps the place (``week as (/* include _week.sql */)``) and the fragment
+    file holds the whole CTE.
+    """
+    def fragment(match):
+        lines = (Path(directory) / match[2]).read_text().strip().splitlines()
+        while lines and lines[0].startswith("--"):  # the fragment's own header
+            lines.pop(0)
+        return "\n".join(lines)
+
+    return INCLUDE.sub(fragment, sql)
+
+
 def load_queries(directory=QUERIES):
-    """Canned queries from ``*.sql`` files and ``*.yml`` sidecars, keyed by file stem."""
+    """Canned queries from ``*.sql`` files and ``*.yml`` sidecars, keyed by file stem;
+    ``_*.sql`` files are fragments, not queries."""
     queries = {}
     for sql_path in sorted(Path(directory).glob("*.sql")):
-        query = {"sql": sql_path.read_text()}
+        if sql_path.name.startswith("_"):
+            continue
+        query = {"sql": expand(sql_path.read_text(), directory)}
         sidecar = sql_path.with_suffix(".yml")
         if sidecar.exists():
             query.update(_sidecar(sidecar))
@@ -86,6 +107,8 @@ def param_defaults(directory=QUERIES):
     """{query: {param: default}} from the sidecars (blank when not given), for benchmarks."""
     defaults = {}
     for sql_path in sorted(Path(directory).glob("*.sql")):
+        if sql_path.name.startswith("_"):
+            continue
         sidecar = sql_path.with_suffix(".yml")
         params = (yaml.safe_load(sidecar.read_text()) or {}).get("params") if sidecar.exists() else None
         if isinstance(params, dict):
@@ -126,14 +149,16 @@ def build_config(db_name, metadata_path=METADATA, queries_dir=QUERIES):
 
 
 def _point_dashboards_at(metadata, db_name):
-    """Give every dashboard chart and filter query without a ``db`` this database."""
+    """Expand shared fragments in dashboard queries; give those without a ``db`` this one."""
     dashboards = (metadata.get("plugins") or {}).get("datasette-dashboards") or {}
     for dashboard in dashboards.values():
         for item in list((dashboard.get("charts") or {}).values()) + list(
             (dashboard.get("filters") or {}).values()
         ):
-            if "query" in item and not item.get("db"):
-                item["db"] = db_name
+            if "query" in item:
+                item["query"] = expand(item["query"])
+                if not item.get("db"):
+                    item["db"] = db_name
 
 
 def write_metadata(output, db_name="tracker"):
