@@ -101,6 +101,13 @@ class Progress:
             self.stream.write(f"{prefix}{message}\n")
             self.stream.flush()
 
+    def clear(self):
+        """Remove a pending status line, so the summary starts on a clean line."""
+        if self.tty and not self.quiet:
+            with self._lock:
+                self.stream.write("\r\033[K")
+                self.stream.flush()
+
     def status(self, message):
         if self.quiet:
             return
@@ -159,6 +166,7 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
             _finish_run(db, run_id, summary)
         if digest and summary.status != "failed":
             _rebuild_digests(db, progress)
+        progress.clear()
         return summary
 
 
