@@ -217,7 +217,9 @@ class GitHubClient:
                     raise RequestFailed(f"{urlsplit(url).path}: HTTP {status} after {attempt} attempts")
                 self._backoff(min(2 ** (attempt - 1), 30), f"HTTP {status} on {urlsplit(url).path}")
                 continue
-            if status not in (200, 301, 302, 304, 307, 308, 404, 410):
+            # 204 (contributors of an empty repo) and 409 (commits of an empty
+            # repo) are answers, not failures: the listing is empty.
+            if status not in (200, 204, 301, 302, 304, 307, 308, 404, 409, 410):
                 raise RequestFailed(f"{urlsplit(url).path}: unexpected HTTP {status}: {_message(response)}")
             return response
 

@@ -84,7 +84,7 @@ def _whole_listing(client, stream, rid, path, st):
     first = None
     for page in client.pages(path, etag=st.get("etag"), last_modified=st.get("last_modified")):
         _check(page)
-        if page.not_modified:
+        if page.status != 200:  # 304 unchanged, or 204/409 empty repository
             return
         first = first or page
         yield (stream, rid, page.items)
@@ -98,7 +98,7 @@ def _changed_since(client, stream, rid, path, params, st, date_of, use_since):
     params = {**params, "per_page": 100}
     first = _check(client.get(path, params, etag=st.get("etag"),
                               last_modified=st.get("last_modified")))
-    if first.not_modified:
+    if first.status != 200:  # 304 unchanged, or 204/409 empty repository
         return
     newest = yield from _walk(client, stream, rid, path, params, first, floor, date_of, use_since)
     # Items edited while we paged moved to page 1: re-check it (free when unchanged).
