@@ -31,3 +31,4 @@ def test_ci_runs_the_readme_test_command():
     ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text()
     command = "pip install -e '.[test]' && python -m pytest"
     assert command in README and command in ci
+

@@ -23,6 +23,11 @@ def fail(message, code=1):
     sys.exit(code)
 
 
+def require_db(db_path):
+    if not Path(db_path).exists():
+        fail(f"{db_path} does not exist; run `tracker harvest` (or `tracker demo`) first", 2)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tracker")
 def cli():
@@ -98,8 +103,7 @@ def serve(db_path, host, port, open_browser):
     """Browse the database in Datasette (read-only) with queries and feeds."""
     from .publish import serve as serve_datasette
 
-    if not Path(db_path).exists():
-        fail(f"{db_path} does not exist; run `tracker harvest` (or `tracker demo`) first")
+    require_db(db_path)
     serve_datasette(db_path, host=host, port=port, open_browser=open_browser)
 
 
@@ -128,6 +132,7 @@ def digest(db_path, week, all_weeks, fmt, output):
     from .digest import DigestError, build_digests, export_digest
     from .db import open_db
 
+    require_db(db_path)
     db = open_db(db_path)
     try:
         weeks = build_digests(db, week=week, all_weeks=all_weeks)
@@ -152,6 +157,7 @@ def note(db_path, week, text):
     from .digest import DigestError, set_note
     from .db import open_db
 
+    require_db(db_path)
     try:
         set_note(open_db(db_path), week, text)
     except DigestError as e:
