@@ -262,6 +262,8 @@ def test_metadata_names_the_database_by_file_stem(tmp_path):
     path = write_metadata(tmp_path / "meta.json", db_name="demo")
     metadata = json.loads(path.read_text())
     assert set(metadata["databases"]) == {"demo"}
+    assert 'href="/demo/digest.atom"' in metadata["description_html"]
+    assert "{db}" not in metadata["description_html"]
     assert set(metadata["databases"]["demo"]["queries"]) == set(QUERIES)
     assert metadata["databases"]["demo"]["tables"]["users"]["label_column"] == "login"
     dashboard = metadata["plugins"]["datasette-dashboards"]["ecosystem-pulse"]

@@ -140,6 +140,8 @@ def build_config(db_name, metadata_path=METADATA, queries_dir=QUERIES):
         queries[name] = query
     databases[db_name] = config
     metadata["databases"] = databases
+    if "description_html" in metadata:
+        metadata["description_html"] = metadata["description_html"].replace("{db}", db_name)
     atom = (metadata.get("plugins") or {}).get("datasette-atom") or {}
     allow = atom.get("allow_unsafe_html_in_canned_queries")
     if isinstance(allow, dict) and ANY_DATABASE in allow:
