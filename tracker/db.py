@@ -344,14 +344,10 @@ def ensure_views(db):
         db.create_view(name, sql, replace=True)
 
 
-def get_state(db, key):
-    """The harvest_state row for a URL or stream, or an empty dict."""
-    try:
-        return db["harvest_state"].get(key)
-    except sqlite_utils.db.NotFoundError:
-        return {}
+def load_states(db):
+    """Every harvest_state row (ETags, watermarks) keyed by listing or stream."""
+    return {row["key"]: row for row in db["harvest_state"].rows}
 
 
 def save_state(db, key, **fields):
     db["harvest_state"].upsert({"key": key, **fields}, pk="key")
-

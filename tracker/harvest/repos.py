@@ -7,6 +7,7 @@ means its repos are unchanged and their stored rows are used instead.
 
 from urllib.parse import urlsplit
 
+from ..db import save_state
 from .save import mark_repo_missing, save_repo, save_repo_stats, save_stats_from_db
 
 
@@ -45,7 +46,7 @@ def resolve_repos(client, db, config, state, now, *, only=(), log=print):
         for kind, names in (("orgs", config.orgs), ("users", config.users)):
             for name in names:
                 via = f"{kind[:-1]}:{name}"
-                ok = _owner_listing(client, db, kind, name, via, state, keep, log)
+                ok = _owner_listing(client, db, kind, name, via, state, keep, now, log)
                 if not ok:
                     errors.append(f"github.{kind}: {name!r} not found on GitHub (404)")
                     continue
@@ -76,15 +77,14 @@ def resolve_repos(client, db, config, state, now, *, only=(), log=print):
             log(f"{full_name} is now {repo['full_name']} (GitHub redirected)")
             repo = {**repo, "renamed_from": full_name}
         keep(repo, f"repo:{full_name}", fresh=True)
-        db["harvest_state"].upsert(
-            {"key": key, "etag": page.etag, "last_modified": page.last_modified,
-             "location": f"repos/{repo['full_name']}", "updated_at": now}, pk="key")
+        save_state(db, key, etag=page.etag, last_modified=page.last_modified,
+                   location=f"repos/{repo['full_name']}", updated_at=now)
         db.conn.commit()
     db.conn.commit()
     return list(found.values()), errors
 
 
-def _owner_listing(client, db, kind, name, via, state, keep, log):
+def _owner_listing(client, db, kind, name, via, state, keep, now, log):
     """Walk an org's or user's repo listing; False if the owner does not exist."""
     params = {"type": "public" if kind == "orgs" else "owner", "per_page": 100}
     number, url = 1, f"{kind}/{name}/repos"
@@ -98,9 +98,8 @@ def _owner_listing(client, db, kind, name, via, state, keep, log):
         if page.status == 200:
             for repo in page.items:
                 keep(repo, via, fresh=True)
-            db["harvest_state"].upsert(
-                {"key": key, "etag": page.etag, "last_modified": page.last_modified,
-                 "next_url": page.next_url}, pk="key")
+            save_state(db, key, etag=page.etag, last_modified=page.last_modified,
+                       next_url=page.next_url, updated_at=now)
             db.conn.commit()
             url = page.next_url
         else:

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 
 import httpx
 
-from ..db import open_db
+from ..db import load_states, open_db, save_state
 from ..github import USER_AGENT, AuthError, GitHubClient, GitHubError, RateLimitExhausted
 from . import save
 from .repos import resolve_repos
@@ -171,7 +171,7 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
 
 
 def _harvest_github(db, client, config, only_repos, concurrency, now, summary, progress):
-    state = {row["key"]: row for row in db["harvest_state"].rows}
+    state = load_states(db)
     try:
         targets, errors = resolve_repos(client, db, config, state, now,
                                         only=only_repos, log=progress.log)
@@ -227,7 +227,7 @@ def _harvest_github(db, client, config, only_repos, concurrency, now, summary, p
                 progress.log(f"{op[1]}: not found (404); stored rows kept")
             elif kind == "state":
                 with db.conn:
-                    db["harvest_state"].upsert({"key": op[1], **op[2], "updated_at": now}, pk="key")
+                    save_state(db, op[1], **op[2], updated_at=now)
             else:
                 with db.conn:
                     n = SAVERS[kind](db, op[2], op[1], config.bots)
