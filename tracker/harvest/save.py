@@ -30,16 +30,15 @@ def save_repo(db, repo, *, tracked_via=None, now=None, bots=()):
     save_users(db, extras["users"], bots)
     if extras["license"]:
         db["licenses"].upsert(R.license_row(extras["license"]), pk="key", alter=True)
-    table = db["repos"]
-    if not table.count_where("id = ?", [row["id"]]):
+    old = db.execute("select full_name from repos where id = ?", [row["id"]]).fetchone()
+    if old is None:
         row["first_seen_at"] = now
     # A repo that answered under a new name keeps its id; the old name is history.
-    old = db.execute("select full_name from repos where id = ?", [row["id"]]).fetchone()
     if old and old[0] != row.get("full_name"):
         row["renamed_from"] = old[0]
     elif repo.get("renamed_from"):
         row["renamed_from"] = repo["renamed_from"]
-    table.upsert(row, pk="id", alter=True)
+    db["repos"].upsert(row, pk="id", alter=True)
     return row["id"]
 
 
