@@ -111,3 +111,17 @@ def test_partial_user_never_clobbers_a_fuller_record():
     save.save_users(db, [{"login": "pre-commit-ci[bot]", "id": 66853113, "type": "Bot"}])
     bot = db["users"].get(66853113)
     assert bot["name"] == "pre-commit-ci[bot]" and bot["is_bot"] == 1
+
+
+def test_comment_saved_before_its_issue_is_linked_when_the_issue_arrives():
+    db = open_db(sqlite_utils.Database(memory=True))
+    repo = example("repos__get")
+    save.save_repo(db, repo, now="2026-11-26T00:00:00Z")
+    comments = example("issues__list-comments-for-repo")
+    issues = example("issues__list-for-repo")
+    for comment in comments:  # point the comment at the example issue
+        comment["issue_url"] = issues[0]["url"]
+    save.save_comments(db, comments, repo["id"])
+    assert [r["issue"] for r in db["issue_comments"].rows] == [None] * len(comments)
+    save.save_issues(db, issues, repo["id"])
+    assert [r["issue"] for r in db["issue_comments"].rows] == [issues[0]["id"]] * len(comments)

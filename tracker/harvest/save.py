@@ -110,6 +110,11 @@ def save_issues(db, issues, repo_id, bots=()):
         )
     if links:
         db["issues_labels"].insert_all(links, pk=("issues_id", "labels_id"), ignore=True)
+    if rows:
+        # Comments stored before their issue (another page, another run) find it now.
+        db.conn.executemany(
+            "update issue_comments set issue = ? where repo = ? and issue_number = ? "
+            "and issue is null", [(r["id"], repo_id, r["number"]) for r in rows])
     return len(rows)
 
 
@@ -136,20 +141,15 @@ def save_comments(db, comments, repo_id, bots=()):
     save_users(db, users, bots)
     if rows:
         db["issue_comments"].upsert_all(rows, pk="id", alter=True)
-        link_comments(db, repo_id)
+        # The issue may not be stored yet; save_issues links it when it is.
+        ids = [r["id"] for r in rows]
+        db.execute(
+            f"""update issue_comments set issue = (
+                   select issues.id from issues
+                   where issues.repo = issue_comments.repo
+                     and issues.number = issue_comments.issue_number)
+               where id in ({','.join('?' * len(ids))})""", ids)
     return len(rows)
-
-
-def link_comments(db, repo_id):
-    """Point comments at their issue once it is stored (it may arrive later)."""
-    db.execute(
-        """update issue_comments set issue = (
-               select issues.id from issues
-               where issues.repo = issue_comments.repo
-                 and issues.number = issue_comments.issue_number)
-           where repo = ? and issue is null""",
-        [repo_id],
-    )
 
 
 def save_commits(db, commits, repo_id, bots=()):
