@@ -1,6 +1,7 @@
 """Shared fixtures: the GitHub emulator over loopback, a client, a harvest helper."""
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -27,10 +28,17 @@ def facts(folder, name):
 
 
 class Sleeps(list):
-    """Records back-off sleeps instead of sleeping, so fault tests stay fast."""
+    """Records back-off sleeps instead of sleeping, so fault tests stay fast
+    (``real=True``: also sleep, for waits the emulator measures on its clock)."""
+
+    def __init__(self, real=False):
+        super().__init__()
+        self.real = real
 
     def __call__(self, seconds):
         self.append(seconds)
+        if self.real:
+            time.sleep(seconds)
 
 
 @pytest.fixture

@@ -216,6 +216,8 @@ def test_rate_limit_spent_mid_run_then_next_run_completes(tmp_path, emulator):
     summary = harvest(path, emulator, max_wait=5)
     assert summary.status == "partial" and summary.exit_code == 4
     assert "rate limit" in summary.errors[0]
+    assert [r["status"] for r in sqlite_utils.Database(path).query(
+        "select status from harvest_runs")] == ["partial"]
     db = sqlite_utils.Database(path)
     assert count(db, "repos") > 0
     emulator.set_rate_limit(remaining=5000, reset_in=3600)
@@ -224,8 +226,9 @@ def test_rate_limit_spent_mid_run_then_next_run_completes(tmp_path, emulator):
 
 
 def test_rate_limit_near_reset_waits(tmp_path, emulator):
-    sleeps = Sleeps()
-    emulator.set_rate_limit(remaining=3, reset_in=2)
+    # The emulator's bucket refills on the real clock: sleep for real (about 2 s).
+    sleeps = Sleeps(real=True)
+    emulator.set_rate_limit(remaining=3, reset_in=1)
     summary = harvest(tmp_path / "t.db", emulator, Config(repos=["ines/juniper"]), sleeps=sleeps)
     assert summary.status == "ok"
     assert sleeps and max(sleeps) <= 5

@@ -66,24 +66,29 @@ def init(path, force):
               help="Repositories fetched in parallel.")
 @click.option("--no-digest", is_flag=True, help="Do not rebuild this and last week's digest.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary line.")
-def harvest(db_path, config_path, repos, only, wait, max_wait, concurrency, no_digest, quiet):
+@click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
+def harvest(db_path, config_path, repos, only, wait, max_wait, concurrency, no_digest, quiet,
+            debug):
     """Harvest the watchlist from GitHub and feeds into the database.
 
     Incremental: unchanged listings cost a free 304, new activity is fetched
-    from stored watermarks. Reads GITHUB_TOKEN and GITHUB_API_URL.
+    from stored watermarks. Reads GITHUB_TOKEN and GITHUB_API_URL. Ctrl-C or
+    SIGTERM stops cleanly (exit 130 / 143); exit codes are in the README.
     """
     from .harvest.run import HarvestError, LockedError, run_harvest
+    from .harvest.signals import stop_on_signals
 
     try:
         config = load_config(config_path)
     except ConfigError as e:
         fail(str(e), 2)
     try:
-        summary = run_harvest(
-            db_path, config, repos=list(repos), only=only, wait=wait,
-            max_wait=max_wait, concurrency=concurrency, digest=not no_digest,
-            quiet=quiet,
-        )
+        with stop_on_signals() as stop:
+            summary = run_harvest(
+                db_path, config, repos=list(repos), only=only, wait=wait,
+                max_wait=max_wait, concurrency=concurrency, digest=not no_digest,
+                quiet=quiet, stop=stop, debug=debug,
+            )
     except LockedError as e:
         fail(str(e), 75)
     except HarvestError as e:
@@ -91,6 +96,8 @@ def harvest(db_path, config_path, repos, only, wait, max_wait, concurrency, no_d
     click.echo(summary.line())
     if summary.fatal is not None:
         click.echo(f"Error: {summary.fatal}", err=True)
+        if debug and summary.errors and getattr(summary.errors[-1], "detail", None):
+            click.echo(summary.errors[-1].detail, err=True)
     sys.exit(summary.exit_code)
 
 

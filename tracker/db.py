@@ -224,6 +224,9 @@ TABLES = {
         {
             "key": str, "etag": str, "last_modified": str, "watermark": str,
             "next_url": str, "location": str, "updated_at": str,
+            # A stream walk stopped mid-way (JSON: page reached, dates) and a
+            # known permanent answer ("contributor list is too large").
+            "checkpoint": str, "permanent": str,
         },
         {"pk": "key"},
     ),
@@ -234,8 +237,17 @@ TABLES = {
             "not_modified": int, "rate_limit_remaining": int,
             "rate_limit_reset": str, "repos": int, "releases": int, "issues": int,
             "comments": int, "feed_entries": int, "errors": int, "error_log": str,
+            "exit_code": int,
         },
         {"pk": "id"},
+    ),
+    # One row per error of a run: which source, repo/owner/feed, stream, HTTP status.
+    "harvest_errors": (
+        {
+            "id": int, "run": int, "source": str, "target": str, "stream": str,
+            "http_status": int, "message": str, "at": str,
+        },
+        {"pk": "id", "foreign_keys": [("run", "harvest_runs", "id")]},
     ),
 }
 
@@ -266,6 +278,7 @@ INDEXES = [
     ("feed_entries", ["feed", "published"]),
     ("feed_entries", ["published"]),
     ("repo_stats", ["harvested_at"]),
+    ("harvest_errors", ["run"]),
 ]
 
 FTS = {
@@ -297,9 +310,23 @@ def _migration_1(db):
         db[name].create(columns, if_not_exists=True, **options)
 
 
+def _migration_harvest_errors(db):
+    """#10: harvest_errors table; run exit codes; stream checkpoints and permanent answers."""
+    for name in ("harvest_errors", "harvest_runs", "harvest_state"):
+        columns, options = TABLES[name]
+        table = db[name]
+        if not table.exists():
+            table.create(columns, **options)
+            continue
+        existing = set(table.columns_dict)
+        for column, kind in columns.items():
+            if column not in existing:
+                table.add_column(column, kind)
+
+
 # Numbered migrations, applied once each in order; PRAGMA user_version records
 # the last one applied. Append, never edit a published migration.
-MIGRATIONS = [_migration_1]
+MIGRATIONS = [_migration_1, _migration_harvest_errors]
 
 
 def open_db(path):

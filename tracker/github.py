@@ -5,8 +5,18 @@ only; callers store ETags and watermarks. Exceptions::
 
     GitHubError            anything that stops the GitHub part of a run
     ├── AuthError          401: the token was rejected (fatal)
-    ├── RateLimitExhausted primary budget spent, reset too far away to wait
-    └── RequestFailed      retries exhausted (5xx, timeouts, dropped connections)
+    ├── RateLimitExhausted primary budget spent, reset too far away to wait,
+    │                      or too many limit answers in one run (fatal)
+    ├── Unreachable        the API cannot be connected to at all (fatal)
+    ├── RequestFailed      retries exhausted (5xx, timeouts, dropped connections,
+    │                      malformed JSON); that listing's error
+    ├── OffOrigin          a redirect or Link URL leaves the API origin; refused
+    └── Permanent          an answer that will not change (e.g. "contributor list
+                           is too large"); recorded once, then skipped
+    Stopped                the run's stop event was set (not an error)
+
+Every wait (back-off, rate-limit reset) is ``stop.wait(seconds)``, so a stop
+request ends it at once; tests inject ``sleep`` instead.
 """
 
 import json
@@ -47,6 +57,34 @@ class RequestFailed(GitHubError):
     exit_code = 5
 
 
+class Unreachable(GitHubError):
+    exit_code = 5
+
+
+class OffOrigin(RequestFailed):
+    exit_code = 1
+
+
+class Permanent(GitHubError):
+    """GitHub answers this the same way every time: not worth a request per run."""
+
+    def __init__(self, message, status=None):
+        super().__init__(message)
+        self.status = status
+
+
+class Stopped(Exception):
+    """The run was asked to stop (signal, fatal error elsewhere)."""
+
+
+# 403 messages that mean "this will never work for this repo", with budget left.
+PERMANENT_MESSAGES = ("too large to list contributors",)
+# Connection refused / DNS failure: a few quick tries, then the API is down.
+CONNECT_WAITS = (0.5, 1.5, 3.0)
+# Rate-limit answers (primary or secondary) tolerated in one run before stopping.
+LIMIT_ANSWER_BOUND = 20
+
+
 @dataclass
 class Page:
     """One page of a listing (``items``) or a single object (``data``)."""
@@ -73,6 +111,8 @@ class Stats:
     counted: int = 0
     not_modified: int = 0
     retries: int = 0
+    limit_answers: int = 0
+    clock_skew: float = 0.0  # GitHub's clock minus ours, from the Date header
     rate_limit: int | None = None
     rate_remaining: int | None = None
     rate_reset: int | None = None
@@ -90,8 +130,10 @@ class GitHubClient:
     """GitHub REST API access for one run; thread-safe."""
 
     def __init__(self, token=None, base_url=None, *, transport=None, timeout=TIMEOUT,
-                 max_wait=900, retries=5, sleep=time.sleep, clock=time.time, log=None):
+                 max_wait=900, retries=5, sleep=None, clock=time.time, log=None,
+                 stop=None, limit_bound=LIMIT_ANSWER_BOUND, connect_waits=CONNECT_WAITS):
         self.base_url = (base_url or DEFAULT_API_URL).rstrip("/")
+        self.origin = _origin(self.base_url)
         headers = {
             "Accept": "application/vnd.github+json",
             "X-GitHub-Api-Version": "2022-11-28",
@@ -106,7 +148,11 @@ class GitHubClient:
         )
         self.max_wait = max_wait
         self.retries = retries
-        self.sleep = sleep
+        self.stop = stop or threading.Event()
+        self._injected_sleep = sleep
+        self.limit_bound = limit_bound
+        self.connect_waits = tuple(connect_waits)
+        self._reached = False  # the API has answered at least once this run
         self.clock = clock
         self.log = log or (lambda message: None)
         self.stats = Stats()
@@ -132,13 +178,34 @@ class GitHubClient:
             return path
         return self.base_url + "/" + path.lstrip("/")
 
+    def sleep(self, seconds):
+        """Wait ``seconds``, or less if the run is stopped (then raise Stopped)."""
+        if self._injected_sleep is not None:
+            self._injected_sleep(seconds)
+        else:
+            self.stop.wait(max(seconds, 0))
+        if self.stop.is_set():
+            raise Stopped()
+
+    def _check_origin(self, url, why):
+        # The Authorization header must never leave the API origin (PyGithub
+        # refuses such redirects too): scheme, host and port must all match.
+        if _origin(url) != self.origin:
+            parts = urlsplit(url)
+            raise OffOrigin(f"refused {why} to another origin {parts.scheme}://{parts.netloc} "
+                            f"(API is {self.base_url}); not sent the token")
+
     def get(self, path, params=None, *, etag=None, last_modified=None):
-        """GET one URL, following renames; returns a Page (status 200, 304 or 404)."""
+        """GET one URL, following renames; returns a Page (status 200, 304 or 404).
+
+        Raises OffOrigin for an absolute URL (a Link) or redirect off the API origin."""
         url = self.url(path)
+        self._check_origin(url, "a link")
         for _ in range(4):
             response = self._send(url, params, etag, last_modified)
             if response.status_code in (301, 302, 307, 308):
                 location = urljoin(url, response.headers["location"])
+                self._check_origin(location, f"a {response.status_code} redirect")
                 with self._lock:
                     self.stats.redirects[urlsplit(url).path] = urlsplit(location).path
                 self.log(f"moved: {urlsplit(url).path} -> {urlsplit(location).path}")
@@ -159,12 +226,7 @@ class GitHubClient:
             yield page
 
     def _page(self, response):
-        data = None
-        if response.status_code == 200:
-            try:
-                data = response.json()
-            except json.JSONDecodeError as e:
-                raise RequestFailed(f"invalid JSON from {response.url.path}: {e}") from None
+        data = getattr(response, "parsed", None)
         next_url = response.links.get("next", {}).get("url")
         return Page(
             url=str(response.url), status=response.status_code, data=data,
@@ -178,21 +240,32 @@ class GitHubClient:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        secondary_attempt = 0
-        attempt = 0
+        path = urlsplit(url).path
+        secondary_attempt = attempt = connect_attempt = 0
         while True:
+            if self.stop.is_set():
+                raise Stopped()
             self._wait_for_budget(url)
             try:
                 response = self.http.get(url, params=params, headers=headers)
                 response.read()
+            except httpx.ConnectError as e:
+                # Refused / no route / DNS: the host is down for everyone, so
+                # fail the run fast instead of backing off repo by repo.
+                if connect_attempt >= len(self.connect_waits):
+                    raise Unreachable(f"cannot reach {self.base_url}: {_reason(e)}") from None
+                self._backoff(self.connect_waits[connect_attempt], f"{_reason(e)} on {path}")
+                connect_attempt += 1
+                continue
             except (httpx.TimeoutException, httpx.TransportError) as e:
                 attempt += 1
                 if attempt > self.retries:
                     raise RequestFailed(
-                        f"{urlsplit(url).path}: {type(e).__name__} after {attempt} attempts"
+                        f"{path}: {type(e).__name__} after {attempt} attempts"
                     ) from None
-                self._backoff(min(2 ** (attempt - 1), 30), f"{type(e).__name__} on {urlsplit(url).path}")
+                self._backoff(min(2 ** (attempt - 1), 30), f"{type(e).__name__} on {path}")
                 continue
+            self._reached = True
             self._record(response)
             status = response.status_code
             if status == 401:
@@ -202,30 +275,59 @@ class GitHubClient:
             if status in (403, 429):
                 wait = self._limit_wait(response)
                 if wait is not None:
+                    self._count_limit_answer()
                     secondary_attempt += 1
                     if secondary_attempt > self.retries:
-                        raise RequestFailed(f"{urlsplit(url).path}: secondary rate limit persists")
+                        raise RequestFailed(f"{path}: secondary rate limit persists")
                     self._backoff(wait * 2 ** (secondary_attempt - 1) if wait >= SECONDARY_MIN_WAIT else wait,
-                                  f"secondary rate limit on {urlsplit(url).path}")
+                                  f"secondary rate limit on {path}")
                     continue
                 if self._primary_exhausted(response):
+                    self._count_limit_answer()
                     self._wait_or_stop(_int(response.headers.get("x-ratelimit-reset")))
                     continue
+                message = _message(response)
+                if any(m in message.lower() for m in PERMANENT_MESSAGES):
+                    raise Permanent(f"{path}: HTTP {status}: {message}", status)
             if status >= 500:
                 attempt += 1
                 if attempt > self.retries:
-                    raise RequestFailed(f"{urlsplit(url).path}: HTTP {status} after {attempt} attempts")
-                self._backoff(min(2 ** (attempt - 1), 30), f"HTTP {status} on {urlsplit(url).path}")
+                    raise RequestFailed(f"{path}: HTTP {status} after {attempt} attempts")
+                self._backoff(min(2 ** (attempt - 1), 30), f"HTTP {status} on {path}")
                 continue
             # 204 (contributors of an empty repo) and 409 (commits of an empty
             # repo) are answers, not failures: the listing is empty.
             if status not in (200, 204, 301, 302, 304, 307, 308, 404, 409, 410):
-                raise RequestFailed(f"{urlsplit(url).path}: unexpected HTTP {status}: {_message(response)}")
+                raise RequestFailed(f"{path}: unexpected HTTP {status}: {_message(response)}")
+            if status == 200:
+                try:
+                    response.parsed = response.json()
+                except (json.JSONDecodeError, UnicodeDecodeError) as e:
+                    # Complete but malformed: a proxy or a GitHub hiccup, retried
+                    # like a truncated body, then that listing's error.
+                    attempt += 1
+                    if attempt > self.retries:
+                        raise RequestFailed(f"invalid JSON from {path} after {attempt} attempts: "
+                                            f"{e}") from None
+                    self._backoff(min(2 ** (attempt - 1), 30), f"invalid JSON on {path}")
+                    continue
             return response
+
+    def _count_limit_answer(self):
+        with self._lock:
+            self.stats.limit_answers += 1
+            n = self.stats.limit_answers
+        if n > self.limit_bound:
+            raise RateLimitExhausted(
+                f"GitHub answered 'rate limit exceeded' {n} times this run; stopping. "
+                "Harvested data is kept; the next run continues.")
 
     def _record(self, response):
         h = response.headers
+        server_now = _http_date(h.get("date"))
         with self._lock:
+            if server_now is not None:
+                self.stats.clock_skew = server_now - self.clock()
             self.stats.requests += 1
             if response.status_code == 304:
                 self.stats.not_modified += 1
@@ -257,18 +359,24 @@ class GitHubClient:
             return SECONDARY_MIN_WAIT
         return None
 
+    def _github_now(self):
+        """Now on GitHub's clock (ours corrected by the last Date header)."""
+        with self._lock:
+            return self.clock() + self.stats.clock_skew
+
     def _wait_for_budget(self, url):
         with self._lock:
             remaining, reset = self.stats.rate_remaining, self.stats.rate_reset
-        if remaining == 0 and reset and reset > self.clock():
+        if remaining == 0 and reset and reset > self._github_now():
             self._wait_or_stop(reset)
 
     def _wait_or_stop(self, reset):
-        now = self.clock()
-        wait = (reset - now + 1) if reset else None
+        # x-ratelimit-reset is on GitHub's clock: compare it with GitHub's Date,
+        # not ours, and wait at least a second even when it seems to have passed.
+        wait = max(reset - self._github_now(), 0) + 1 if reset else None
         if wait is not None and wait <= self.max_wait:
             self.log(f"rate limit spent; waiting {wait:.0f}s for the reset")
-            self.sleep(max(wait, 0))
+            self.sleep(wait)
             with self._lock:
                 self.stats.rate_remaining = None
             return
@@ -284,6 +392,30 @@ class GitHubClient:
             self.stats.retries += 1
         self.log(f"retrying in {seconds:.0f}s: {why}")
         self.sleep(seconds)
+
+
+def _origin(url):
+    parts = urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
+def _reason(error):
+    text = str(error).lower()
+    if "refused" in text:
+        return "connection refused"
+    if "name or service" in text or "nodename" in text or "resolution" in text:
+        return "host not found"
+    if isinstance(error, httpx.ConnectTimeout):
+        return "connection timed out"
+    return str(error) or type(error).__name__
+
+
+def _http_date(value):
+    try:
+        return parsedate_to_datetime(value).timestamp() if value else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _message(response):

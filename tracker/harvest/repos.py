@@ -8,6 +8,8 @@ means its repos are unchanged and their stored rows are used instead.
 from urllib.parse import urlsplit
 
 from ..db import save_state
+from ..github import Permanent, RequestFailed
+from .outcome import RunError
 from .save import mark_repo_missing, save_repo, save_repo_stats, save_stats_from_db
 
 
@@ -46,9 +48,16 @@ def resolve_repos(client, db, config, state, now, *, only=(), log=print):
         for kind, names in (("orgs", config.orgs), ("users", config.users)):
             for name in names:
                 via = f"{kind[:-1]}:{name}"
-                ok = _owner_listing(client, db, kind, name, via, state, keep, now, log)
+                try:
+                    ok = _owner_listing(client, db, kind, name, via, state, keep, now, log)
+                except (RequestFailed, Permanent) as e:
+                    # That owner's error; the other owners and single repos still run.
+                    errors.append(RunError(f"github.{kind}: {name}: {e}", target=name,
+                                           stream="repos", http_status=getattr(e, "status", None)))
+                    continue
                 if not ok:
-                    errors.append(f"github.{kind}: {name!r} not found on GitHub (404)")
+                    errors.append(RunError(f"github.{kind}: {name!r} not found on GitHub (404)",
+                                           target=name, stream="repos", http_status=404))
                     continue
                 for repo in _stored_repos(db, "tracked_via = ?", [via]):
                     if repo["id"] not in found:
@@ -60,7 +69,12 @@ def resolve_repos(client, db, config, state, now, *, only=(), log=print):
         st = state.get(key, {})
         # After a rename, ask for the new name: each 301 would cost a request.
         path = st.get("location") or f"repos/{full_name}"
-        page = client.get(path, etag=st.get("etag"), last_modified=st.get("last_modified"))
+        try:
+            page = client.get(path, etag=st.get("etag"), last_modified=st.get("last_modified"))
+        except (RequestFailed, Permanent) as e:
+            errors.append(RunError(f"{full_name}: {e}", target=full_name, stream="repo",
+                                   http_status=getattr(e, "status", None)))
+            continue
         if page.status == 404:
             # Vanished (or mistyped) repos are recorded, not fatal.
             mark_repo_missing(db, full_name, now)

@@ -1,4 +1,14 @@
-"""One harvest run: lock, GitHub (workers + one writer), feeds, digest, summary."""
+"""One harvest run: lock, GitHub (workers + one writer), feeds, digest, summary.
+
+The GitHub part is a small pipeline: daemon worker threads walk repositories
+(``streams.repo_ops``) and put ops on a bounded queue; the calling thread is
+the one writer, applying ops through ``WRITERS`` and committing per page. One
+stop event (``signals.StopEvent``) drives it: every put/get has a timeout and
+checks it, the client's sleeps wait on it. An exception while applying one op
+becomes a recorded error for that repo/stream; the stream's state is then not
+advanced, so the next run fetches that page again. ``outcome.conclude`` turns
+how the run ended into status + exit code; ``_finish_run`` records both.
+"""
 
 import fcntl
 import json
@@ -7,19 +17,28 @@ import queue
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import httpx
+import sqlite_utils
 
 from ..db import load_states, open_db, save_state
-from ..github import USER_AGENT, AuthError, GitHubClient, GitHubError, RateLimitExhausted
+from ..github import (USER_AGENT, AuthError, GitHubClient, GitHubError, RateLimitExhausted,
+                      Stopped, Unreachable)
 from . import save
+from .outcome import SIGNAL_NAMES, RunError, conclude
 from .repos import resolve_repos
+from .signals import StopEvent
 from .streams import repo_ops
 
+FATAL = (AuthError, RateLimitExhausted, Unreachable)
+# After a stop, how long the writer waits for a listing already in flight in a
+# background thread before recording the run without it.
+GRACE = 3.0
+POLL = 0.2
 
 class HarvestError(Exception):
     exit_code = 1
@@ -54,29 +73,31 @@ def db_lock(db_path, wait=False):
 
 @dataclass
 class Summary:
-    status: str = "ok"
+    status: str = "running"
+    exit_code: int = 0
     repos: int = 0
     counts: dict = field(default_factory=dict)
     requests: int = 0
     counted: int = 0
     not_modified: int = 0
     rate_remaining: int | None = None
-    errors: list = field(default_factory=list)
+    errors: list = field(default_factory=list)  # RunError (str with .target, .stream, ...)
     seconds: float = 0.0
     fatal: Exception | None = None
+    signal: str | None = None
+    permanent: int = 0
 
-    @property
-    def exit_code(self):
-        """0 ok; 1 some sources failed; 3 token rejected; 4 rate limit spent."""
-        if self.fatal is not None:
-            return getattr(self.fatal, "exit_code", 1)
-        return 1 if self.errors else 0
+    def error(self, message, **where):
+        error = message if isinstance(message, RunError) else RunError(str(message), **where)
+        self.errors.append(error)
+        return error
 
     def line(self):
         c = self.counts
         rate = "?" if self.rate_remaining is None else self.rate_remaining
+        status = f"{self.status} ({self.signal})" if self.signal else self.status
         return (
-            f"{self.status}: {self.repos} repos, {c.get('releases', 0)} releases, "
+            f"{status}: {self.repos} repos, {c.get('releases', 0)} releases, "
             f"{c.get('issues', 0)} issues/PRs, {c.get('comments', 0)} comments, "
             f"{c.get('feed_entries', 0)} feed entries; {self.requests} requests "
             f"({self.counted} counted, {self.not_modified} not modified), "
@@ -131,10 +152,18 @@ SAVERS = {
 
 def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=900,
                 concurrency=4, digest=True, quiet=False, client=None, feed_client=None,
-                environ=None, progress=None):
-    """Harvest everything the watchlist names; returns a Summary."""
+                environ=None, progress=None, stop=None, debug=False):
+    """Harvest everything the watchlist names; returns a Summary (never raises for
+    GitHub or feed failures: they are in ``summary.errors`` / ``summary.fatal``).
+
+    ``stop``: a StopEvent; set it (a signal handler does) to end the run cleanly,
+    recorded ``interrupted``. Raises LockedError when another run holds the lock.
+    """
     progress = progress or Progress(quiet=quiet)
     started = time.monotonic()
+    if stop is None:
+        # A client built by the caller may carry the caller's stop event.
+        stop = getattr(client, "stop", None) or StopEvent()
     with db_lock(db_path, wait):
         db = open_db(db_path)
         db.execute("update harvest_runs set status = 'interrupted' where status = 'running'")
@@ -146,97 +175,263 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
         summary = Summary()
         own_client = client is None
         if own_client:
-            client = GitHubClient.from_env(environ, max_wait=max_wait, log=progress.log)
+            client = GitHubClient.from_env(environ, max_wait=max_wait, log=progress.log, stop=stop)
+        client.stop = stop
+        run = Run(db, db_path, config, client, summary, progress, stop, now, debug)
         try:
             if only != "feeds":
                 if not client.authenticated:
                     progress.log("No GITHUB_TOKEN: unauthenticated, 60 requests/hour")
-                _harvest_github(db, client, config, repos, concurrency, now, summary, progress)
-            if only != "github" and config.feeds and not repos:
-                _harvest_feeds(db, config, feed_client, summary, progress)
+                _harvest_github(run, repos, concurrency)
+            if only != "github" and config.feeds and not repos and not stop.is_set():
+                _harvest_feeds(run, feed_client)
+        except Stopped:
+            pass
+        except FATAL as e:
+            run.fatal(e)
+        except Exception as e:  # a bug: record it, print one line (traceback with --debug)
+            run.fatal(e)
+            summary.error(f"{type(e).__name__}: {e}", detail=traceback.format_exc())
         finally:
             stats = client.stats
             summary.requests += stats.requests
             summary.counted += stats.counted
             summary.not_modified += stats.not_modified
             summary.rate_remaining = stats.rate_remaining
-            if own_client:
+            # Workers may still be blocked in a slow request: closing the pool
+            # under them could wait for it, and the process is about to exit.
+            if own_client and not stop.is_set():
                 client.close()
             summary.seconds = time.monotonic() - started
-            _finish_run(db, run_id, summary)
-        if digest and summary.status != "failed":
-            _rebuild_digests(db, progress)
+            signum = getattr(stop, "signum", None)
+            if signum is not None:
+                summary.signal = SIGNAL_NAMES.get(signum, f"signal {signum}")
+            conclude(summary, signum)
+            _finish_run(db, run_id, summary, stats)
+        if digest and summary.status in ("ok", "partial"):
+            try:
+                _rebuild_digests(db, progress)
+            except Exception as e:  # the harvest is recorded; a digest bug must not hide it
+                progress.log(f"error: digest not rebuilt: {type(e).__name__}: {e}")
         progress.clear()
         return summary
 
 
-def _harvest_github(db, client, config, only_repos, concurrency, now, summary, progress):
-    state = load_states(db)
+class Run:
+    """What the writer needs while a run goes on; the writer thread alone uses ``db``."""
+
+    def __init__(self, db, db_path, config, client, summary, progress, stop, now, debug):
+        self.db, self.db_path, self.config, self.client = db, db_path, config, client
+        self.summary, self.progress, self.stop, self.now = summary, progress, stop, now
+        self.debug = debug
+        self.names = {}  # repo id -> full_name
+        self.broken = set()  # (repo id, stream) whose state must not advance
+        self._lock = threading.Lock()
+
+    def fatal(self, error):
+        """First fatal error wins; it stops the whole run."""
+        with self._lock:
+            first = self.summary.fatal is None
+            if first:
+                self.summary.fatal = error
+        if first:
+            self.summary.error(str(error), http_status=getattr(error, "status", None))
+            self.progress.log(f"stopping: {error}")
+        self.stop.set()
+
+    def error(self, message, **where):
+        error = self.summary.error(message, **where)
+        self.progress.log(f"error: {error}")
+        if self.debug and error.detail:
+            self.progress.log(error.detail.rstrip())
+
+
+# -- the writer's op table: ("kind", ...) -> handler(run, op) ------------------
+
+def _on_rows(run, op):
+    stream, rid, items = op
+    with run.db.conn:
+        n = SAVERS[stream](run.db, items, rid, run.config.bots)
+    run.summary.counts[stream] = run.summary.counts.get(stream, 0) + n
+
+
+def _on_state(run, op):
+    _, key, fields = op
+    parts = key.split(":")
+    if len(parts) == 3 and (_int(parts[1]), parts[2]) in run.broken:
+        return  # a page of this stream was not saved: fetch it again next run
+    with run.db.conn:
+        save_state(run.db, key, **fields, updated_at=run.now)
+
+
+def _on_error(run, op):
+    _, full_name, stream, error = op
+    run.error(f"{full_name}{' ' + stream if stream else ''}: {error}", target=full_name,
+              stream=stream, http_status=getattr(error, "status", None),
+              detail=getattr(error, "detail", None))
+
+
+def _on_permanent(run, op):
+    _, full_name, stream, key, message = op
+    run.summary.permanent += 1
+    run.progress.log(f"{full_name} {stream}: {message} (recorded; skipped from now on)")
+    with run.db.conn:
+        save_state(run.db, key, permanent=message, updated_at=run.now)
+
+
+def _on_missing(run, op):
+    with run.db.conn:
+        save.mark_repo_missing(run.db, op[1], run.now)
+    run.progress.log(f"{op[1]}: not found (404); stored rows kept")
+
+
+def _on_note(run, op):
+    run.progress.log(op[1])
+
+
+WRITERS = {"state": _on_state, "error": _on_error, "permanent": _on_permanent,
+           "missing": _on_missing, "note": _on_note,
+           **{stream: _on_rows for stream in SAVERS}}
+
+
+def _apply(run, op):
     try:
-        targets, errors = resolve_repos(client, db, config, state, now,
-                                        only=only_repos, log=progress.log)
-    except (AuthError, RateLimitExhausted) as e:
-        summary.status = "failed" if isinstance(e, AuthError) else "partial"
-        summary.errors.append(str(e))
-        summary.fatal = e
+        WRITERS[op[0]](run, op)
+    except Exception as e:  # one bad page must not stop the writer (and wedge the workers)
+        rid = op[1] if op[0] in SAVERS else None
+        if rid is not None:
+            run.broken.add((rid, op[0]))
+        name = run.names.get(rid, str(rid))
+        run.error(f"{name} {op[0]}: cannot save a page: {type(e).__name__}: {e}",
+                  target=name, stream=op[0], detail=traceback.format_exc())
+
+
+def _int(text):
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return None
+
+
+# -- GitHub ----------------------------------------------------------------------
+
+def _harvest_github(run, only_repos, concurrency):
+    state = load_states(run.db)
+    targets, errors = _in_background(run, lambda db: resolve_repos(
+        run.client, db, run.config, state, run.now, only=only_repos, log=run.progress.log))
+    for error in errors:
+        run.error(error)
+    run.summary.repos = len(targets)
+    if run.stop.is_set():
         return
-    summary.errors += errors
-    for message in errors:
-        progress.log(f"error: {message}")
-    summary.repos = len(targets)
+    state = load_states(run.db)  # listings just saved repo states too
+    run.names = {repo["id"]: repo["full_name"] for repo in targets}
     # Bounded: a page of pulls parses to megabytes; workers wait for the writer.
     ops = queue.Queue(maxsize=2 * concurrency)
-    stop = threading.Event()
+    todo = queue.SimpleQueue()
+    for repo in targets:
+        todo.put(repo)
+    stop = run.stop
+
+    def put(op):
+        while True:
+            try:
+                ops.put(op, timeout=POLL)
+                return True
+            except queue.Full:
+                if stop.is_set():
+                    return False
 
     def work(repo):
+        full = repo["full_name"]
         try:
-            for op in repo_ops(client, repo, state, stop):
-                ops.put(op)
-        except (AuthError, RateLimitExhausted) as e:
-            stop.set()
-            ops.put(("fatal", e))
+            for op in repo_ops(run.client, repo, state, stop):
+                if not put(op):
+                    return
+        except Stopped:
+            return
+        except FATAL as e:
+            run.fatal(e)
+            return
         except GitHubError as e:
-            ops.put(("error", f"{repo['full_name']}: {e}"))
+            put(("error", full, None, e))
         except Exception as e:  # a bug must not lose the other repos' work
-            ops.put(("error", f"{repo['full_name']}: {type(e).__name__}: {e}"))
+            error = RuntimeError(f"{type(e).__name__}: {e}")
+            error.detail = traceback.format_exc()
+            put(("error", full, None, error))
+        put(("done", full))
+
+    def worker():
+        while not stop.is_set():
+            try:
+                repo = todo.get_nowait()
+            except queue.Empty:
+                return
+            work(repo)
+
+    # Daemon threads, not a pool: a worker stuck in a slow request must not
+    # keep a stopped process alive.
+    threads = [threading.Thread(target=worker, daemon=True, name=f"harvest-{i}")
+               for i in range(min(concurrency, len(targets)))]
+    for thread in threads:
+        thread.start()
+    done, stopped_at = 0, None
+    while True:
+        try:
+            op = ops.get(timeout=POLL)
+        except queue.Empty:
+            if not any(t.is_alive() for t in threads):
+                break  # every worker has exited after its last put: all applied
+            if stop.is_set():
+                # Let pages already in flight land (they save work for the next
+                # run), but never wait on a slow answer for long.
+                stopped_at = stopped_at or time.monotonic()
+                if time.monotonic() - stopped_at > GRACE:
+                    break
+            continue
+        if op[0] == "done":
+            done += 1
+            run.progress.status(f"[{done}/{len(targets)}] {op[1]}")
+        else:
+            _apply(run, op)
+
+
+def _in_background(run, fn):
+    """Run fn(db) in a daemon thread with its own connection; the caller stays
+    responsive to the stop event even while fn waits on a slow answer.
+
+    Returns fn's result or raises its exception; raises Stopped when the run
+    was stopped and fn did not finish within GRACE seconds.
+    """
+    box = {}
+
+    def target():
+        db = sqlite_utils.Database(run.db_path)
+        db.conn.execute("pragma busy_timeout=5000")
+        try:
+            box["result"] = fn(db)
+        except BaseException as e:  # handed to the caller
+            box["error"] = e
         finally:
-            ops.put(("done", repo["full_name"]))
+            db.conn.close()
 
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        for repo in targets:
-            pool.submit(work, repo)
-        done = 0
-        while done < len(targets):
-            op = ops.get()
-            kind = op[0]
-            if kind == "done":
-                done += 1
-                progress.status(f"[{done}/{len(targets)}] {op[1]}")
-            elif kind == "fatal":
-                if not any(str(op[1]) == e for e in summary.errors):
-                    summary.errors.append(str(op[1]))
-                    progress.log(f"stopping: {op[1]}")
-                summary.status = "failed" if isinstance(op[1], AuthError) else "partial"
-                summary.fatal = op[1]
-            elif kind == "error":
-                summary.errors.append(op[1])
-                progress.log(f"error: {op[1]}")
-            elif kind == "missing":
-                with db.conn:
-                    save.mark_repo_missing(db, op[1], now)
-                progress.log(f"{op[1]}: not found (404); stored rows kept")
-            elif kind == "state":
-                with db.conn:
-                    save_state(db, op[1], **op[2], updated_at=now)
-            else:
-                with db.conn:
-                    n = SAVERS[kind](db, op[2], op[1], config.bots)
-                summary.counts[kind] = summary.counts.get(kind, 0) + n
-    if summary.errors and summary.status == "ok":
-        summary.status = "partial"
+    thread = threading.Thread(target=target, daemon=True, name="harvest-listing")
+    thread.start()
+    stopped_at = None
+    while thread.is_alive():
+        thread.join(POLL)
+        if run.stop.is_set():
+            stopped_at = stopped_at or time.monotonic()
+            if time.monotonic() - stopped_at > GRACE:
+                raise Stopped()
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
 
 
-def _harvest_feeds(db, config, feed_client, summary, progress):
+# -- feeds -----------------------------------------------------------------------
+
+def _harvest_feeds(run, feed_client):
     from .feeds import harvest_feeds
 
     own = feed_client is None
@@ -244,29 +439,40 @@ def _harvest_feeds(db, config, feed_client, summary, progress):
         feed_client = httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0),
                                    headers={"User-Agent": USER_AGENT}, follow_redirects=True)
     try:
-        result = harvest_feeds(db, feed_client, config.feeds, log=progress.log)
+        result = _in_background(run, lambda db: harvest_feeds(
+            db, feed_client, run.config.feeds, log=run.progress.log))
     finally:
-        if own:
+        if own and not run.stop.is_set():
             feed_client.close()
+    summary = run.summary
     summary.counts["feed_entries"] = result.entries_new + result.entries_updated
     summary.requests += result.requests
     summary.not_modified += result.not_modified
-    summary.errors += result.errors
-    if result.errors and summary.status == "ok":
-        summary.status = "partial"
+    for message in result.errors:
+        url = message.split(": ", 1)[0] if ": " in message else None
+        summary.error(message, source="feeds", target=url)
 
 
-def _finish_run(db, run_id, summary):
+def _finish_run(db, run_id, summary, stats=None):
     c = summary.counts
+    reset = getattr(stats, "rate_reset", None)
     db["harvest_runs"].update(run_id, {
         "finished_at": utcnow(), "status": summary.status,
         "requests": summary.requests, "counted_requests": summary.counted,
         "not_modified": summary.not_modified,
         "rate_limit_remaining": summary.rate_remaining, "repos": summary.repos,
+        "rate_limit_reset": (datetime.fromtimestamp(reset, timezone.utc)
+                             .strftime("%Y-%m-%dT%H:%M:%SZ") if reset else None),
         "releases": c.get("releases", 0), "issues": c.get("issues", 0),
         "comments": c.get("comments", 0), "feed_entries": c.get("feed_entries", 0),
         "errors": len(summary.errors), "error_log": json.dumps(summary.errors),
+        "exit_code": summary.exit_code,
     })
+    at = utcnow()
+    db["harvest_errors"].insert_all(
+        [{"run": run_id, "source": e.source, "target": e.target, "stream": e.stream,
+          "http_status": e.http_status, "message": str(e), "at": at}
+         for e in summary.errors if isinstance(e, RunError)])
     db.conn.commit()
 
 

@@ -16,7 +16,7 @@ the end, so nothing is skipped and upserts make duplicates harmless.
 
 from datetime import datetime, timedelta, timezone
 
-from ..github import RequestFailed
+from ..github import Permanent, RequestFailed
 
 OVERLAP = timedelta(minutes=5)
 STREAMS = ("releases", "issues", "pulls", "comments", "commits", "contributors")
@@ -43,8 +43,11 @@ def state_key(repo_id, stream):
     return f"repo:{repo_id}:{stream}"
 
 
-def repo_ops(client, repo, state, stop):
-    """Yield write ops for every stream of one repository."""
+def repo_ops(client, repo, state, stop, streams=None):
+    """Yield write ops for the streams of one repository (``streams``: names to
+    walk, None = all of STREAMS). Ops: ``(stream, repo id, items)``,
+    ``("state", key, fields)``, ``("error", full_name, stream, exception)``,
+    ``("permanent", full_name, stream, key, message)``, ``("missing", full_name)``."""
     full, rid = repo["full_name"], repo["id"]
     base = f"repos/{full}"
     plans = [
@@ -59,16 +62,22 @@ def repo_ops(client, repo, state, stop):
         for stream, path, params, date_of in plans:
             if stop.is_set():
                 return
+            if streams is not None and stream not in streams:
+                continue
             st = state.get(state_key(rid, stream), {})
+            if st.get("permanent"):
+                continue  # recorded once; GitHub answers the same every time
             try:
                 if date_of is None:
                     yield from _whole_listing(client, stream, rid, path, st)
                 else:
                     yield from _changed_since(client, stream, rid, path, params, st, date_of,
                                               use_since=stream != "pulls")
+            except Permanent as e:
+                yield ("permanent", full, stream, state_key(rid, stream), str(e))
             except RequestFailed as e:
                 # One broken stream must not cost the repo's other streams.
-                yield ("error", f"{full} {stream}: {e}")
+                yield ("error", full, stream, e)
     except Missing:
         yield ("missing", full)
 

@@ -1,0 +1,64 @@
+"""How a harvest run ended: its errors, status and exit code, in one place.
+
+Status and exit code always agree (README "Exit codes"):
+
+    ok           0    everything harvested
+    partial      1    some repos, streams, owners or feeds failed (harvest_errors says which)
+    partial      4    rate limit spent (or answered too often); the next run continues
+    failed       3    GitHub rejected the token
+    failed       5    GitHub could not be reached at all
+    failed       1    an unexpected error stopped the run (``--debug`` shows the traceback)
+    interrupted  130  SIGINT (Ctrl-C);  143  SIGTERM
+"""
+
+import signal
+
+from ..github import AuthError, RateLimitExhausted, Unreachable
+
+
+class RunError(str):
+    """One recorded error: the message (a str, as printed) plus where it happened.
+
+    ``source`` is "github" or "feeds"; ``target`` an owner, "owner/name" or a feed
+    URL; ``stream`` a stream name (issues, comments, ...) or None; ``http_status``
+    the HTTP status that caused it, when there was one.
+    """
+
+    def __new__(cls, message, *, source="github", target=None, stream=None, http_status=None,
+                detail=None):
+        self = super().__new__(cls, message)
+        self.source, self.target, self.stream = source, target, stream
+        self.http_status, self.detail = http_status, detail
+        return self
+
+
+def signal_exit_code(signum):
+    return 128 + int(signum)
+
+
+def conclude(summary, signum=None):
+    """Set ``summary.status`` and ``summary.exit_code`` from how the run ended.
+
+    ``signum``: the signal that stopped the run, if any. ``summary.fatal``: the
+    exception that stopped it, if any. ``summary.errors``: RunErrors recorded.
+    """
+    fatal = summary.fatal
+    if signum is not None:
+        status, code = "interrupted", signal_exit_code(signum)
+    elif isinstance(fatal, AuthError):
+        status, code = "failed", fatal.exit_code
+    elif isinstance(fatal, Unreachable):
+        status, code = "failed", fatal.exit_code
+    elif isinstance(fatal, RateLimitExhausted):
+        status, code = "partial", fatal.exit_code
+    elif fatal is not None:
+        status, code = "failed", getattr(fatal, "exit_code", 1)
+    elif summary.errors:
+        status, code = "partial", 1
+    else:
+        status, code = "ok", 0
+    summary.status, summary.exit_code = status, code
+    return status, code
+
+
+SIGNAL_NAMES = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
