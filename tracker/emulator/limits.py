@@ -12,7 +12,13 @@ import threading
 import time
 from dataclasses import dataclass
 
-FAULT_KINDS = ("500", "502", "503", "drop", "truncate", "delay", "secondary", "429")
+FAULT_KINDS = ("500", "502", "503", "drop", "truncate", "delay", "secondary", "429",
+               # 200 with a complete body that is not JSON; 403 "contributor list is
+               # too large" with budget left; 403 rate limit spent whose reset is
+               # 30 s in the past; 301 / Link rel=next to ``location`` (another
+               # origin); the real answer passed through ``rewrite(body) -> body``.
+               "malformed", "too_large", "reset_past", "offsite_redirect", "offsite_link",
+               "rewrite")
 WINDOWS = {"core": 3600, "search": 60}
 
 
@@ -99,6 +105,8 @@ class Fault:
     count: int | None = 1  # None: every matching request
     seconds: float = 0.0  # for "delay"
     retry_after: int | None = None  # for "secondary" and "429"
+    location: str | None = None  # for "offsite_redirect" and "offsite_link"
+    rewrite: object = None  # for "rewrite": a function from the JSON body to a new one
     hits: int = 0
 
 
@@ -109,10 +117,12 @@ class Faults:
 
     def add(self, kind: str, path_contains: str | None = None, count: int | None = 1,
             seconds: float = 0.0, retry_after: int | None = None,
-            query_contains: str | None = None) -> Fault:
+            query_contains: str | None = None, location: str | None = None,
+            rewrite=None) -> Fault:
         if kind not in FAULT_KINDS:
             raise ValueError(f"fault kind must be one of {FAULT_KINDS}, not {kind!r}")
-        fault = Fault(kind, path_contains, query_contains, count, seconds, retry_after)
+        fault = Fault(kind, path_contains, query_contains, count, seconds, retry_after,
+                      location, rewrite)
         with self._lock:
             self._faults.append(fault)
         return fault

@@ -174,11 +174,15 @@ class Emulator:
 
     def add_fault(self, kind: str, path_contains: str | None = None, count: int | None = 1,
                   seconds: float = 0.0, retry_after: int | None = None,
-                  query_contains: str | None = None):
+                  query_contains: str | None = None, location: str | None = None,
+                  rewrite=None):
         """Inject ``kind`` on the next ``count`` requests (None: all of them) whose path
         contains ``path_contains`` and raw query string contains ``query_contains``.
-        Kinds: 500 502 503 drop truncate delay(seconds) secondary(retry_after) 429(retry_after)."""
-        return self.faults.add(kind, path_contains, count, seconds, retry_after, query_contains)
+        Kinds: 500 502 503 drop truncate delay(seconds) secondary(retry_after) 429(retry_after)
+        malformed too_large reset_past offsite_redirect(location) offsite_link(location)
+        rewrite(rewrite). See limits.FAULT_KINDS."""
+        return self.faults.add(kind, path_contains, count, seconds, retry_after, query_contains,
+                               location, rewrite)
 
     def clear_faults(self) -> None:
         self.faults.clear()
@@ -195,6 +199,8 @@ class Emulator:
         h.counted = h.logged = False
         try:
             self._answer(h, split.path, pairs, auth, inm, ims)
+        except (ConnectionError, TimeoutError):
+            return  # the client hung up (e.g. a stopped harvest): nothing to answer
         except Exception:  # a bug here must not hang the client
             traceback.print_exc()
             self._send(h, 500, dumps({"message": "Server Error (emulator bug)"}), [])
@@ -278,6 +284,25 @@ class Emulator:
             self._send(h, 200, body, headers)
 
     def _fault(self, h, fault, path, pairs, ident, resource) -> None:
+        if fault.kind in ("offsite_link", "rewrite"):
+            return self._rewritten(h, fault, path, pairs)
+        if fault.kind == "malformed":
+            return self._send(h, 200, b'{"id": 1, "name": "x",, ]', [])
+        if fault.kind == "offsite_redirect":
+            body = dumps({"message": "Moved Permanently", "url": fault.location})
+            return self._send(h, 301, body, [("Location", fault.location)])
+        if fault.kind == "too_large":
+            body = dumps({"message": "The history or contributor list is too large to list "
+                                     "contributors for this repository via the API.",
+                          "documentation_url": "https://docs.github.com/rest/repos/repos"
+                                               "#list-repository-contributors", "status": "403"})
+            return self._send(h, 403, body, self.limits.peek(ident, resource).headers(resource))
+        if fault.kind == "reset_past":
+            b = self.limits.peek(ident, resource)
+            b.remaining, b.reset = 0, time.time() - 30
+            body = dumps({"message": "API rate limit exceeded for user ID 1.",
+                          "documentation_url": RATE_DOCS})
+            return self._send(h, 403, body, b.headers(resource))
         if fault.kind == "drop":
             self._log(h, 0)
             h.close_connection = True
@@ -308,6 +333,24 @@ class Emulator:
             return self._send(h, 403, body, retry + bucket)
         status, message = SERVER_ERRORS[fault.kind]
         self._send(h, status, dumps({"message": message}), bucket)
+
+    def _rewritten(self, h, fault, path, pairs) -> None:
+        """The real answer, with its body rewritten or a Link to another origin."""
+        import json
+
+        try:
+            with self.store.lock:
+                result = dispatch(Ctx(self.store, self._render, self.url, path, pairs))
+                body = self._render.dumps(result.body)
+        except HTTPError as e:
+            return self._send(h, e.status, dumps(e.body), e.headers)
+        headers = [(k, v) for k, v in result.headers if k.lower() != "link"]
+        if fault.kind == "rewrite":
+            body = dumps(fault.rewrite(json.loads(body)))
+            headers = result.headers
+        else:
+            headers.append(("Link", f'<{fault.location}>; rel="next"'))
+        self._send(h, 200, body, headers)
 
     def _send(self, h, status: int, body: bytes | None, headers) -> None:
         self._log(h, status)

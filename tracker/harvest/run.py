@@ -35,9 +35,11 @@ from .signals import StopEvent
 from .streams import repo_ops
 
 FATAL = (AuthError, RateLimitExhausted, Unreachable)
-# After a stop, how long the writer waits for a listing already in flight in a
-# background thread before recording the run without it.
+# After a stop, how long the writer waits for pages already in flight before
+# recording the run without them: longer after a rate-limit stop (each page
+# landed is one the next run need not fetch), short after a signal.
 GRACE = 3.0
+SIGNAL_GRACE = 1.0
 POLL = 0.2
 
 class HarvestError(Exception):
@@ -386,7 +388,7 @@ def _harvest_github(run, only_repos, concurrency):
                 # Let pages already in flight land (they save work for the next
                 # run), but never wait on a slow answer for long.
                 stopped_at = stopped_at or time.monotonic()
-                if time.monotonic() - stopped_at > GRACE:
+                if time.monotonic() - stopped_at > _grace(stop):
                     break
             continue
         if op[0] == "done":
@@ -394,6 +396,10 @@ def _harvest_github(run, only_repos, concurrency):
             run.progress.status(f"[{done}/{len(targets)}] {op[1]}")
         else:
             _apply(run, op)
+
+
+def _grace(stop):
+    return SIGNAL_GRACE if getattr(stop, "signum", None) is not None else GRACE
 
 
 def _in_background(run, fn):
@@ -422,7 +428,7 @@ def _in_background(run, fn):
         thread.join(POLL)
         if run.stop.is_set():
             stopped_at = stopped_at or time.monotonic()
-            if time.monotonic() - stopped_at > GRACE:
+            if time.monotonic() - stopped_at > _grace(run.stop):
                 raise Stopped()
     if "error" in box:
         raise box["error"]
