@@ -152,6 +152,11 @@ def test_unreachable_api_fails_fast_with_one_line(tmp_path):
     record = runs(tmp_path / "t.db")[-1]
     assert (record["status"], record["exit_code"], record["errors"]) == ("failed", 5, 1)
     assert errors(tmp_path / "t.db")[0]["message"].startswith("cannot reach")
+    # The health page shows the outage, first.
+    sql = (ROOT / "tracker" / "queries" / "harvest_health.sql").read_text()
+    health = list(sqlite_utils.Database(tmp_path / "t.db").query(sql))
+    assert [(r["kind"], r["status"]) for r in health[:2]] == [("run", "failed"), ("error", "error")]
+    assert "cannot reach" in health[1]["detail"]
 
 
 def test_unreachable_api_total_wait_is_bounded(tmp_path):

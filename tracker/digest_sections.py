@@ -121,9 +121,12 @@ def header(db, start, end):
     cover = _rows(db, """select count(*) as repos, count(distinct owner) as owners
         from repos where (created_at is null or created_at < :end)
           and (missing_since is null or missing_since >= :start)""", p)[0]
-    errors = _rows(db, """select count(*) as runs, coalesce(sum(errors), 0) as errors
-        from harvest_runs where started_at >= :start and started_at < :end
-          and (errors > 0 or status = 'failed')""", p)[0]
+    # One harvest_errors row per error (runs before that table: their count).
+    errors = _rows(db, """select count(*) as runs, coalesce(sum(n), 0) as errors from (
+          select r.status, max(coalesce(r.errors, 0), (select count(*) from harvest_errors e
+                                                       where e.run = r.id)) as n
+          from harvest_runs r where r.started_at >= :start and r.started_at < :end)
+        where n > 0 or status = 'failed'""", p)[0]
     return {"sources": sources, "feeds": feeds, **cover, "error_runs": errors["runs"],
             "errors": errors["errors"]}
 

@@ -1,6 +1,7 @@
 -- Is the harvest healthy? The latest run of each kind (github, feeds, all)
--- with its errors and the rate limit it left, then every feed with its last
--- fetch, HTTP status and error. Problems first.
+-- with its errors and the rate limit it left, each error of those runs (from
+-- harvest_errors: repo/owner/feed, stream, HTTP status), then every feed with
+-- its last fetch, HTTP status and error. Problems first.
 select * from (
   select
     'run' as kind,
@@ -23,6 +24,16 @@ select * from (
     -- this is the latest run per source in one pass.
     select *, max(started_at) from harvest_runs group by source
   ) as runs
+  union all
+  select
+    'error',
+    coalesce(e.target, e.source) || coalesce(' ' || e.stream, ''),
+    case when e.http_status is not null then 'http ' || e.http_status else 'error' end,
+    e.at,
+    null, 1, null, null, null, null, null, null,
+    substr(e.message, 1, 500)
+  from harvest_errors as e
+  where e.run in (select id from (select id, max(started_at) from harvest_runs group by source))
   union all
   select
     'feed',
