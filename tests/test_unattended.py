@@ -1,6 +1,7 @@
 """Issue #10: runs you can leave unattended. Each numbered reproduction of the
 issue is a test here, over loopback against the emulator with faults injected."""
 
+import json
 import os
 import signal
 import socket
@@ -273,3 +274,56 @@ def test_contributor_list_too_large_is_not_a_failure(tmp_path, emulator):
     assert (second.status, second.exit_code) == ("ok", 0)
     assert not any("/contributors" in r.path for r in emulator.requests)
     assert errors(tmp_path / "t.db") == []
+
+
+# -- 9: empty and quiet repositories cost nothing on a re-run -------------------------
+
+def test_empty_and_quiet_repos_cost_zero_on_rerun(tmp_path, emulator):
+    emulator.store.add_repo("ines", "empty-repo", owner_type="User")
+    config = Config(users=["ines"], repos=["jupyterhub/dockerspawner"])
+    first = harvest(tmp_path / "t.db", emulator, config)
+    assert first.status == "ok", first.errors
+    statuses = {r.status for r in emulator.requests if "empty-repo" in r.path}
+    assert {204, 409} <= statuses
+    emulator.reset_log()
+    second = harvest(tmp_path / "t.db", emulator, config)
+    assert second.status == "ok" and second.counted == 0
+    assert not any(r.counted for r in emulator.requests), [
+        (r.path, r.status) for r in emulator.requests if r.counted]
+    # A push is seen: the repo is no longer quiet and its commits are asked for.
+    emulator.store.add_commit("ines/empty-repo", "first commit", "ines")
+    emulator.reset_log()
+    assert harvest(tmp_path / "t.db", emulator, config).status == "ok"
+    assert any(r.path.endswith("empty-repo/commits") and r.status == 200 for r in emulator.requests)
+    db = sqlite_utils.Database(tmp_path / "t.db")
+    assert count(db, "commits", "repo = (select id from repos where full_name = 'ines/empty-repo')") == 1
+
+
+# -- 10: a stream stopped mid-walk resumes where it stopped ---------------------------
+
+def test_stream_stopped_mid_walk_resumes_not_restarts(tmp_path, emulator):
+    full = "jupyterhub/dockerspawner"  # 3 pages of issues
+    config = Config(repos=[full])
+    emulator.set_rate_limit(remaining=4, reset_in=3600)  # repo, releases, issues p1, p2
+    first = harvest(tmp_path / "t.db", emulator, config, concurrency=1, max_wait=0)
+    assert (first.status, first.exit_code) == ("partial", 4)
+    db = sqlite_utils.Database(tmp_path / "t.db")
+    [checkpoint] = [json.loads(r[0]) for r in db.execute(
+        "select checkpoint from harvest_state where checkpoint is not null")]
+    assert checkpoint["page"] == 2
+    # Meanwhile an old issue is edited: it moves above the stopped walk and is not missed.
+    repo = emulator.store.repo(full)
+    oldest = min(repo.issues.values(), key=lambda i: i.updated_at)
+    emulator.store.update_issue(full, oldest.number, title="[synthetic] edited between runs")
+    emulator.set_rate_limit(remaining=5000, reset_in=3600)
+    emulator.reset_log()
+    second = harvest(tmp_path / "t.db", emulator, config, concurrency=1, max_wait=0)
+    assert second.status == "ok", second.errors
+    assert db_counts(db) == emulator_counts(emulator, {full})
+    assert db.execute("select title from issues where id = ?", [oldest.id]).fetchone() == (
+        "[synthetic] edited between runs",)
+    # Resumed after page 2 (page 1 again for what changed meanwhile), not from the start.
+    issue_pages = [r.query.get("page", "1") for r in emulator.requests
+                   if r.path.endswith("/issues") and r.query.get("state") == "all"]
+    assert "2" not in issue_pages and "3" in issue_pages, issue_pages
+    assert db.execute("select count(*) from harvest_state where checkpoint is not null").fetchone()[0] == 0

@@ -206,6 +206,12 @@ def repo_sub(ctx: Ctx, repo, sub: str) -> Result:
         res = paginate(ctx, found, link, lambda x: r.pull(repo, x))
         res.last_modified = max(mod["issues"], repo.last_modified())  # repo is embedded
         return res
+    if sub in ("/contributors", "/commits") and not repo.commits:
+        # An empty repository, as GitHub answers it: 204 without a body, 409.
+        if sub == "/contributors":
+            raise HTTPError(204, None)
+        raise HTTPError(409, {"message": "Git Repository is empty.", "documentation_url": DOCS,
+                              "status": "409"})
     if sub == "/contributors":
         found = q.contributors(repo, anon=get("anon") in ("1", "true"))
         res = paginate(ctx, found, link, lambda kv: r.contributor(*kv))

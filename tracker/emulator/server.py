@@ -263,7 +263,8 @@ class Emulator:
                 result = dispatch(Ctx(self.store, self._render, self.url, path, pairs))
                 body = self._render.dumps(result.body)
         except HTTPError as e:
-            return self._send(h, e.status, dumps(e.body), e.headers + bucket.headers(resource))
+            body = None if e.body is None else dumps(e.body)
+            return self._send(h, e.status, body, e.headers + bucket.headers(resource))
         self._ok(h, body, result.last_modified or self._started, result.headers, inm, ims,
                  bucket=bucket, resource=resource, ident=ident)
 

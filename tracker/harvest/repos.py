@@ -16,7 +16,7 @@ from .save import mark_repo_missing, save_repo, save_repo_stats, save_stats_from
 def _stored_repos(db, where, params):
     return [
         dict(row) for row in db.query(
-            f"select id, full_name, default_branch from repos "
+            f"select id, full_name, default_branch, pushed_at, updated_at, size from repos "
             f"where missing_since is null and {where}", params)
     ]
 
@@ -39,6 +39,8 @@ def resolve_repos(client, db, config, state, now, *, only=(), log=print):
             save_stats_from_db(db, repo["id"], now)
         found[repo["id"]] = {
             "id": repo["id"], "full_name": name, "default_branch": repo.get("default_branch"),
+            # What streams.repo_ops compares to skip quiet repos' commits/contributors.
+            **{k: repo.get(k) for k in ("pushed_at", "updated_at", "size")},
         }
 
     if only:

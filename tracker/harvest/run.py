@@ -260,7 +260,8 @@ def _on_rows(run, op):
 def _on_state(run, op):
     _, key, fields = op
     parts = key.split(":")
-    if len(parts) == 3 and (_int(parts[1]), parts[2]) in run.broken:
+    if len(parts) == 3 and ((_int(parts[1]), parts[2]) in run.broken or (
+            parts[2] == "quiet" and any(rid == _int(parts[1]) for rid, _ in run.broken))):
         return  # a page of this stream was not saved: fetch it again next run
     with run.db.conn:
         save_state(run.db, key, **fields, updated_at=run.now)

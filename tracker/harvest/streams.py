@@ -12,14 +12,30 @@ changes that page. Later pages use ``since`` (watermark minus an overlap) and
 the walk stops at the watermark. Walking newest-first means an item edited
 mid-run can only move onto page 1, which is re-checked (free if unchanged) at
 the end, so nothing is skipped and upserts make duplicates harmless.
+
+Checkpoints: after each page of a newest-first walk, a ``checkpoint`` (page
+number reached, newest date seen, floor) is stored. A walk stopped there (rate
+limit, signal, crash) resumes next run in two parts: from page 1 down to that
+newest date (everything edited or created since moved up there), then from the
+next page on down to the old floor. In ``sort=updated`` order unseen items can
+only move down the list (an edit moves an item to the top, shifting those
+below it by one) or up to the top, so none is skipped.
+
+Quiet repositories: once every stream of a repo completed, its ``pushed_at``,
+``updated_at`` and ``size`` are stored; while they stay the same, commits and
+contributors cannot have changed and are not asked for (an empty repository's
+409/204 carry no validator, so asking would cost a request every run).
 """
 
+import json
 from datetime import datetime, timedelta, timezone
 
 from ..github import Permanent, RequestFailed
 
 OVERLAP = timedelta(minutes=5)
 STREAMS = ("releases", "issues", "pulls", "comments", "commits", "contributors")
+# Streams that only change with a push (which moves the repo's pushed_at/size).
+PUSH_STREAMS = ("commits", "contributors")
 
 
 def _minus_overlap(stamp):
@@ -58,15 +74,22 @@ def repo_ops(client, repo, state, stop, streams=None):
         ("commits", f"{base}/commits", {"sha": repo.get("default_branch") or "HEAD"}, _committed),
         ("contributors", f"{base}/contributors", {}, None),
     ]
+    quiet_key = state_key(rid, "quiet")
+    signature = _signature(repo)
+    quiet = signature is not None and state.get(quiet_key, {}).get("watermark") == signature
+    complete = True
     try:
         for stream, path, params, date_of in plans:
             if stop.is_set():
                 return
             if streams is not None and stream not in streams:
+                complete = False
                 continue
             st = state.get(state_key(rid, stream), {})
             if st.get("permanent"):
                 continue  # recorded once; GitHub answers the same every time
+            if quiet and stream in PUSH_STREAMS:
+                continue  # nothing was pushed since these were last complete
             try:
                 if date_of is None:
                     yield from _whole_listing(client, stream, rid, path, st)
@@ -77,9 +100,18 @@ def repo_ops(client, repo, state, stop, streams=None):
                 yield ("permanent", full, stream, state_key(rid, stream), str(e))
             except RequestFailed as e:
                 # One broken stream must not cost the repo's other streams.
+                complete = False
                 yield ("error", full, stream, e)
     except Missing:
         yield ("missing", full)
+        return
+    if complete and signature is not None and not quiet:
+        yield ("state", quiet_key, {"watermark": signature})
+
+
+def _signature(repo):
+    values = [repo.get(k) for k in ("pushed_at", "updated_at", "size")]
+    return None if values[0] is None else "|".join(str(v) for v in values)
 
 
 def _check(page):
@@ -105,11 +137,33 @@ def _changed_since(client, stream, rid, path, params, st, date_of, use_since):
     watermark = st.get("watermark")
     floor = _minus_overlap(watermark) if watermark else ""
     params = {**params, "per_page": 100}
-    first = _check(client.get(path, params, etag=st.get("etag"),
-                              last_modified=st.get("last_modified")))
+    key = state_key(rid, stream)
+    checkpoint = _load_checkpoint(st.get("checkpoint"))
+    if checkpoint:
+        # Resume (see "Checkpoints" above): page 1 unconditionally, since the
+        # walk it describes never finished.
+        first = _check(client.get(path, params))
+    else:
+        first = _check(client.get(path, params, etag=st.get("etag"),
+                                  last_modified=st.get("last_modified")))
     if first.status != 200:  # 304 unchanged, or 204/409 empty repository
         return
-    newest = yield from _walk(client, stream, rid, path, params, first, floor, date_of, use_since)
+    if checkpoint:
+        # What changed since the stopped walk began is above its newest date...
+        top = checkpoint["top"]
+        seen = yield from _walk(client, stream, rid, path, params, first,
+                                _minus_overlap(top) if top else "", date_of, use_since)
+        top = newest = max(top, seen)
+        # ...and what it had not reached yet is still below the page it reached.
+        floor = checkpoint["floor"]
+        page = _check(client.get(path, _page_params(params, floor, use_since,
+                                                    checkpoint["page"] + 1)))
+        seen = yield from _walk(client, stream, rid, path, params, page, floor, date_of,
+                                use_since, number=checkpoint["page"] + 1, key=key, top=top)
+        newest = max(newest, seen)
+    else:
+        newest = yield from _walk(client, stream, rid, path, params, first, floor, date_of,
+                                  use_since, key=key)
     # Items edited while we paged moved to page 1: re-check it (free when unchanged).
     etag, last_modified = first.etag, first.last_modified
     for _ in range(3):
@@ -119,26 +173,47 @@ def _changed_since(client, stream, rid, path, params, st, date_of, use_since):
         etag, last_modified = again.etag, again.last_modified
         seen = yield from _walk(client, stream, rid, path, params, again, newest, date_of, use_since)
         newest = max(newest, seen)
-    fields = {"etag": etag, "last_modified": last_modified}
+    fields = {"etag": etag, "last_modified": last_modified, "checkpoint": None}
     if newest:
         fields["watermark"] = max(newest, watermark or "")
-    yield ("state", state_key(rid, stream), fields)
+    yield ("state", key, fields)
 
 
-def _walk(client, stream, rid, path, params, page, floor, date_of, use_since):
-    """Yield pages newest-first down to ``floor``; return the newest date seen."""
+def _load_checkpoint(text):
+    try:
+        checkpoint = json.loads(text) if text else None
+        return checkpoint if {"page", "top", "floor"} <= set(checkpoint or ()) else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _page_params(params, floor, use_since, number):
+    if use_since and floor:
+        return {**params, "since": floor, "page": number}
+    return {**params, "page": number}
+
+
+def _walk(client, stream, rid, path, params, page, floor, date_of, use_since, *, number=1,
+          key=None, top=None):
+    """Yield pages newest-first down to ``floor``; return the newest date seen.
+
+    With ``key``, a checkpoint op follows every page (``page`` = its number, ``top``
+    = the newest date of the walk, ``floor``): where the next run resumes."""
     newest = ""
-    number = 1
     while True:
         items = page.items
         fresh = [item for item in items if date_of(item) >= floor]
         if fresh:
             newest = max(newest, max(date_of(item) for item in fresh))
             yield (stream, rid, fresh)
+        if key is not None:
+            top = max(top or "", newest)
+            yield ("state", key, {"checkpoint": json.dumps(
+                {"page": number, "top": top, "floor": floor})})
         if len(fresh) < len(items) or not page.next_url or not items:
             return newest
         number += 1
         if use_since and floor:
-            page = _check(client.get(path, {**params, "since": floor, "page": number}))
+            page = _check(client.get(path, _page_params(params, floor, use_since, number)))
         else:
             page = _check(client.get(page.next_url))
