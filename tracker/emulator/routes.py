@@ -206,7 +206,7 @@ def repo_sub(ctx: Ctx, repo, sub: str) -> Result:
         res = paginate(ctx, found, link, lambda x: r.pull(repo, x))
         res.last_modified = max(mod["issues"], repo.last_modified())  # repo is embedded
         return res
-    if sub in ("/contributors", "/commits") and not repo.commits:
+    if sub in ("/contributors", "/commits") and not repo.commits and not repo.size:
         # An empty repository, as GitHub answers it: 204 without a body, 409.
         if sub == "/contributors":
             raise HTTPError(204, None)
