@@ -327,3 +327,41 @@ def test_stream_stopped_mid_walk_resumes_not_restarts(tmp_path, emulator):
                    if r.path.endswith("/issues") and r.query.get("state") == "all"]
     assert "2" not in issue_pages and "3" in issue_pages, issue_pages
     assert db.execute("select count(*) from harvest_state where checkpoint is not null").fetchone()[0] == 0
+
+
+# -- a bug's exception is one line; --debug shows the traceback ------------------------
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_unexpected_error_is_one_line_traceback_only_with_debug(tmp_path, emulator, debug):
+    config = tmp_path / "tracker.yml"
+    config.write_text("github:\n  repos: [ines/juniper, jupyterhub/dockerspawner]\n")
+    # An answer of the wrong shape (a list for a repo) trips our code, not GitHub's.
+    emulator.add_fault("rewrite", path_contains="/repos/ines/juniper", count=None,
+                       rewrite=lambda body: [body] if isinstance(body, dict) else body)
+    code, out, err = run_cli(tmp_path / "t.db", config, emulator.url, *(["--debug"] if debug else []))
+    assert code == 1
+    assert out.startswith("partial: 1 repos")
+    assert "ines/juniper: TypeError" in err
+    assert ("Traceback" in err) == debug
+    record = runs(tmp_path / "t.db")[-1]
+    assert (record["status"], record["exit_code"]) == ("partial", 1)
+
+
+def test_sigterm_while_waiting_for_the_lock(tmp_path, emulator):
+    from tracker.harvest.run import db_lock
+
+    config = tmp_path / "tracker.yml"
+    config.write_text("github:\n  repos: [ines/juniper]\n")
+    with db_lock(str(tmp_path / "t.db")):
+        proc = start_cli(tmp_path / "t.db", config, emulator.url, "--wait")
+        lock = str(tmp_path / "t.db.lock")
+
+        def holds_lock_file():  # it opened the lock file: handlers are installed
+            fds = Path(f"/proc/{proc.pid}/fd")
+            return any(os.path.realpath(fd) == lock for fd in fds.iterdir())
+
+        wait_for(holds_lock_file)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 143
+    assert "interrupted while waiting" in err and "Traceback" not in err

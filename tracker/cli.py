@@ -95,9 +95,7 @@ def harvest(db_path, config_path, repos, only, wait, max_wait, concurrency, no_d
         fail(str(e), e.exit_code)
     click.echo(summary.line())
     if summary.fatal is not None:
-        click.echo(f"Error: {summary.fatal}", err=True)
-        if debug and summary.errors and getattr(summary.errors[-1], "detail", None):
-            click.echo(summary.errors[-1].detail, err=True)
+        click.echo(f"Error: {summary.fatal_message or summary.fatal}", err=True)
     sys.exit(summary.exit_code)
 
 

@@ -249,7 +249,7 @@ class GitHubClient:
             try:
                 response = self.http.get(url, params=params, headers=headers)
                 response.read()
-            except httpx.ConnectError as e:
+            except (httpx.ConnectError, httpx.ConnectTimeout) as e:
                 # Refused / no route / DNS: the host is down for everyone, so
                 # fail the run fast instead of backing off repo by repo.
                 if connect_attempt >= len(self.connect_waits):
@@ -349,7 +349,7 @@ class GitHubClient:
             seconds = _int(retry_after)
             if seconds is None:
                 try:
-                    seconds = parsedate_to_datetime(retry_after).timestamp() - self.clock()
+                    seconds = parsedate_to_datetime(retry_after).timestamp() - self._github_now()
                 except (TypeError, ValueError):
                     seconds = SECONDARY_MIN_WAIT
             return max(float(seconds), 0.0)

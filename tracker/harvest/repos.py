@@ -8,7 +8,9 @@ means its repos are unchanged and their stored rows are used instead.
 from urllib.parse import urlsplit
 
 from ..db import save_state
-from ..github import Permanent, RequestFailed
+import traceback
+
+from ..github import AuthError, GitHubError, RateLimitExhausted, Unreachable
 from .outcome import RunError
 from .save import mark_repo_missing, save_repo, save_repo_stats, save_stats_from_db
 
@@ -52,10 +54,11 @@ def resolve_repos(client, db, config, state, now, *, only=(), log=print):
                 via = f"{kind[:-1]}:{name}"
                 try:
                     ok = _owner_listing(client, db, kind, name, via, state, keep, now, log)
-                except (RequestFailed, Permanent) as e:
+                except FATAL:
+                    raise
+                except Exception as e:
                     # That owner's error; the other owners and single repos still run.
-                    errors.append(RunError(f"github.{kind}: {name}: {e}", target=name,
-                                           stream="repos", http_status=getattr(e, "status", None)))
+                    errors.append(_error(f"github.{kind}: {name}", e, name, "repos"))
                     continue
                 if not ok:
                     errors.append(RunError(f"github.{kind}: {name!r} not found on GitHub (404)",
@@ -72,32 +75,47 @@ def resolve_repos(client, db, config, state, now, *, only=(), log=print):
         # After a rename, ask for the new name: each 301 would cost a request.
         path = st.get("location") or f"repos/{full_name}"
         try:
-            page = client.get(path, etag=st.get("etag"), last_modified=st.get("last_modified"))
-        except (RequestFailed, Permanent) as e:
-            errors.append(RunError(f"{full_name}: {e}", target=full_name, stream="repo",
-                                   http_status=getattr(e, "status", None)))
-            continue
-        if page.status == 404:
-            # Vanished (or mistyped) repos are recorded, not fatal.
-            mark_repo_missing(db, full_name, now)
-            log(f"warning: repo {full_name} not found on GitHub (404); stored rows kept")
-            continue
-        if page.status == 304:
-            stored = _stored_repos(db, "full_name = ? collate nocase", [path.split("/", 1)[1]])
-            if stored:
-                keep(stored[0], f"repo:{full_name}", fresh=False)
-                continue
-            page = client.get(path)
-        repo = page.data
-        if repo["full_name"].lower() != full_name.lower():
-            log(f"{full_name} is now {repo['full_name']} (GitHub redirected)")
-            repo = {**repo, "renamed_from": full_name}
-        keep(repo, f"repo:{full_name}", fresh=True)
-        save_state(db, key, etag=page.etag, last_modified=page.last_modified,
-                   location=f"repos/{repo['full_name']}", updated_at=now)
-        db.conn.commit()
+            _single_repo(client, db, full_name, path, key, st, keep, now, log)
+        except FATAL:
+            raise
+        except Exception as e:  # that repo's error; the others still run
+            errors.append(_error(full_name, e, full_name, "repo"))
     db.conn.commit()
     return list(found.values()), errors
+
+
+FATAL = (AuthError, RateLimitExhausted, Unreachable)
+
+
+def _error(prefix, e, target, stream):
+    message = str(e) if isinstance(e, GitHubError) else f"{type(e).__name__}: {e}"
+    return RunError(f"{prefix}: {message}", target=target, stream=stream,
+                    http_status=getattr(e, "status", None),
+                    detail=None if isinstance(e, GitHubError) else traceback.format_exc())
+
+
+def _single_repo(client, db, full_name, path, key, st, keep, now, log):
+    """Fetch one watchlist repo (conditionally) and keep it."""
+    page = client.get(path, etag=st.get("etag"), last_modified=st.get("last_modified"))
+    if page.status == 404:
+        # Vanished (or mistyped) repos are recorded, not fatal.
+        mark_repo_missing(db, full_name, now)
+        log(f"warning: repo {full_name} not found on GitHub (404); stored rows kept")
+        return
+    if page.status == 304:
+        stored = _stored_repos(db, "full_name = ? collate nocase", [path.split("/", 1)[1]])
+        if stored:
+            keep(stored[0], f"repo:{full_name}", fresh=False)
+            return
+        page = client.get(path)
+    repo = page.data
+    if repo["full_name"].lower() != full_name.lower():
+        log(f"{full_name} is now {repo['full_name']} (GitHub redirected)")
+        repo = {**repo, "renamed_from": full_name}
+    keep(repo, f"repo:{full_name}", fresh=True)
+    save_state(db, key, etag=page.etag, last_modified=page.last_modified,
+               location=f"repos/{repo['full_name']}", updated_at=now)
+    db.conn.commit()
 
 
 def _owner_listing(client, db, kind, name, via, state, keep, now, log):

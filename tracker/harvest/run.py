@@ -54,20 +54,38 @@ def utcnow():
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class Interrupted(HarvestError):
+    """Stopped by a signal before the run began (while waiting for the lock)."""
+
+    def __init__(self, message, signum):
+        super().__init__(message)
+        self.exit_code = 128 + int(signum)
+
+
 @contextmanager
-def db_lock(db_path, wait=False):
-    """Hold an exclusive lock beside the database for the whole run."""
+def db_lock(db_path, wait=False, stop=None):
+    """Hold an exclusive lock beside the database for the whole run.
+
+    With ``wait``, poll for it; a stop event set meanwhile (a signal) raises
+    Interrupted instead of blocking in flock where no signal can end the wait."""
     path = f"{os.path.abspath(db_path)}.lock"
     handle = open(path, "w")
     try:
-        flags = fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB)
-        try:
-            fcntl.flock(handle, flags)
-        except BlockingIOError:
-            raise LockedError(
-                f"another harvest is running on {db_path}; "
-                "try again later or pass --wait"
-            ) from None
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not wait:
+                    raise LockedError(
+                        f"another harvest is running on {db_path}; "
+                        "try again later or pass --wait"
+                    ) from None
+                if stop is not None and stop.wait(0.5):
+                    raise Interrupted("interrupted while waiting for another harvest to finish",
+                                      getattr(stop, "signum", None) or 2) from None
+                if stop is None:
+                    time.sleep(0.5)
         yield
     finally:
         handle.close()
@@ -88,6 +106,7 @@ class Summary:
     fatal: Exception | None = None
     signal: str | None = None
     permanent: int = 0
+    fatal_message: str | None = None
 
     def error(self, message, **where):
         error = message if isinstance(message, RunError) else RunError(str(message), **where)
@@ -166,7 +185,7 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
     if stop is None:
         # A client built by the caller may carry the caller's stop event.
         stop = getattr(client, "stop", None) or StopEvent()
-    with db_lock(db_path, wait):
+    with db_lock(db_path, wait, stop):
         db = open_db(db_path)
         db.execute("update harvest_runs set status = 'interrupted' where status = 'running'")
         now = utcnow()
@@ -192,8 +211,7 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
         except FATAL as e:
             run.fatal(e)
         except Exception as e:  # a bug: record it, print one line (traceback with --debug)
-            run.fatal(e)
-            summary.error(f"{type(e).__name__}: {e}", detail=traceback.format_exc())
+            run.fatal(e, detail=traceback.format_exc())
         finally:
             stats = client.stats
             summary.requests += stats.requests
@@ -230,19 +248,25 @@ class Run:
         self.broken = set()  # (repo id, stream) whose state must not advance
         self._lock = threading.Lock()
 
-    def fatal(self, error):
+    def fatal(self, error, detail=None):
         """First fatal error wins; it stops the whole run."""
         with self._lock:
             first = self.summary.fatal is None
             if first:
                 self.summary.fatal = error
         if first:
-            self.summary.error(str(error), http_status=getattr(error, "status", None))
-            self.progress.log(f"stopping: {error}")
+            message = str(error) if isinstance(error, GitHubError) else (
+                f"{type(error).__name__}: {error}")
+            self.summary.error(message, http_status=getattr(error, "status", None),
+                               detail=detail)
+            self.summary.fatal_message = message
+            self.progress.log(f"stopping: {message}")
+            if self.debug and detail:
+                self.progress.log(detail.rstrip())
         self.stop.set()
 
     def error(self, message, **where):
-        error = self.summary.error(message, **where)
+        error = self.summary.error(message, **where)  # a RunError is kept as it is
         self.progress.log(f"error: {error}")
         if self.debug and error.detail:
             self.progress.log(error.detail.rstrip())
@@ -323,7 +347,7 @@ def _harvest_github(run, only_repos, concurrency):
     targets, errors = _in_background(run, lambda db: resolve_repos(
         run.client, db, run.config, state, run.now, only=only_repos, log=run.progress.log))
     for error in errors:
-        run.error(error)
+        run.error(error)  # RunErrors from repos.py keep their target and traceback
     run.summary.repos = len(targets)
     if run.stop.is_set():
         return
