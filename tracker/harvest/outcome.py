@@ -12,6 +12,7 @@ Status and exit code always agree (README "Exit codes"):
 """
 
 import signal
+from dataclasses import dataclass, field
 
 from ..github import AuthError, RateLimitExhausted, Unreachable
 
@@ -30,6 +31,41 @@ class RunError(str):
         self.source, self.target, self.stream = source, target, stream
         self.http_status, self.detail = http_status, detail
         return self
+
+
+@dataclass
+class Summary:
+    status: str = "running"
+    exit_code: int = 0
+    repos: int = 0
+    counts: dict = field(default_factory=dict)
+    requests: int = 0
+    counted: int = 0
+    not_modified: int = 0
+    rate_remaining: int | None = None
+    errors: list = field(default_factory=list)  # RunError (str with .target, .stream, ...)
+    seconds: float = 0.0
+    fatal: Exception | None = None
+    signal: str | None = None
+    permanent: int = 0
+    fatal_message: str | None = None
+
+    def error(self, message, **where):
+        error = message if isinstance(message, RunError) else RunError(str(message), **where)
+        self.errors.append(error)
+        return error
+
+    def line(self):
+        c = self.counts
+        rate = "?" if self.rate_remaining is None else self.rate_remaining
+        status = f"{self.status} ({self.signal})" if self.signal else self.status
+        return (
+            f"{status}: {self.repos} repos, {c.get('releases', 0)} releases, "
+            f"{c.get('issues', 0)} issues/PRs, {c.get('comments', 0)} comments, "
+            f"{c.get('feed_entries', 0)} feed entries; {self.requests} requests "
+            f"({self.counted} counted, {self.not_modified} not modified), "
+            f"rate limit left {rate}, {len(self.errors)} errors, {self.seconds:.1f}s"
+        )
 
 
 def signal_exit_code(signum):

@@ -2,7 +2,7 @@
 
 The GitHub part is a small pipeline: daemon worker threads walk repositories
 (``streams.repo_ops``) and put ops on a bounded queue; the calling thread is
-the one writer, applying ops through ``WRITERS`` and committing per page. One
+the one writer, applying ops through ``writer.WRITERS``, committing per page. One
 stop event (``signals.StopEvent``) drives it: every put/get has a timeout and
 checks it, the client's sleeps wait on it. An exception while applying one op
 becomes a recorded error for that repo/stream; the stream's state is then not
@@ -14,25 +14,27 @@ import fcntl
 import json
 import os
 import queue
-import sys
 import threading
 import time
 import traceback
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import httpx
 import sqlite_utils
 
-from ..db import load_states, open_db, save_state
+from ..db import load_states, open_db
 from ..github import (USER_AGENT, AuthError, GitHubClient, GitHubError, RateLimitExhausted,
                       Stopped, Unreachable)
-from . import save
-from .outcome import SIGNAL_NAMES, RunError, conclude
+from .outcome import SIGNAL_NAMES, RunError, Summary, conclude
+from .progress import Progress
 from .repos import resolve_repos
 from .signals import StopEvent
 from .streams import repo_ops
+from .writer import Run, apply
+
+__all__ = ["HarvestError", "Interrupted", "LockedError", "Progress", "Summary", "db_lock",
+           "run_harvest"]
 
 FATAL = (AuthError, RateLimitExhausted, Unreachable)
 # After a stop, how long the writer waits for pages already in flight before
@@ -89,86 +91,6 @@ def db_lock(db_path, wait=False, stop=None):
         yield
     finally:
         handle.close()
-
-
-@dataclass
-class Summary:
-    status: str = "running"
-    exit_code: int = 0
-    repos: int = 0
-    counts: dict = field(default_factory=dict)
-    requests: int = 0
-    counted: int = 0
-    not_modified: int = 0
-    rate_remaining: int | None = None
-    errors: list = field(default_factory=list)  # RunError (str with .target, .stream, ...)
-    seconds: float = 0.0
-    fatal: Exception | None = None
-    signal: str | None = None
-    permanent: int = 0
-    fatal_message: str | None = None
-
-    def error(self, message, **where):
-        error = message if isinstance(message, RunError) else RunError(str(message), **where)
-        self.errors.append(error)
-        return error
-
-    def line(self):
-        c = self.counts
-        rate = "?" if self.rate_remaining is None else self.rate_remaining
-        status = f"{self.status} ({self.signal})" if self.signal else self.status
-        return (
-            f"{status}: {self.repos} repos, {c.get('releases', 0)} releases, "
-            f"{c.get('issues', 0)} issues/PRs, {c.get('comments', 0)} comments, "
-            f"{c.get('feed_entries', 0)} feed entries; {self.requests} requests "
-            f"({self.counted} counted, {self.not_modified} not modified), "
-            f"rate limit left {rate}, {len(self.errors)} errors, {self.seconds:.1f}s"
-        )
-
-
-class Progress:
-    """Plain log lines when not a terminal; one updating status line on a TTY."""
-
-    def __init__(self, stream=None, quiet=False):
-        self.stream = stream or sys.stderr
-        self.quiet = quiet
-        self.tty = self.stream.isatty()
-        self._lock = threading.Lock()
-
-    def log(self, message):
-        if self.quiet:
-            return
-        with self._lock:
-            prefix = "\r\033[K" if self.tty else ""
-            self.stream.write(f"{prefix}{message}\n")
-            self.stream.flush()
-
-    def clear(self):
-        """Remove a pending status line, so the summary starts on a clean line."""
-        if self.tty and not self.quiet:
-            with self._lock:
-                self.stream.write("\r\033[K")
-                self.stream.flush()
-
-    def status(self, message):
-        if self.quiet:
-            return
-        if self.tty:
-            with self._lock:
-                self.stream.write(f"\r\033[K{message[:120]}")
-                self.stream.flush()
-        else:
-            self.log(message)
-
-
-SAVERS = {
-    "releases": save.save_releases,
-    "issues": save.save_issues,
-    "pulls": save.save_pulls,
-    "comments": save.save_comments,
-    "commits": save.save_commits,
-    "contributors": save.save_contributors,
-}
 
 
 def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=900,
@@ -235,109 +157,6 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
                 progress.log(f"error: digest not rebuilt: {type(e).__name__}: {e}")
         progress.clear()
         return summary
-
-
-class Run:
-    """What the writer needs while a run goes on; the writer thread alone uses ``db``."""
-
-    def __init__(self, db, db_path, config, client, summary, progress, stop, now, debug):
-        self.db, self.db_path, self.config, self.client = db, db_path, config, client
-        self.summary, self.progress, self.stop, self.now = summary, progress, stop, now
-        self.debug = debug
-        self.names = {}  # repo id -> full_name
-        self.broken = set()  # (repo id, stream) whose state must not advance
-        self._lock = threading.Lock()
-
-    def fatal(self, error, detail=None):
-        """First fatal error wins; it stops the whole run."""
-        with self._lock:
-            first = self.summary.fatal is None
-            if first:
-                self.summary.fatal = error
-        if first:
-            message = str(error) if isinstance(error, GitHubError) else (
-                f"{type(error).__name__}: {error}")
-            self.summary.error(message, http_status=getattr(error, "status", None),
-                               detail=detail)
-            self.summary.fatal_message = message
-            self.progress.log(f"stopping: {message}")
-            if self.debug and detail:
-                self.progress.log(detail.rstrip())
-        self.stop.set()
-
-    def error(self, message, **where):
-        error = self.summary.error(message, **where)  # a RunError is kept as it is
-        self.progress.log(f"error: {error}")
-        if self.debug and error.detail:
-            self.progress.log(error.detail.rstrip())
-
-
-# -- the writer's op table: ("kind", ...) -> handler(run, op) ------------------
-
-def _on_rows(run, op):
-    stream, rid, items = op
-    with run.db.conn:
-        n = SAVERS[stream](run.db, items, rid, run.config.bots)
-    run.summary.counts[stream] = run.summary.counts.get(stream, 0) + n
-
-
-def _on_state(run, op):
-    _, key, fields = op
-    parts = key.split(":")
-    if len(parts) == 3 and ((_int(parts[1]), parts[2]) in run.broken or (
-            parts[2] == "quiet" and any(rid == _int(parts[1]) for rid, _ in run.broken))):
-        return  # a page of this stream was not saved: fetch it again next run
-    with run.db.conn:
-        save_state(run.db, key, **fields, updated_at=run.now)
-
-
-def _on_error(run, op):
-    _, full_name, stream, error = op
-    run.error(f"{full_name}{' ' + stream if stream else ''}: {error}", target=full_name,
-              stream=stream, http_status=getattr(error, "status", None),
-              detail=getattr(error, "detail", None))
-
-
-def _on_permanent(run, op):
-    _, full_name, stream, key, message = op
-    run.summary.permanent += 1
-    run.progress.log(f"{full_name} {stream}: {message} (recorded; skipped from now on)")
-    with run.db.conn:
-        save_state(run.db, key, permanent=message, updated_at=run.now)
-
-
-def _on_missing(run, op):
-    with run.db.conn:
-        save.mark_repo_missing(run.db, op[1], run.now)
-    run.progress.log(f"{op[1]}: not found (404); stored rows kept")
-
-
-def _on_note(run, op):
-    run.progress.log(op[1])
-
-
-WRITERS = {"state": _on_state, "error": _on_error, "permanent": _on_permanent,
-           "missing": _on_missing, "note": _on_note,
-           **{stream: _on_rows for stream in SAVERS}}
-
-
-def _apply(run, op):
-    try:
-        WRITERS[op[0]](run, op)
-    except Exception as e:  # one bad page must not stop the writer (and wedge the workers)
-        rid = op[1] if op[0] in SAVERS else None
-        if rid is not None:
-            run.broken.add((rid, op[0]))
-        name = run.names.get(rid, str(rid))
-        run.error(f"{name} {op[0]}: cannot save a page: {type(e).__name__}: {e}",
-                  target=name, stream=op[0], detail=traceback.format_exc())
-
-
-def _int(text):
-    try:
-        return int(text)
-    except (TypeError, ValueError):
-        return None
 
 
 # -- GitHub ----------------------------------------------------------------------
@@ -420,7 +239,7 @@ def _harvest_github(run, only_repos, concurrency):
             done += 1
             run.progress.status(f"[{done}/{len(targets)}] {op[1]}")
         else:
-            _apply(run, op)
+            apply(run, op)
 
 
 def _grace(stop):
