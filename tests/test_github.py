@@ -79,7 +79,7 @@ def test_limit_answers_are_bounded():
     gh = client(lambda request: httpx.Response(
         403, headers={"x-ratelimit-remaining": "0", "x-ratelimit-reset": "1"},
         json={"message": "API rate limit exceeded"}), limit_bound=3)
-    with pytest.raises(RateLimitExhausted, match="4 times"):
+    with pytest.raises(RateLimitExhausted, match="4 times in a row"):
         gh.get("repos/o/r")
     assert gh.stats.requests == 4
 

@@ -365,3 +365,16 @@ def test_sigterm_while_waiting_for_the_lock(tmp_path, emulator):
         out, err = proc.communicate(timeout=10)
     assert proc.returncode == 143
     assert "interrupted while waiting" in err and "Traceback" not in err
+
+
+def test_sigint_during_a_slow_owner_listing(tmp_path, emulator):
+    config = tmp_path / "tracker.yml"
+    config.write_text("github:\n  orgs: [jupyterhub]\n")
+    slow = emulator.add_fault("delay", path_contains="/orgs/jupyterhub/repos", seconds=30)
+    proc = start_cli(tmp_path / "t.db", config, emulator.url)
+    wait_for(lambda: slow.hits == 1)  # the listing request is in flight
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=10)
+    assert proc.returncode == 130 and "Traceback" not in err
+    assert out.startswith("interrupted (SIGINT)")
+    assert [(r["status"], r["exit_code"]) for r in runs(tmp_path / "t.db")] == [("interrupted", 130)]

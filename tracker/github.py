@@ -81,7 +81,7 @@ class Stopped(Exception):
 PERMANENT_MESSAGES = ("too large to list contributors",)
 # Connection refused / DNS failure: a few quick tries, then the API is down.
 CONNECT_WAITS = (0.5, 1.5, 3.0)
-# Rate-limit answers (primary or secondary) tolerated in one run before stopping.
+# Rate-limit answers (primary or secondary) in a row tolerated before stopping.
 LIMIT_ANSWER_BOUND = 20
 
 
@@ -152,7 +152,7 @@ class GitHubClient:
         self._injected_sleep = sleep
         self.limit_bound = limit_bound
         self.connect_waits = tuple(connect_waits)
-        self._reached = False  # the API has answered at least once this run
+        self._limit_streak = 0  # rate-limit answers since the last other answer
         self.clock = clock
         self.log = log or (lambda message: None)
         self.stats = Stats()
@@ -265,9 +265,11 @@ class GitHubClient:
                     ) from None
                 self._backoff(min(2 ** (attempt - 1), 30), f"{type(e).__name__} on {path}")
                 continue
-            self._reached = True
             self._record(response)
             status = response.status_code
+            if status not in (403, 429):
+                with self._lock:
+                    self._limit_streak = 0
             if status == 401:
                 raise AuthError(
                     "GitHub rejected the token (401 Bad credentials): check GITHUB_TOKEN"
@@ -314,12 +316,16 @@ class GitHubClient:
             return response
 
     def _count_limit_answer(self):
+        # Bounded by limit answers in a row (any other answer resets the count),
+        # so a long run waiting out many windows is fine, a reset that never
+        # comes (skewed clocks, a proxy) is not.
         with self._lock:
             self.stats.limit_answers += 1
-            n = self.stats.limit_answers
+            self._limit_streak += 1
+            n = self._limit_streak
         if n > self.limit_bound:
             raise RateLimitExhausted(
-                f"GitHub answered 'rate limit exceeded' {n} times this run; stopping. "
+                f"GitHub answered 'rate limit exceeded' {n} times in a row; stopping. "
                 "Harvested data is kept; the next run continues.")
 
     def _record(self, response):
