@@ -319,10 +319,12 @@ def _finish_run(db, run_id, summary, stats=None):
         "exit_code": summary.exit_code,
     })
     at = utcnow()
+    # Plain strings (appended by code that predates RunError) are GitHub errors
+    # without a known target: still one row each, so the count always agrees.
+    errors = [e if isinstance(e, RunError) else RunError(str(e)) for e in summary.errors]
     db["harvest_errors"].insert_all(
         [{"run": run_id, "source": e.source, "target": e.target, "stream": e.stream,
-          "http_status": e.http_status, "message": str(e), "at": at}
-         for e in summary.errors if isinstance(e, RunError)])
+          "http_status": e.http_status, "message": str(e), "at": at} for e in errors])
     db.conn.commit()
 
 
