@@ -53,5 +53,14 @@ def harvest(db_path, emu, config=None, *, token=TOKEN, sleeps=None, **kwargs):
     client = GitHubClient(token, emu.url, sleep=sleeps if sleeps is not None else Sleeps(),
                           max_wait=kwargs.pop("max_wait", 900), retries=kwargs.pop("retries", 5))
     with client:
-        return run_harvest(str(db_path), config, client=client, digest=False,
-                           progress=Progress(quiet=True), **kwargs)
+        summary = run_harvest(str(db_path), config, client=client, digest=False,
+                              progress=Progress(quiet=True), **kwargs)
+    # Every run's record agrees with how it ended (issue #10).
+    import sqlite3
+
+    with sqlite3.connect(db_path) as conn:
+        record = conn.execute("select status, exit_code, errors from harvest_runs "
+                              "order by id desc limit 1").fetchone()
+    conn.close()
+    assert record == (summary.status, summary.exit_code, len(summary.errors)), record
+    return summary
