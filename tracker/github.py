@@ -127,7 +127,13 @@ def _int(value):
 
 
 class GitHubClient:
-    """GitHub REST API access for one run; thread-safe."""
+    """GitHub REST API access for one run; thread-safe.
+
+    ``stop``: a threading.Event; once set, no request is sent and every wait
+    ends (Stopped). ``sleep``: inject instead of waiting on ``stop`` (tests).
+    ``limit_bound``: rate-limit answers in a row before RateLimitExhausted.
+    ``connect_waits``: pauses between connection attempts before Unreachable.
+    """
 
     def __init__(self, token=None, base_url=None, *, transport=None, timeout=TIMEOUT,
                  max_wait=900, retries=5, sleep=None, clock=time.time, log=None,
