@@ -1,21 +1,21 @@
 """Our tables stay compatible with github-to-sqlite's, so Jupyter's queries run here.
 
-Both projects save GitHub's official example bodies (shared/github-api); every
+Both projects save GitHub's official example bodies (tests/fixtures/github-api); every
 table and column github-to-sqlite creates must exist here with the same name.
 """
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
 import sqlite_utils
 
+from conftest import GITHUB_API
 from tracker.db import open_db
 from tracker.harvest import save
 
 g2s = pytest.importorskip("github_to_sqlite.utils")
-CONTRACTS = Path(__file__).resolve().parents[1].parent / "shared" / "github-api"
+CONTRACTS = GITHUB_API
 
 
 REACTIONS = {"url": "https://api.github.com/repos/octocat/Hello-World/issues/1347/reactions",
