@@ -316,7 +316,8 @@ def _migration_real_world_data(db):
                       select p.merged_at from pull_requests p
                       where p.repo = issues.repo and p.number = issues.number)
                   where type = 'pull' and merged_at is null""")
-    for column in ("transferred_to", "transferred_at", "deleted_at", "reconciled_at"):
+    # Issues that left their repo (tracker/harvest/reconcile.py); rows stay as history.
+    for column in ("transferred_to", "transferred_at", "deleted_at"):
         db["issues"].add_column(column, str)
 
 

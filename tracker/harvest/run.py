@@ -17,6 +17,7 @@ import httpx
 from ..db import load_states, open_db, save_state
 from ..github import USER_AGENT, AuthError, GitHubClient, GitHubError, RateLimitExhausted
 from . import save
+from .reconcile import plan_reconcile, reconcile_ops, save_reconciled
 from .repos import resolve_repos
 from .streams import repo_ops
 
@@ -126,6 +127,7 @@ SAVERS = {
     "comments": save.save_comments,
     "commits": save.save_commits,
     "contributors": save.save_contributors,
+    "reconciled": save_reconciled,
 }
 
 
@@ -184,6 +186,7 @@ def _harvest_github(db, client, config, only_repos, concurrency, now, summary, p
     for message in errors:
         progress.log(f"error: {message}")
     summary.repos = len(targets)
+    plan_reconcile(db, targets, state, now, config.reconcile_days)
     # Bounded: a page of pulls parses to megabytes; workers wait for the writer.
     ops = queue.Queue(maxsize=2 * concurrency)
     stop = threading.Event()
@@ -191,6 +194,8 @@ def _harvest_github(db, client, config, only_repos, concurrency, now, summary, p
     def work(repo):
         try:
             for op in repo_ops(client, repo, state, stop):
+                ops.put(op)
+            for op in reconcile_ops(client, repo, state, stop, now):
                 ops.put(op)
         except (AuthError, RateLimitExhausted) as e:
             stop.set()
