@@ -166,3 +166,31 @@ def test_reconcile_days_config():
     with pytest.raises(ConfigError, match="'github.reconcile_days' must be a whole number"):
         parse_config("github:\n  reconcile_days: weekly\n")
     assert state_key(1, "reconcile") == "repo:1:reconcile"
+
+
+def test_a_long_listing_is_asked_page_by_page_and_refetched_only_when_some_page_changed(
+        emu, tmp_path):
+    for k in range(120):  # 139 open: two pages
+        emu.store.add_issue(SPAWNER, f"[synthetic] open issue {k}", "synthetic-user-1")
+    path, config = tmp_path / "tracker.db", Config(repos=[SPAWNER], reconcile_days=1)
+    harvest(path, emu, config)
+    a_day_passes(path)
+    emu.reset_log()
+    assert harvest(path, emu, config).counted == 0  # quiet: two free 304s
+    assert [(r.query["page"], r.status) for r in emu.requests
+            if r.query.get("state") == "open"] == [("1", 304), ("2", 304)]
+    oldest = open_numbers(emu, SPAWNER, pulls=False)[0]  # on page 2 (newest first)
+    sql = "select reactions from issues where number = ? and repo = ?"
+    args = [oldest, emu.store.repo(SPAWNER).id]
+    before = json.loads(sqlite_utils.Database(path).execute(sql, args).fetchone()[0])
+    emu.store.react(SPAWNER, oldest, "hooray", 4)
+    a_day_passes(path)
+    emu.reset_log()
+    harvest(path, emu, config)
+    walk = [(r.query["page"], r.status, "if" if r.if_none_match else "")
+            for r in emu.requests if r.query.get("state") == "open"]
+    assert walk == [("1", 304, "if"), ("2", 200, "if"), ("1", 200, "")]
+    assert not [r for r in emu.requests if r.path.rsplit("/", 1)[-1].isdigit()]
+    after = json.loads(sqlite_utils.Database(path).execute(sql, args).fetchone()[0])
+    assert after["hooray"] == before["hooray"] + 4
+    assert after["total_count"] == before["total_count"] + 4

@@ -17,9 +17,12 @@ that the listing did not contain, one request each:
 
 The cost is spread: a repo's turn is the day when ``day number % cadence ==
 repo id % cadence``, so each run pays for about 1/cadence of the repos (a repo
-whose turn was missed, e.g. no run that day, goes as soon as it is overdue). A
-repo whose open listing fits one page and has not changed costs one 304, free
-against the rate limit.
+whose turn was missed, e.g. no run that day, goes as soon as it is overdue).
+Every page of the open listing is asked conditionally (its ETag is kept in the
+``repo:{id}:reconcile`` state row, as a JSON list), so a repo whose open issues
+have not changed costs one free 304 per page. A changed listing costs one
+counted request per page of 100 open issues, plus one per stored-open issue
+it no longer shows (two for a transfer: the 301 and its new home).
 
 ``plan_reconcile`` (main thread, reads the database) marks which repos are due
 and what they have stored as open; ``reconcile_ops`` (worker thread, network
@@ -27,6 +30,7 @@ only) yields ops in ``streams.repo_ops``' format for the writer;
 ``save_reconciled`` (writer) records transfers and deletions.
 """
 
+import json
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
@@ -90,23 +94,12 @@ def reconcile_ops(client, repo, state, stop, now):
         return
     st = state.get(state_key(rid, "reconcile"), {})
     try:
-        seen, first, pages = set(), None, 0
-        # Only a one-page listing can be skipped on a 304: with more pages, the
-        # numbers on an unchanged page would be unknown.
-        params = {"state": "open", "per_page": 100}
-        for page in client.pages(f"repos/{full}/issues", params, etag=st.get("etag")):
-            _check(page)
-            if page.status == 304:
+        listing = yield from _open_listing(client, full, rid, _etags(st), stop)
+        if listing is None:  # stopped, or every page unchanged since the last walk
+            if not stop.is_set():
                 yield ("state", state_key(rid, "reconcile"), {"watermark": now})
-                return
-            if page.status != 200:  # 204/409: an empty repository
-                break
-            first, pages = first or page, pages + 1
-            seen.update(item["number"] for item in page.items)
-            if page.items:
-                yield ("issues", rid, page.items)
-            if stop.is_set():
-                return
+            return
+        seen, etags = listing
         fates = []
         for number in sorted(plan["open"] - seen):
             if stop.is_set():
@@ -127,10 +120,55 @@ def reconcile_ops(client, repo, state, stop, now):
     except Missing:
         yield ("missing", full)
         return
-    single = first is not None and pages == 1
-    yield ("state", state_key(rid, "reconcile"),
-           {"watermark": now, "etag": first.etag if single else None,
-            "last_modified": first.last_modified if single else None})
+    yield ("state", state_key(rid, "reconcile"), {"watermark": now, "etag": json.dumps(etags)})
+
+
+def _etags(st):
+    # The walk keeps one ETag per page of the open listing, as a JSON list.
+    try:
+        etags = json.loads(st.get("etag") or "[]")
+    except ValueError:
+        return []
+    return etags if isinstance(etags, list) else []
+
+
+def _open_listing(client, full, rid, etags, stop):
+    """Save the open listing page by page; return (numbers seen, page ETags).
+
+    Every page is asked conditionally. If all answer 304, the listing is as
+    it was at the last walk (any opened, closed or moved issue shifts every
+    later page, the last one included) and None is returned: nothing to do.
+    If some page changed, the unchanged ones are fetched again, since their
+    issue numbers are needed to tell which stored-open issues went missing.
+    """
+    path, params = f"repos/{full}/issues", {"state": "open", "per_page": 100}
+    pages, number = {}, 1
+    while not stop.is_set():
+        known = etags[number - 1] if number <= len(etags) else None
+        page = _check(client.get(path, {**params, "page": number}, etag=known))
+        if page.status == 304:
+            pages[number] = None
+            more = number < len(etags)
+        elif page.status == 200:
+            pages[number] = page
+            more = bool(page.next_url and page.items)
+        else:  # 204/409: an empty repository
+            more = False
+        if not more:
+            break
+        number += 1
+    if stop.is_set() or all(p is None for p in pages.values()):
+        return None
+    seen, new_etags = set(), []
+    for number in sorted(pages):
+        page = pages[number] or _check(client.get(path, {**params, "page": number}))
+        if page.status != 200:
+            continue
+        seen.update(item["number"] for item in page.items)
+        new_etags.append(page.etag)
+        if page.items:
+            yield ("issues", rid, page.items)
+    return seen, new_etags
 
 
 def _resolve(client, rid, full, number, now):
