@@ -145,7 +145,20 @@ def test_database_from_the_previous_release_upgrades_without_duplicates(client, 
          "updated": "1970-01-01T00:00:00Z", "date_is_first_seen": 0, "summary": None,
          "tags": "[]", "first_seen": "2026-11-20T00:00:00Z"},
     ])
+    db["feeds"].insert({"url": url, "etag": '"abc"', "last_modified": "Tue, 24 Nov 2026 10:00:00 GMT"})
+    # A merged PR whose merged_at an issues page without it had erased.
+    db["issues"].insert({"id": 1, "repo": 7, "number": 5, "type": "pull", "state": "closed",
+                         "merged_at": None})
+    db["issues"].insert({"id": 2, "repo": 7, "number": 6, "type": "pull", "state": "closed",
+                         "merged_at": None})
+    db["pull_requests"].insert_all([
+        {"id": 10, "repo": 7, "number": 5, "merged_at": "2026-11-20T10:00:00Z"},
+        {"id": 11, "repo": 7, "number": 6, "merged_at": None}])
     db = open_db(db)
+    assert [(r["number"], r["merged_at"]) for r in db["issues"].rows] == [
+        (5, "2026-11-20T10:00:00Z"), (6, None)]
+    # Every feed is fetched once in full under the new rules (no 304 on old validators).
+    assert (db["feeds"].get(url)["etag"], db["feeds"].get(url)["last_modified"]) == (None, None)
     epoch = db["feed_entries"].get(f"{blog} https://medium.com/p/77df24c8db80")
     assert (epoch["published"], epoch["updated"], epoch["date_is_first_seen"]) == (
         "2026-11-20T00:00:00Z", "2026-11-20T00:00:00Z", 1)

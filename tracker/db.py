@@ -306,6 +306,9 @@ _PLACEHOLDER = """({col} not glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0
 def _migration_real_world_data(db):
     """Issue 14: feed warnings, placeholder dates, merged states, reconciliation."""
     db["feeds"].add_column("last_warning", str)
+    # Fetch every feed once in full, so the new identity rules recover posts that
+    # earlier releases stored as one (items sharing a link) or refused (small XML errors).
+    db.execute("update feeds set etag = null, last_modified = null")
     # Placeholder dates stored by earlier releases become first-seen dates.
     db.execute(f"""update feed_entries set published = first_seen, date_is_first_seen = 1
                    where {_PLACEHOLDER.format(col='published')}""")
