@@ -202,7 +202,8 @@ def reconcile_phase(emu, store, config, cmd, env, db_path):
             other = repos[(repos.index(repo) + 1) % len(repos)]
             store.transfer_issue(repo.full_name, number, other.full_name)
     gone = set(leaving)
-    for repo, number in rng.sample([x for x in open_issues if x not in gone], n_open // 100):
+    reacted = rng.sample([x for x in open_issues if x not in gone], n_open // 100)
+    for repo, number in reacted:
         store.react(repo.full_name, number, "+1", 3)
 
     def a_day_passes():
@@ -226,11 +227,14 @@ def reconcile_phase(emu, store, config, cmd, env, db_path):
     quiet = walk_requests()
     db = sqlite_utils.Database(db_path)
     moved, deleted = db.execute("select count(transferred_to), count(deleted_at) from issues").fetchone()
+    fresh = sum(1 for repo, number in reacted if db.execute(
+        "select json_extract(reactions, '$.\"+1\"') from issues where repo = ? and number = ?",
+        [repo.id, number]).fetchone()[0] == repo.issues[number].reactions[0])
     listing = sum(1 for r in walk if r.counted and r.query.get("state") == "open")
     single = sum(1 for r in walk if r.counted) - listing
     print(f"  walk: {listing} listing pages + {single} single-issue requests counted "
           f"= {(listing + single) / n_open * 1000:.1f} per 1,000 open issues; resolved {moved} "
-          f"transferred + {deleted} deleted\n"
+          f"transferred + {deleted} deleted; reactions right on {fresh} of {len(reacted)}\n"
           f"  quiet day: {sum(r.counted for r in quiet)} counted, "
           f"{sum(r.status == 304 for r in quiet)} free 304s "
           f"({len(quiet) / len(repos):.1f} per repo); at the default weekly cadence a run "
