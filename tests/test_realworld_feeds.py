@@ -296,3 +296,16 @@ def test_placeholder_key_is_stable_across_runs(db, client, server):
     assert db["feed_entries"].count == 2 and result.entries_new == 0
     expected = "sha1:" + hashlib.sha1(f"{HOME}\nA\n".encode()).hexdigest()
     assert entries(db)["A"]["entry_id"] == expected
+
+
+def test_harvest_health_shows_a_feed_warning(db, client, server):
+    from tracker.publish import QUERIES, expand
+
+    server.set_content("blank.rss", b"\n\n" + rss(INCIDENTS[0]))
+    url = server.url_for("blank.rss")
+    harvest(db, client, url)
+    sql = expand((QUERIES / "harvest_health.sql").read_text())
+    feed = next(r for r in db.query(sql) if r["kind"] == "feed")
+    assert (feed["status"], feed["detail"]) == (
+        "warning", "warning: 2 blank characters before <?xml ignored; 1 entries, "
+                   "newest 2026-11-24T10:00:00Z")
