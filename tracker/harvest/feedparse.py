@@ -42,7 +42,7 @@ def read_feed(content, headers=None):
     if note:
         warnings.append(note)
     stripped = content.lstrip(b" \t\r\n")
-    if stripped is not content and stripped.startswith(b"<?xml"):
+    if len(stripped) < len(content) and stripped.startswith(b"<?xml"):
         warnings.append(f"{len(content) - len(stripped)} blank characters before <?xml ignored")
         content = stripped
     # A BytesIO, never bytes or a URL: feedparser opens a str/bytes argument

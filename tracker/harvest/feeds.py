@@ -1,8 +1,8 @@
 """Harvest Atom and RSS feeds into the ``feeds`` and ``feed_entries`` tables.
 
-``fetch_feed`` does HTTP only (conditional GET, bounded retries), ``parse_feed``
-decides whether a document is complete enough to store, ``entry_row`` is pure
-and ``save_*`` write. Entries are stored as the feed sent them, hostile markup
+``fetch_feed`` does HTTP only (conditional GET, bounded retries), ``read_feed``
+decides whether a document is complete enough to store and ``entry_rows``
+makes its rows (both pure, in ``feedparse.py``), and ``save_*`` write. Entries are stored as the feed sent them, hostile markup
 and ``javascript:`` links included; ``entry_link``, ``entry_title``,
 ``entry_text`` and ``entry_html`` are the only safe ways to render them.
 
