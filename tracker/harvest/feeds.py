@@ -43,7 +43,7 @@ from sqlite_utils.db import NotFoundError
 
 from ..safe import esc, plain, safe_url
 from .feedparse import (  # noqa: F401  (re-exported: the feed API lives here)
-    AHEAD, BENIGN_BOZO, EARLIEST, FeedError, entry_id, entry_key, entry_row, entry_rows,
+    BENIGN_BOZO, FeedError, entry_id, entry_key, entry_row, entry_rows,
     parse_feed, read_feed,
 )
 
