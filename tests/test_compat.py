@@ -215,3 +215,15 @@ def test_nested_objects_without_ids_are_saved_with_what_they_have():
     # Sent again: the synthetic keys are stable, no new rows.
     save.save_issues(db, [one], repo_id)
     assert db["labels"].count == 2
+
+
+def test_an_issue_listed_again_is_no_longer_marked_gone():
+    db = open_db(sqlite_utils.Database(memory=True))
+    repo_id = save.save_repo(db, example("repos__get"), now="2026-11-26T00:00:00Z")
+    issue = example("issues__list-for-repo")[0]
+    save.save_issues(db, [copy.deepcopy(issue)], repo_id)
+    db.execute("update issues set transferred_to = 'https://github.com/o/r/issues/1', "
+               "transferred_at = '2026-11-27T00:00:00Z'")
+    save.save_issues(db, [copy.deepcopy(issue)], repo_id)
+    row = db["issues"].get(issue["id"])
+    assert (row["transferred_to"], row["transferred_at"], row["deleted_at"]) == (None, None, None)

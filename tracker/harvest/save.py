@@ -130,6 +130,11 @@ def save_issues(db, issues, repo_id, bots=()):
         db["issues"].upsert_all(rows, pk="id", alter=True)
         # Labels can be removed on GitHub: replace each issue's set wholesale.
         ids = [r["id"] for r in rows]
+        # Listed again (transferred back, or the same id now in its new repo): it is here.
+        db.execute(
+            "update issues set transferred_to = null, transferred_at = null, deleted_at = null "
+            f"where id in ({','.join('?' * len(ids))}) "
+            "and (transferred_to is not null or deleted_at is not null)", ids)
         db.execute(
             f"delete from issues_labels where issues_id in ({','.join('?' * len(ids))})", ids
         )
