@@ -2,6 +2,7 @@
 
     python bench/harvest.py                          # 50 repos / 20k issues / 41k comments, 100 ms
     python bench/harvest.py --repos 500 --issues 200000 --comments 500000 --latency 0.05 --g2s
+    python bench/harvest.py --reconcile             # ... then the reconciliation walk's cost
 
 Each harvest runs `tracker harvest` as a subprocess (so peak memory is the
 harvester's own) against an in-process emulator serving a synthetic ecosystem
@@ -16,6 +17,7 @@ and peak RSS. Nothing is asserted.
 import argparse
 import os
 import random
+import re
 import resource
 import subprocess
 import sys
@@ -130,6 +132,8 @@ def main():
                         help="concentrate the changes in this many repos (default: anywhere)")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--g2s", action="store_true", help="also run github-to-sqlite")
+    parser.add_argument("--reconcile", action="store_true",
+                        help="also measure the reconciliation walk (every repo's turn at once)")
     args = parser.parse_args()
 
     print(f"synthetic ecosystem: {args.orgs} orgs, {args.repos} repos, {args.issues} issues, "
@@ -142,6 +146,8 @@ def main():
     tmp = Path(tempfile.mkdtemp(prefix="bench-harvest-"))
     config = tmp / "tracker.yml"
     config.write_text("github:\n  orgs: [" + ", ".join(orgs) + "]\n")
+    # The walk is measured on its own (--reconcile): keep these figures day-independent.
+    config.write_text(config.read_text().replace("github:\n", "github:\n  reconcile_days: 0\n", 1))
     print(f"{'run':<34} {'counted':>8} {'304s':>6} {'requests':>8} {'seconds':>9}"
           f" {'rows':>9} {'rows/s':>9} {'peakMB':>8}")
     with Emulator(store, tokens={TOKEN}, latency=args.latency, core_limit=10**7) as emu:
@@ -170,7 +176,69 @@ def main():
                   f"github-to-sqlite makes {g2s['counted']} counted requests every day; tracker "
                   f"{same['counted']} when nothing changed, {changed['counted']} at "
                   f"{args.change:.0%} changed (1/{g2s['counted'] / max(changed['counted'], 1):.0f})")
+        if args.reconcile:
+            reconcile_phase(emu, store, config, cmd, env, db_path)
     print(f"databases in {tmp}")
+
+
+def reconcile_phase(emu, store, config, cmd, env, db_path):
+    """The reconciliation walk for every repo at once (cadence 1 day), twice: after 0.5%
+    of open issues were transferred or deleted and 1% got reactions, then a quiet day."""
+    from datetime import datetime, timedelta, timezone
+
+    daily = config.with_name("reconcile.yml")
+    daily.write_text(config.read_text().replace("reconcile_days: 0", "reconcile_days: 1"))
+    cmd = [daily if str(c) == str(config) else c for c in cmd]
+    cmd = [str(c) for c in cmd]
+    rng = random.Random(2)
+    repos = sorted(store.repos.values(), key=lambda r: r.id)
+    open_issues = [(r, n) for r in repos for n, i in r.issues.items() if i.state == "open"]
+    n_open = len(open_issues)
+    leaving = rng.sample(open_issues, max(2, n_open // 200))
+    for k, (repo, number) in enumerate(leaving):
+        if k % 2:
+            store.delete_issue(repo.full_name, number)
+        else:
+            other = repos[(repos.index(repo) + 1) % len(repos)]
+            store.transfer_issue(repo.full_name, number, other.full_name)
+    gone = set(leaving)
+    reacted = rng.sample([x for x in open_issues if x not in gone], n_open // 100)
+    for repo, number in reacted:
+        store.react(repo.full_name, number, "+1", 3)
+
+    def a_day_passes():
+        db = sqlite_utils.Database(db_path)
+        yesterday = (datetime.now(timezone.utc) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        db.execute("update harvest_state set watermark = ? where key like '%:reconcile'", [yesterday])
+        db.conn.commit()
+
+    print(f"\nreconciliation walk: {n_open} open issues/PRs in {len(repos)} repos, "
+          f"{len(leaving)} transferred or deleted, {n_open // 100} got reactions")
+
+    def walk_requests():
+        # The walk's own: open listings, single issues (and a transfer's new home).
+        return [r for r in emu.requests if r.query.get("state") == "open"
+                or re.search(r"/issues/\d+$", r.path)]
+
+    measure("tracker: run with every repo's walk", emu, cmd, env, db_path)
+    walk = walk_requests()
+    a_day_passes()
+    measure("tracker: again a day later, no change", emu, cmd, env, db_path)
+    quiet = walk_requests()
+    db = sqlite_utils.Database(db_path)
+    moved, deleted = db.execute("select count(transferred_to), count(deleted_at) from issues").fetchone()
+    fresh = sum(1 for repo, number in reacted if db.execute(
+        "select json_extract(reactions, '$.\"+1\"') from issues where repo = ? and number = ?",
+        [repo.id, number]).fetchone()[0] == repo.issues[number].reactions[0])
+    listing = sum(1 for r in walk if r.counted and r.query.get("state") == "open")
+    single = sum(1 for r in walk if r.counted) - listing
+    print(f"  walk: {listing} listing pages + {single} single-issue requests counted "
+          f"= {(listing + single) / n_open * 1000:.1f} per 1,000 open issues; resolved {moved} "
+          f"transferred + {deleted} deleted; reactions right on {fresh} of {len(reacted)}\n"
+          f"  quiet day: {sum(r.counted for r in quiet)} counted, "
+          f"{sum(r.status == 304 for r in quiet)} free 304s "
+          f"({len(quiet) / len(repos):.1f} per repo); at the default weekly cadence a run "
+          f"walks about 1/7 of the repos")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ from tracker.harvest.run import Progress, run_harvest
 
 TOKEN = "ghp_testtoken_never_printed_0123456789"
 FACTS = Path(__file__).resolve().parents[1] / "tracker" / "data" / "jupyter"
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+# GitHub's contract and recorded exchanges, vendored (see tests/fixtures/README.md).
+GITHUB_API = Path(__file__).resolve().parent / "fixtures" / "github-api"
 
 # The real repos of the seed; mwouts/jupytext answers 301 -> jupytext/jupytext.
 SEED_CONFIG = dict(orgs=["jupyterhub", "voila-dashboards"], users=["ines"],

@@ -1,21 +1,21 @@
 """Our tables stay compatible with github-to-sqlite's, so Jupyter's queries run here.
 
-Both projects save GitHub's official example bodies (shared/github-api); every
+Both projects save GitHub's official example bodies (tests/fixtures/github-api); every
 table and column github-to-sqlite creates must exist here with the same name.
 """
 
 import copy
 import json
-from pathlib import Path
 
 import pytest
 import sqlite_utils
 
+from conftest import GITHUB_API
 from tracker.db import open_db
 from tracker.harvest import save
 
 g2s = pytest.importorskip("github_to_sqlite.utils")
-CONTRACTS = Path(__file__).resolve().parents[1].parent / "shared" / "github-api"
+CONTRACTS = GITHUB_API
 
 
 REACTIONS = {"url": "https://api.github.com/repos/octocat/Hello-World/issues/1347/reactions",
@@ -125,3 +125,105 @@ def test_comment_saved_before_its_issue_is_linked_when_the_issue_arrives():
     assert [r["issue"] for r in db["issue_comments"].rows] == [None] * len(comments)
     save.save_issues(db, issues, repo["id"])
     assert [r["issue"] for r in db["issue_comments"].rows] == [issues[0]["id"]] * len(comments)
+
+
+# -- partial payloads (issue 14): never erase what another stream knows -------------
+
+MERGED = "2011-01-26T19:01:12Z"
+
+
+def _pr_pair():
+    """The pulls example and its issue twin as the issues listing of GitHub Enterprise
+    or an older API version sends it: pull_request without merged_at."""
+    pull = example("pulls__list")[0]
+    pull["merged_at"] = MERGED
+    issue = example("issues__list-for-repo")[0]
+    issue["number"] = pull["number"]
+    issue["state"] = "closed"
+    base = "https://api.github.com/repos/octocat/Hello-World"
+    issue["pull_request"] = {"url": f"{base}/pulls/{pull['number']}",
+                             "html_url": f"https://github.com/octocat/Hello-World/pull/{pull['number']}",
+                             "diff_url": "https://github.com/octocat/Hello-World/pull/1347.diff",
+                             "patch_url": "https://github.com/octocat/Hello-World/pull/1347.patch"}
+    return pull, issue
+
+
+@pytest.mark.parametrize("order", ["pulls first", "issues first"])
+def test_pr_without_merged_at_in_the_issues_listing_keeps_its_merged_state(order):
+    db = open_db(sqlite_utils.Database(memory=True))
+    repo_id = save.save_repo(db, example("repos__get"), now="2026-11-26T00:00:00Z")
+    pull, issue = _pr_pair()
+    steps = [lambda: save.save_pulls(db, [copy.deepcopy(pull)], repo_id),
+             lambda: save.save_issues(db, [copy.deepcopy(issue)], repo_id)]
+    for step in steps if order == "pulls first" else steps[::-1]:
+        step()
+    merged = "select type, state, merged_at from issues where number = ?"
+    assert list(db.query(merged, [pull["number"]])) == [
+        {"type": "pull", "state": "closed", "merged_at": MERGED}]
+    # Every later partial page keeps it, as does a mixed page with a full payload.
+    other = copy.deepcopy(issue) | {"id": issue["id"] + 1, "number": 9999}
+    other["pull_request"] = {**issue["pull_request"], "merged_at": None}
+    save.save_issues(db, [copy.deepcopy(issue), other], repo_id)
+    assert db["issues"].get(issue["id"])["merged_at"] == MERGED
+    assert db["issues"].get(other["id"])["merged_at"] is None
+
+
+def test_a_payload_without_reactions_or_author_keeps_the_stored_ones():
+    db = open_db(sqlite_utils.Database(memory=True))
+    repo_id = save.save_repo(db, example("repos__get"), now="2026-11-26T00:00:00Z")
+    full = example("issues__list-for-repo")[0]
+    save.save_issues(db, [copy.deepcopy(full)], repo_id)
+    stored = db["issues"].get(full["id"])
+    partial = {k: v for k, v in copy.deepcopy(full).items() if k not in ("reactions", "body")}
+    partial.update(user=None, title="New title")
+    save.save_issues(db, [partial], repo_id)
+    after = db["issues"].get(full["id"])
+    assert after == {**stored, "title": "New title"}
+    assert after["user"] == full["user"]["id"] and json.loads(after["reactions"])["+1"] == 3
+
+
+def test_nested_objects_without_ids_are_saved_with_what_they_have():
+    db = open_db(sqlite_utils.Database(memory=True))
+    repo_id = save.save_repo(db, example("repos__get"), now="2026-11-26T00:00:00Z")
+    one, two = example("issues__list-for-repo")[0], example("issues__list-for-repo")[0]
+    two.update(id=two["id"] + 1, number=two["number"] + 1)
+    for issue in (one, two):
+        issue["labels"] = [{"name": "bug", "color": "f29513"}, "help wanted"]
+        issue["assignee"] = {"login": "ghost"}  # no id: nothing to link
+        issue["assignees"] = []
+        issue["milestone"] = {"title": "v1.0", "state": "open", "id": 1002604}
+    two["user"] = None
+    two["milestone"] = {"title": "v2.0", "state": "open"}  # neither id nor number
+    save.save_issues(db, [one, two], repo_id)
+    labels = {r["name"]: r for r in db["labels"].rows}
+    assert set(labels) == {"bug", "help wanted"}
+    assert labels["bug"]["color"] == "f29513" and labels["bug"]["id"] < 0
+    links = list(db.query("select issues_id, labels.name from issues_labels "
+                          "join labels on labels.id = labels_id order by 1, 2"))
+    assert links == [{"issues_id": one["id"], "name": "bug"},
+                     {"issues_id": one["id"], "name": "help wanted"},
+                     {"issues_id": two["id"], "name": "bug"},
+                     {"issues_id": two["id"], "name": "help wanted"}]
+    milestones = {r["title"]: r for r in db["milestones"].rows}
+    assert milestones["v1.0"]["id"] == 1002604 and milestones["v1.0"]["number"] is None
+    assert milestones["v2.0"]["id"] < 0 and milestones["v2.0"]["repo"] == repo_id
+    rows = {r["id"]: r for r in db["issues"].rows}
+    assert rows[one["id"]]["milestone"] == 1002604
+    assert rows[two["id"]]["milestone"] == milestones["v2.0"]["id"]
+    assert rows[one["id"]]["user"] == one["user"]["id"] and rows[two["id"]]["user"] is None
+    assert rows[one["id"]]["assignee"] is None
+    # Sent again: the synthetic keys are stable, no new rows.
+    save.save_issues(db, [one], repo_id)
+    assert db["labels"].count == 2
+
+
+def test_an_issue_listed_again_is_no_longer_marked_gone():
+    db = open_db(sqlite_utils.Database(memory=True))
+    repo_id = save.save_repo(db, example("repos__get"), now="2026-11-26T00:00:00Z")
+    issue = example("issues__list-for-repo")[0]
+    save.save_issues(db, [copy.deepcopy(issue)], repo_id)
+    db.execute("update issues set transferred_to = 'https://github.com/o/r/issues/1', "
+               "transferred_at = '2026-11-27T00:00:00Z'")
+    save.save_issues(db, [copy.deepcopy(issue)], repo_id)
+    row = db["issues"].get(issue["id"])
+    assert (row["transferred_to"], row["transferred_at"], row["deleted_at"]) == (None, None, None)

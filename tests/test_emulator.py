@@ -1,6 +1,6 @@
 """The GitHub emulator against GitHub's own contract and recorded exchanges.
 
-Bodies are validated with the official OpenAPI schemas in shared/github-api; headers,
+Bodies are validated with the official OpenAPI schemas in tests/fixtures/github-api; headers,
 pagination, 304s, rate limits and redirects are compared with the recorded exchanges.
 """
 
@@ -23,7 +23,7 @@ import pytest
 from tracker.emulator import Emulator, load_facts, synthetic_ecosystem
 from tracker.emulator.facts import DATA_DIR
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "github-api"
+from conftest import GITHUB_API
 TOKEN = "good-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 DOCKERSPAWNER = "/repos/jupyterhub/dockerspawner"
@@ -44,17 +44,13 @@ def openapi_to_jsonschema(node):
 
 
 def validate(contract: str, body) -> None:
-    path = SHARED / contract
-    if not path.exists():
-        pytest.skip(f"{path} not checked out beside the repo")
+    path = GITHUB_API / contract
     schema = openapi_to_jsonschema(json.loads(path.read_text())["response_200"]["schema"])
     jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker()).validate(body)
 
 
 def exchange(name: str) -> dict:
-    path = SHARED / "exchanges" / name
-    if not path.exists():
-        pytest.skip(f"{path} not checked out beside the repo")
+    path = GITHUB_API / "exchanges" / name
     return json.loads(path.read_text())
 
 

@@ -145,10 +145,11 @@ def test_feeds_rows(db, client, server):
         {"url": atom, "title": "Release notes from dockerspawner",
          "site_link": "https://github.com/jupyterhub/dockerspawner/releases", "tags": "[]",
          "etag": None, "last_modified": None, "last_fetched": NOW_ISO, "last_status": 200,
-         "last_error": None, "entry_count": 10},
+         "last_error": None, "last_warning": None, "entry_count": 10},
         {"url": blog, "title": "Jupyter Blog", "site_link": "https://blog.jupyter.org",
          "tags": '["blog", "news"]', "etag": None, "last_modified": None,
-         "last_fetched": NOW_ISO, "last_status": 200, "last_error": None, "entry_count": 84},
+         "last_fetched": NOW_ISO, "last_status": 200, "last_error": None,
+         "last_warning": None, "entry_count": 84},
     ]
 
 
@@ -346,7 +347,8 @@ def test_truncated_feed_first_seen(db, client, server):
     assert db["feeds"].get(url) == {
         "url": url, "title": "Broken", "site_link": None, "tags": '["test"]', "etag": None,
         "last_modified": None, "last_fetched": NOW_ISO, "last_status": 200,
-        "last_error": result.errors[0].removeprefix(f"{url}: "), "entry_count": 0,
+        "last_error": result.errors[0].removeprefix(f"{url}: "), "last_warning": None,
+        "entry_count": 0,
     }
 
 

@@ -1,7 +1,7 @@
 """The GitHub client on answers the emulator does not give: real GitHub edge cases.
 
 httpx.MockTransport stands in for the network here (GitHub's own behaviour,
-recorded in shared/github-api/exchanges, not our code, is what is faked).
+recorded in tests/fixtures/github-api/exchanges, not our code, is what is faked).
 """
 
 import httpx

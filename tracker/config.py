@@ -38,6 +38,8 @@ class Config:
     bots: list[str] = field(default_factory=lambda: list(DEFAULT_BOTS))
     feeds: list[Feed] = field(default_factory=list)
     path: str | None = None
+    # Days between reconciliation walks of a repo (tracker/harvest/reconcile.py); 0 = never.
+    reconcile_days: int = 7
 
     def is_excluded(self, full_name):
         return full_name.lower() in {e.lower() for e in self.exclude}
@@ -83,7 +85,7 @@ def parse_config(text, source="config"):
     if not isinstance(github, dict):
         raise ConfigError(f"{source}: 'github' must be a mapping")
     # Topic discovery is not built yet: reject `topics` rather than ignore it.
-    unknown = set(github) - {"orgs", "users", "repos", "exclude"}
+    unknown = set(github) - {"orgs", "users", "repos", "exclude", "reconcile_days"}
     if unknown:
         raise ConfigError(f"{source}: unknown key 'github.{sorted(unknown)[0]}'")
     config = Config(
@@ -95,6 +97,12 @@ def parse_config(text, source="config"):
     )
     if "bots" in data:
         config.bots = _strings(data, "bots", None, source)
+    if "reconcile_days" in github:
+        days = github["reconcile_days"]
+        if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+            raise ConfigError(f"{source}: 'github.reconcile_days' must be a whole number "
+                              f"of days (0 = never), got {days!r}")
+        config.reconcile_days = days
     return config
 
 

@@ -324,9 +324,36 @@ def _migration_harvest_errors(db):
                 table.add_column(column, kind)
 
 
+# A stored feed date that is not a real one: not zero-padded ISO, before 1990, or
+# more than a day after the entry was first seen (placeholders such as Go's zero time).
+_PLACEHOLDER = """({col} not glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]Z'
+    or {col} < '1990-01-01' or julianday({col}) > julianday(first_seen) + 1)"""
+
+
+def _migration_real_world_data(db):
+    """Issue 14: feed warnings, placeholder dates, merged states, reconciliation."""
+    db["feeds"].add_column("last_warning", str)
+    # Fetch every feed once in full, so the new identity rules recover posts that
+    # earlier releases stored as one (items sharing a link) or refused (small XML errors).
+    db.execute("update feeds set etag = null, last_modified = null")
+    # Placeholder dates stored by earlier releases become first-seen dates.
+    db.execute(f"""update feed_entries set published = first_seen, date_is_first_seen = 1
+                   where {_PLACEHOLDER.format(col='published')}""")
+    db.execute(f"""update feed_entries set updated = published
+                   where {_PLACEHOLDER.format(col='updated')}""")
+    # The issues stream used to erase merged_at when its payload lacked it.
+    db.execute("""update issues set merged_at = (
+                      select p.merged_at from pull_requests p
+                      where p.repo = issues.repo and p.number = issues.number)
+                  where type = 'pull' and merged_at is null""")
+    # Issues that left their repo (tracker/harvest/reconcile.py); rows stay as history.
+    for column in ("transferred_to", "transferred_at", "deleted_at"):
+        db["issues"].add_column(column, str)
+
+
 # Numbered migrations, applied once each in order; PRAGMA user_version records
 # the last one applied. Append, never edit a published migration.
-MIGRATIONS = [_migration_1, _migration_harvest_errors]
+MIGRATIONS = [_migration_1, _migration_harvest_errors, _migration_real_world_data]
 
 
 def open_db(path):

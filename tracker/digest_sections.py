@@ -213,6 +213,7 @@ def most_reacted(db, start, end, limit=5):
                    {REACTIONS} as reactions
             from issues i join repos on repos.id = i.repo
             where i.type = 'issue' and i.state = 'open'
+              and i.transferred_to is null and i.deleted_at is null
               and i.updated_at >= :start and i.updated_at < :end)
         where reactions > 0 order by reactions desc, id limit :limit
     """, {"start": start, "end": end, "limit": limit})

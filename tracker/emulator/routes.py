@@ -193,7 +193,7 @@ def repo_sub(ctx: Ctx, repo, sub: str) -> Result:
     if m:
         issue = repo.issues.get(int(m.group(1)))
         if issue is None:
-            raise not_found()
+            _gone_issue(ctx, repo, int(m.group(1)), m.group(2) or "")
         if not m.group(2):
             return Result(body=r.issue(repo, issue), last_modified=issue.updated_at)
         found = q.comments(repo, since=get("since"), number=issue.number)
@@ -227,6 +227,20 @@ def repo_sub(ctx: Ctx, repo, sub: str) -> Result:
         res = paginate(ctx, found, link, lambda x: r.commit(repo, x))
         res.last_modified = mod["commits"]
         return res
+    raise not_found()
+
+
+def _gone_issue(ctx, repo, number, rest):
+    """A transferred issue answers 301 to its new home; a deleted one 410 (or 404)."""
+    gone = ctx.store.gone_issues.get((repo.id, number))
+    if gone and gone[0] == "transferred":
+        location = f"{ctx.base}/repositories/{gone[1]}/issues/{gone[2]}{rest}"
+        raise HTTPError(301, {"message": "Moved Permanently", "url": location,
+                              "documentation_url": "https://docs.github.com/v3/#http-redirects"},
+                        [("Location", location)])
+    if gone and gone[1] == 410:
+        raise HTTPError(410, {"message": "This issue was deleted", "documentation_url": DOCS,
+                              "status": "410"})
     raise not_found()
 
 

@@ -64,6 +64,8 @@ class Store:
         self.users: dict[str, str] = {}  # lower login -> login, for GET /users/{login}
         self._by_name: dict[str, Repo] = {}
         self.redirects: dict[str, int] = {}  # lower old full name -> repo id
+        # (repo id, number) -> ("transferred", repo id, number) or ("deleted", 404|410)
+        self.gone_issues: dict[tuple, tuple] = {}
         self._next_id = {"issue": 1_100_000_000, "comment": 1_500_000_000,
                          "release": 100_000_000, "milestone": 9_000_000, "pull": 1_900_000_000}
 
@@ -316,6 +318,50 @@ class Store:
             elif state_reason is not None:
                 issue.state_reason = state_reason
             self._bump_issue(repo, issue, now)
+            return issue
+
+    # -- issues that leave a repository (transfer, deletion) and quiet reactions --
+    def _remove_issue(self, repo: Repo, issue: Issue) -> None:
+        del repo.issues[issue.number]
+        repo.by_created.remove(issue)
+        repo.by_updated.remove(issue)
+        gone = [c for c in repo.comments_by_created if c.number == issue.number]
+        if gone:
+            repo.comments_by_created = [c for c in repo.comments_by_created if c not in gone]
+            repo.comments_by_updated = [c for c in repo.comments_by_updated if c not in gone]
+            repo.mod["comments"] = max(repo.mod["comments"], self.now())
+        if issue.state == "open":
+            repo.open_count -= 1
+        repo.mod["issues"] = max(repo.mod["issues"], self.now())
+        self._touch_repo(repo)
+
+    def transfer_issue(self, full_name: str, number: int, to_full_name: str) -> Issue:
+        """Move an issue to another repo: it leaves the listing and its old URL answers 301."""
+        with self.lock:
+            repo, issue = self._issue(full_name, number)
+            moved = self.add_issue(to_full_name, issue.title, issue.user, body=issue.body)
+            moved.reactions, moved.comments = issue.reactions, issue.comments
+            self._remove_issue(repo, issue)
+            target = self._get(to_full_name)
+            self.gone_issues[(repo.id, issue.number)] = ("transferred", target.id, moved.number)
+            return moved
+
+    def delete_issue(self, full_name: str, number: int, status: int = 410) -> None:
+        """Delete an issue: it leaves the listing and answers ``status`` (410 or 404)."""
+        with self.lock:
+            repo, issue = self._issue(full_name, number)
+            self._remove_issue(repo, issue)
+            self.gone_issues[(repo.id, issue.number)] = ("deleted", status)
+
+    def react(self, full_name: str, number: int, content: str = "+1", n: int = 1) -> Issue:
+        """Add reactions. As on GitHub, the issue's updated_at does not move."""
+        from .render import REACTIONS
+        with self.lock:
+            repo, issue = self._issue(full_name, number)
+            counts = list(issue.reactions or (0,) * len(REACTIONS))
+            counts[REACTIONS.index(content)] += n
+            issue.reactions = tuple(counts)
+            repo.version += 1
             return issue
 
     def add_comment(self, full_name: str, number: int, user_login: str, body: str) -> Comment:

@@ -1,25 +1,35 @@
 """Harvest Atom and RSS feeds into the ``feeds`` and ``feed_entries`` tables.
 
-``fetch_feed`` does HTTP only (conditional GET, bounded retries), ``parse_feed``
-decides whether a document is complete enough to store, ``entry_row`` is pure
-and ``save_*`` write. Entries are stored as the feed sent them, hostile markup
+``fetch_feed`` does HTTP only (conditional GET, bounded retries), ``read_feed``
+decides whether a document is complete enough to store and ``entry_rows``
+makes its rows (both pure, in ``feedparse.py``), and ``save_*`` write. Entries are stored as the feed sent them, hostile markup
 and ``javascript:`` links included; ``entry_link``, ``entry_title``,
 ``entry_text`` and ``entry_html`` are the only safe ways to render them.
 
 The bozo rule: feedparser sets ``bozo`` for benign oddities and for broken
-documents alike. Only a wrong declared encoding (CharacterEncodingOverride)
-or a non-XML Content-Type (NonXMLContentType) is accepted, because the XML
-parser still read the whole document. Anything else (a SAXParseException from
-a truncated or ill-formed document, an unknown encoding) means feedparser
-fell back to its lenient parser and may return only part of the feed, which
-would look complete. Such a fetch is refused: the error goes on the ``feeds``
-row, stored entries stay as they are, the validators are not updated (so the
-next run fetches again) and the run moves on to the next feed.
+documents alike, so ``read_feed`` tells them apart and never accepts one
+silently. A document *cut short* (fewer bytes than Content-Length, or its root
+element never closed) is refused: the lenient parser would return part of the
+feed, which would look complete. The error goes on the ``feeds`` row, stored
+entries stay as they are, the validators are not updated (so the next run
+fetches again) and the run moves on. A *complete* document with a small XML
+error (an HTML entity such as ``&nbsp;``, blank lines before ``<?xml``) is
+read by feedparser's lenient parser and stored, with a warning on the
+``feeds`` row (``last_warning``). A feed declared UTF-8 (HTTP or XML) with
+invalid bytes is decoded as UTF-8 with U+FFFD for the bad bytes, never
+re-decoded as windows-1252 (which garbles every non-ASCII character); any
+other re-decoding feedparser does is recorded as a warning too.
+
+Identity: an entry is its feed's guid/id, else its link. When that key is not
+unique within one document (status pages linking every item to the home
+page), the entry is keyed by key + title + date instead, and a row stored
+under the bare key keeps its id if it holds the same post (so databases from
+before this rule gain no duplicates). A link-keyed stored row is never
+overwritten by a different post (other title and date): that post gets its
+own id. Dates before 1990 or more than a day ahead (Go's zero time, the Unix
+epoch) are placeholders: treated as missing.
 """
 
-import calendar
-import hashlib
-import io
 import json
 import re
 import time
@@ -28,11 +38,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import feedparser
 import httpx
 from sqlite_utils.db import NotFoundError
 
 from ..safe import esc, plain, safe_url
+from .feedparse import (  # noqa: F401  (re-exported: the feed API lives here)
+    BENIGN_BOZO, FeedError, entry_id, entry_key, entry_row, entry_rows,
+    parse_feed, read_feed,
+)
 
 ATTEMPTS = 3
 BACKOFF = 1.0  # seconds before the 2nd attempt; doubled before each later one
@@ -42,7 +55,6 @@ ACCEPT = (
     "application/atom+xml, application/rss+xml, application/rdf+xml;q=0.9, "
     "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.1"
 )
-BENIGN_BOZO = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 
 
 @dataclass
@@ -53,6 +65,7 @@ class FeedsResult:
     entries_updated: int = 0
     requests: int = 0
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -74,10 +87,6 @@ class FetchError(Exception):
         super().__init__(message)
         self.status = status
         self.requests = requests
-
-
-class FeedError(Exception):
-    """The body was fetched but is not a complete feed."""
 
 
 # -- fetch (network only) ---------------------------------------------------
@@ -107,8 +116,10 @@ def fetch_feed(client, url, etag, last_modified, *, sleep=time.sleep, attempts=A
                 elif status >= 400:
                     raise FetchError(f"HTTP {status} {r.reason_phrase}{after}", status, attempt)
                 else:
+                    content = _read_capped(r, attempt)
+                    _check_length(r, content, attempt)
                     return Fetched(
-                        status, _read_capped(r, attempt), r.headers.get("etag"),
+                        status, content, r.headers.get("etag"),
                         r.headers.get("last-modified"),
                         {"content-type": r.headers.get("content-type", ""),
                          "content-location": str(r.url)},
@@ -140,6 +151,17 @@ def _read_capped(response, attempt):
     return b"".join(chunks)
 
 
+def _check_length(response, content, attempt):
+    # A body shorter than its Content-Length was cut short: refuse it, never
+    # parse it leniently. (Compressed bodies are measured as sent.)
+    declared = response.headers.get("content-length", "")
+    encoded = response.headers.get("content-encoding", "identity") != "identity"
+    received = response.num_bytes_downloaded if encoded else len(content)
+    if declared.isdigit() and received < int(declared):
+        raise FetchError(f"download cut short: {received} of {declared} bytes",
+                         response.status_code, attempt)
+
+
 def _read_file(url, last_modified):
     # The watchlist accepts file:// URLs (local mirrors); the mtime stands in
     # for Last-Modified so an unchanged file is "not modified", like a 304.
@@ -157,86 +179,6 @@ def _http_date(seconds):
     return time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(int(seconds)))
 
 
-# -- parse and rows (pure) --------------------------------------------------
-
-
-def parse_feed(content, headers=None):
-    """feedparser's result for a body, or FeedError if it is not a complete feed."""
-    # A BytesIO, never bytes or a URL: feedparser opens a str/bytes argument
-    # as a URL or a local file name if it can, and it must not fetch anything.
-    # No sanitizing or link rewriting: entries are stored as received, and
-    # escaped where they are rendered.
-    parsed = feedparser.parse(io.BytesIO(content), response_headers=headers or {},
-                              sanitize_html=False, resolve_relative_uris=False)
-    exc = parsed.get("bozo_exception")
-    if parsed.get("bozo") and not isinstance(exc, BENIGN_BOZO):
-        raise FeedError(
-            f"not well-formed ({type(exc).__name__}: {exc}); "
-            f"refused {len(parsed.entries)} possibly partial entries"
-        )
-    if not parsed.get("version"):
-        raise FeedError("not an RSS or Atom feed")
-    return parsed
-
-
-def entry_key(entry):
-    """The feed's own id for an entry, else its link, else a hash of title and date."""
-    for value in (entry.get("id"), entry.get("link")):
-        if value and value.strip():
-            return value.strip()
-    date = entry.get("published") or entry.get("updated") or ""
-    text = f"{entry.get('title') or ''}\n{date}"
-    if not text.strip():
-        text = entry.get("summary") or ""
-    return "sha1:" + hashlib.sha1(text.encode()).hexdigest()
-
-
-def entry_id(feed_url, key):
-    """The stored id: the key namespaced by feed, since guids like "1" are not global.
-
-    A space cannot occur in a URL, so the first space splits the id back apart.
-    """
-    return f"{feed_url} {key}"
-
-
-def entry_row(feed_url, entry, first_seen):
-    """A ``feed_entries`` row for one feedparser entry; ``first_seen`` is an ISO UTC string."""
-    key = entry_key(entry)
-    published = _utc(entry, "published_parsed", "updated_parsed", "created_parsed")
-    updated = _utc(entry, "updated_parsed", "published_parsed", "created_parsed")
-    authors = [a.get("name") for a in entry.get("authors") or [] if a.get("name")]
-    content = entry.get("content") or []
-    return {
-        "id": entry_id(feed_url, key),
-        "entry_id": key,
-        "feed": feed_url,
-        "title": entry.get("title"),
-        "link": entry.get("link"),
-        "author": ", ".join(authors) if len(authors) > 1 else entry.get("author"),
-        "published": published or first_seen,
-        "updated": updated or first_seen,
-        "date_is_first_seen": 0 if published else 1,
-        "summary": entry.get("summary") or (content[0].get("value") if content else None),
-        "tags": json.dumps([t["term"] for t in entry.get("tags") or [] if t.get("term")]),
-        "first_seen": first_seen,
-    }
-
-
-def _utc(entry, *fields):
-    for name in fields:
-        # dict.get: FeedParserDict.get maps a missing updated_parsed to
-        # published_parsed (with a DeprecationWarning); we choose the order here.
-        value = dict.get(entry, name)
-        if value:
-            try:
-                # feedparser's tuples are UTC; time.mktime would read them as local time.
-                seconds = calendar.timegm(value)
-                return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-            except (OverflowError, ValueError, OSError):
-                continue
-    return None
-
-
 def _iso(dt):
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -245,12 +187,18 @@ def _iso(dt):
 
 
 def save_feed_entries(db, feed_url, rows):
-    """Upsert entries by id; return (new, updated). Nothing is ever deleted."""
+    """Upsert entries by id; return (new, updated). Nothing is ever deleted.
+
+    Rows from ``entry_rows`` carry identity hints: a row keyed by key + title +
+    date takes over a row stored under the bare key when that row holds the
+    same post; a link-keyed row never overwrites a different post.
+    """
     existing = {r["id"]: r for r in db.query("select * from feed_entries where feed = ?",
                                               [feed_url])}
     changed, new, updated, seen = [], 0, 0, set()
     for row in rows:
-        if row["id"] in seen:  # a feed repeating a guid: the first (newest) wins
+        row = _settle_id(dict(row), existing, seen)
+        if row["id"] in seen:  # a feed repeating an entry: the first (newest) wins
             continue
         seen.add(row["id"])
         old = existing.get(row["id"])
@@ -269,6 +217,27 @@ def save_feed_entries(db, feed_url, rows):
     if changed:
         db["feed_entries"].upsert_all(changed, pk="id", alter=True)
     return new, updated
+
+
+def _settle_id(row, existing, seen):
+    """The row with its final id (see save_feed_entries); private hints removed."""
+    plain, weak, shared_key = row.pop("_plain", None), row.pop("_weak", False), \
+        row.pop("_shared_key", None)
+    if (plain and row["id"] not in existing and plain in existing and plain not in seen
+            and _same_post(existing[plain], row)):
+        return {**row, "id": plain, "entry_id": existing[plain]["entry_id"]}
+    old = existing.get(row["id"])
+    if weak and old is not None and not _same_post(old, row) and shared_key:
+        return {**row, "id": shared_key, "entry_id": shared_key.split(" ", 1)[1]}
+    return row
+
+
+def _same_post(old, row):
+    """A stored row and a new one are the same post unless title and date both differ."""
+    if old["title"] == row["title"]:
+        return True
+    dated = not old["date_is_first_seen"] and not row["date_is_first_seen"]
+    return dated and old["published"] == row["published"]
 
 
 def save_feed(db, url, **fields):
@@ -329,8 +298,8 @@ def _harvest_one(db, client, feed, stamp, sleep, log, result):
         log(f"feed {url} 304 not modified")
         return
     try:
-        parsed = parse_feed(fetched.content, fetched.headers)
-        rows = [entry_row(url, entry, stamp) for entry in parsed.entries]
+        parsed, warnings = read_feed(fetched.content, fetched.headers)
+        rows = entry_rows(url, parsed.entries, stamp)
     except Exception as e:  # hostile input must not stop the run
         return fail(str(e) if isinstance(e, FeedError) else f"{type(e).__name__}: {e}",
                     fetched.status)
@@ -341,11 +310,13 @@ def _harvest_one(db, client, feed, stamp, sleep, log, result):
         db, url, **{"title": parsed.feed.get("title"), **base},
         site_link=parsed.feed.get("link"), etag=fetched.etag,
         last_modified=fetched.last_modified, last_status=fetched.status, last_error=None,
-        entry_count=_entry_count(db, url),
+        last_warning="; ".join(warnings) or None, entry_count=_entry_count(db, url),
     )
     result.entries_new += new
     result.entries_updated += updated
-    log(f"feed {url} {new} new, {updated} updated")
+    result.warnings += [f"{url}: {w}" for w in warnings]
+    note = f" (warning: {'; '.join(warnings)})" if warnings else ""
+    log(f"feed {url} {new} new, {updated} updated{note}")
 
 
 # -- output helpers (pure): the only way feed text should reach HTML ------------

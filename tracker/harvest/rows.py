@@ -3,6 +3,13 @@
 ``*_url`` noise is dropped (``html_url`` kept), nested users become user ids,
 reaction rollups become JSON without their ``url``. Each function returns
 ``(row, extras)`` where extras carries the nested objects to save separately.
+
+Real payloads are often partial (GitHub Enterprise, older API versions, other
+tools' recordings): a PR in the issues listing without ``merged_at``, labels
+without ``id`` (or plain strings), ``null`` authors, milestones without
+``number``. Rows then say what they lack in ``extras["absent"]`` so the writer
+keeps the stored value instead of erasing it, and objects without an ``id``
+get a stable synthetic one (negative, so it never meets a GitHub id).
 """
 
 import hashlib
@@ -19,7 +26,13 @@ def _reactions(value):
 
 
 def _uid(user):
-    return user["id"] if user else None
+    return user.get("id") if isinstance(user, dict) else None
+
+
+def synthetic_id(*parts):
+    """A stable negative integer id for an object GitHub sent without one."""
+    digest = hashlib.sha1("\x1f".join(str(p) for p in parts).encode()).hexdigest()
+    return -int(digest[:15], 16)
 
 
 def is_bot(user, bots=()):
@@ -94,6 +107,19 @@ def milestone_row(milestone, repo_id):
     row = {k: v for k, v in milestone.items() if k not in ("labels_url", "url")}
     row["creator"] = _uid(milestone.get("creator"))
     row["repo"] = repo_id
+    if row.get("id") is None:  # keyed by repo + number (else title) instead
+        row["id"] = synthetic_id("milestone", repo_id,
+                                 milestone.get("number") or milestone.get("title"))
+    return row
+
+
+def label_row(label, repo_id):
+    """A ``labels`` row; a label without ``id`` (or a bare name) is keyed by repo + name."""
+    if isinstance(label, str):
+        label = {"name": label}
+    row = _strip_urls(label, keep=("url",))
+    if row.get("id") is None:
+        row["id"] = synthetic_id("label", repo_id, label.get("name"))
     return row
 
 
@@ -111,11 +137,26 @@ def _users_to_ids(row, obj, keys, optional=()):
 def _milestone_to_id(row, obj, repo_id):
     """Replace the nested milestone by its id; return (milestone row, its creator)."""
     milestone = obj.get("milestone")
-    row["milestone"] = milestone["id"] if milestone else None
     if not milestone:
+        row["milestone"] = None
         return None, []
+    saved = milestone_row(milestone, repo_id)
+    row["milestone"] = saved["id"]
     creator = milestone.get("creator")
-    return milestone_row(milestone, repo_id), [creator] if creator else []
+    return saved, [creator] if creator else []
+
+
+# Fields an issues payload may lack; when it does, the stored value stays.
+ISSUE_KEEP = ("merged_at", "draft", "reactions", "body", "author_association", "state_reason",
+              "html_url", "user")
+
+
+def _absent(row, obj, keep):
+    """Fields of ``keep`` the payload did not carry (missing, or an author without id)."""
+    absent = {k for k in keep if k not in obj}
+    if "user" in keep and row.get("user") is None:
+        absent.add("user")  # an author is never "nobody": null means unknown
+    return absent
 
 
 def issue_row(issue, repo_id):
@@ -126,17 +167,22 @@ def issue_row(issue, repo_id):
     milestone, creator = _milestone_to_id(row, issue, repo_id)
     row["repo"] = repo_id
     pull = issue.get("pull_request")
+    absent = _absent(row, issue, ISSUE_KEEP) - {"merged_at"}
     if pull:
         # github-to-sqlite keeps "owner/repo/pulls/N" from the API URL.
         row["pull_request"] = pull["url"].split("/repos/", 1)[-1] if pull.get("url") else None
-        row["merged_at"] = pull.get("merged_at")
         row["type"] = "pull"
+        if "merged_at" in pull:
+            row["merged_at"] = pull["merged_at"]
+        else:  # GitHub Enterprise / older API versions: the pulls stream knows
+            absent.add("merged_at")
     else:
         row["pull_request"] = None
         row["type"] = "issue"
     row["reactions"] = _reactions(issue.get("reactions"))
-    labels = [_strip_urls(label, keep=("url",)) for label in issue.get("labels") or []]
-    return row, {"users": users + creator, "labels": labels, "milestone": milestone}
+    labels = [label_row(label, repo_id) for label in issue.get("labels") or []]
+    return row, {"users": users + creator, "labels": labels, "milestone": milestone,
+                 "absent": absent}
 
 
 def pull_row(pull, repo_id):

@@ -28,6 +28,7 @@ from ..github import (USER_AGENT, AuthError, GitHubClient, GitHubError, RateLimi
                       Stopped, Unreachable)
 from .outcome import SIGNAL_NAMES, RunError, Summary, conclude
 from .progress import Progress
+from .reconcile import plan_reconcile, reconcile_ops
 from .repos import resolve_repos
 from .signals import StopEvent
 from .streams import repo_ops
@@ -172,6 +173,7 @@ def _harvest_github(run, only_repos, concurrency):
         return
     state = load_states(run.db)  # listings just saved repo states too
     run.names = {repo["id"]: repo["full_name"] for repo in targets}
+    plan_reconcile(run.db, targets, state, run.now, run.config.reconcile_days)
     # Bounded: a page of pulls parses to megabytes; workers wait for the writer.
     ops = queue.Queue(maxsize=2 * concurrency)
     todo = queue.SimpleQueue()
@@ -192,6 +194,9 @@ def _harvest_github(run, only_repos, concurrency):
         full = repo["full_name"]
         try:
             for op in repo_ops(run.client, repo, state, stop):
+                if not put(op):
+                    return
+            for op in reconcile_ops(run.client, repo, state, stop, run.now):
                 if not put(op):
                     return
         except Stopped:

@@ -87,13 +87,31 @@ def _save_milestones(db, milestones):
         db["milestones"].upsert_all(list(milestones.values()), pk="id", alter=True)
 
 
+def _keep_known(db, table, rows, absent):
+    """Give each row's absent fields their stored values (None if never stored).
+
+    Every row then has every column, so one upsert_all cannot null a column
+    that a row of the same batch lacks (sqlite-utils writes the union of keys).
+    """
+    wanted = {row["id"]: absent[row["id"]] for row in rows if absent.get(row["id"])}
+    if not wanted:
+        return
+    ids = list(wanted)
+    stored = {r["id"]: r for r in db.query(
+        f"select * from [{table}] where id in ({','.join('?' * len(ids))})", ids)}
+    for row in rows:
+        for name in wanted.get(row["id"], ()):
+            row[name] = (stored.get(row["id"]) or {}).get(name)
+
+
 def save_issues(db, issues, repo_id, bots=()):
-    rows, users, milestones, labels, links = [], [], [], {}, []
+    rows, users, milestones, labels, links, absent = [], [], [], {}, [], {}
     for issue in issues:
         row, extras = R.issue_row(issue, repo_id)
         rows.append(row)
         users += extras["users"]
         milestones.append(extras["milestone"])
+        absent[row["id"]] = extras["absent"]
         for label in extras["labels"]:
             labels[label["id"]] = label
             links.append({"issues_id": row["id"], "labels_id": label["id"]})
@@ -101,10 +119,22 @@ def save_issues(db, issues, repo_id, bots=()):
     _save_milestones(db, milestones)
     if labels:
         db["labels"].upsert_all(list(labels.values()), pk="id", alter=True)
+    _keep_known(db, "issues", rows, absent)
+    for row in rows:
+        if row["type"] == "pull" and "merged_at" in absent[row["id"]] and not row["merged_at"]:
+            # Not stored on the issue yet: the pulls stream may have it already.
+            found = db.execute("select merged_at from pull_requests where repo = ? and number = ?",
+                               [repo_id, row["number"]]).fetchone()
+            row["merged_at"] = found[0] if found else None
     if rows:
         db["issues"].upsert_all(rows, pk="id", alter=True)
         # Labels can be removed on GitHub: replace each issue's set wholesale.
         ids = [r["id"] for r in rows]
+        # Listed again (transferred back, or the same id now in its new repo): it is here.
+        db.execute(
+            "update issues set transferred_to = null, transferred_at = null, deleted_at = null "
+            f"where id in ({','.join('?' * len(ids))}) "
+            "and (transferred_to is not null or deleted_at is not null)", ids)
         db.execute(
             f"delete from issues_labels where issues_id in ({','.join('?' * len(ids))})", ids
         )
@@ -129,6 +159,11 @@ def save_pulls(db, pulls, repo_id, bots=()):
     _save_milestones(db, milestones)
     if rows:
         db["pull_requests"].upsert_all(rows, pk="id", alter=True)
+        # The pulls listing always knows merged_at; the issues listing sometimes
+        # does not, so this is where issues.merged_at is made right.
+        db.conn.executemany(
+            "update issues set merged_at = ? where repo = ? and number = ? and type = 'pull'",
+            [(p["merged_at"], repo_id, p["number"]) for p in pulls if "merged_at" in p])
     return len(rows)
 
 

@@ -13,6 +13,7 @@ import traceback
 from ..db import save_state
 from ..github import GitHubError
 from . import save
+from .reconcile import save_reconciled
 
 SAVERS = {
     "releases": save.save_releases,
@@ -21,6 +22,7 @@ SAVERS = {
     "comments": save.save_comments,
     "commits": save.save_commits,
     "contributors": save.save_contributors,
+    "reconciled": save_reconciled,
 }
 
 

@@ -41,13 +41,16 @@ select * from (
     case when feeds.last_error is not null and feeds.last_error != '' then 'error'
          when feeds.last_status >= 400 then 'http ' || feeds.last_status
          when feeds.last_fetched is null then 'never fetched'
+         -- Stored, but something was repaired or read leniently (feeds.last_warning).
+         when feeds.last_warning is not null then 'warning'
          else 'ok' end,
     feeds.last_fetched,
     null,
     (feeds.last_error is not null and feeds.last_error != ''),
     null, null, null, null, null, null,
     substr(coalesce(nullif(feeds.last_error, ''),
-                    feeds.entry_count || ' entries, newest '
+                    coalesce('warning: ' || feeds.last_warning || '; ', '')
+                    || feeds.entry_count || ' entries, newest '
                       || coalesce((select max(published) from feed_entries
                                    where feed_entries.feed = feeds.url), 'none')), 1, 500)
   from feeds

@@ -24,6 +24,8 @@ from (
   from issues
   where issues.state = 'open'
     and issues.type = 'issue'
+    -- Transferred or deleted on GitHub (found by the reconciliation walk).
+    and issues.transferred_to is null and issues.deleted_at is null
     and json_valid(issues.reactions)
     -- Cheap pre-filter: most issues have no reaction at all, and skipping
     -- them saves parsing their JSON (a different spelling only costs time).

@@ -34,6 +34,8 @@ left join users on users.id = issues.user
 where issues.updated_at < (select before from cutoff)
   and issues.state = 'open'
   and issues.type = 'pull'
+  -- Deleted on GitHub (found by the reconciliation walk).
+  and issues.transferred_to is null and issues.deleted_at is null
   and (coalesce(:repo, '') = ''
        or issues.repo in (select id from repos where full_name = trim(:repo)))
 order by issues.updated_at
