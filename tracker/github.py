@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from . import __version__
+from .pacer import DEFAULT_RATE, Pacer
 
 DEFAULT_API_URL = "https://api.github.com"
 USER_AGENT = f"tracker/{__version__} (+https://github.com/jupyter; activity tracker)"
@@ -73,6 +74,7 @@ class Stats:
     counted: int = 0
     not_modified: int = 0
     retries: int = 0
+    secondary_limits: int = 0  # 403/429 secondary-limit answers (each paused every worker)
     rate_limit: int | None = None
     rate_remaining: int | None = None
     rate_reset: int | None = None
@@ -90,7 +92,8 @@ class GitHubClient:
     """GitHub REST API access for one run; thread-safe."""
 
     def __init__(self, token=None, base_url=None, *, transport=None, timeout=TIMEOUT,
-                 max_wait=900, retries=5, sleep=time.sleep, clock=time.time, log=None):
+                 max_wait=900, retries=5, sleep=time.sleep, clock=time.time, log=None,
+                 max_rate=DEFAULT_RATE, pacer=None):
         self.base_url = (base_url or DEFAULT_API_URL).rstrip("/")
         headers = {
             "Accept": "application/vnd.github+json",
@@ -111,6 +114,9 @@ class GitHubClient:
         self.log = log or (lambda message: None)
         self.stats = Stats()
         self._lock = threading.Lock()
+        # One bucket for every worker: GitHub's secondary limits count the token, not the thread.
+        self.pacer = pacer or Pacer(max_rate, clock=time.monotonic if clock is time.time else clock,
+                                    sleep=None if sleep is time.sleep else sleep, log=self.log)
 
     @classmethod
     def from_env(cls, environ=None, **kwargs):
@@ -182,6 +188,9 @@ class GitHubClient:
         attempt = 0
         while True:
             self._wait_for_budget(url)
+            episode = self.pacer.acquire()
+            if episode is None:
+                raise RequestFailed(f"{urlsplit(url).path}: not sent, the run is stopping")
             try:
                 response = self.http.get(url, params=params, headers=headers)
                 response.read()
@@ -205,8 +214,11 @@ class GitHubClient:
                     secondary_attempt += 1
                     if secondary_attempt > self.retries:
                         raise RequestFailed(f"{urlsplit(url).path}: secondary rate limit persists")
-                    self._backoff(wait * 2 ** (secondary_attempt - 1) if wait >= SECONDARY_MIN_WAIT else wait,
-                                  f"secondary rate limit on {urlsplit(url).path}")
+                    with self._lock:
+                        self.stats.secondary_limits += 1
+                    # Pauses every worker, not just this one, and slows the pacer.
+                    self.pacer.pause(wait * 2 ** (secondary_attempt - 1)
+                                     if wait >= SECONDARY_MIN_WAIT else wait, episode)
                     continue
                 if self._primary_exhausted(response):
                     self._wait_or_stop(_int(response.headers.get("x-ratelimit-reset")))

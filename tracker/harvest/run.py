@@ -16,6 +16,7 @@ import httpx
 
 from ..db import load_states, open_db, save_state
 from ..github import USER_AGENT, AuthError, GitHubClient, GitHubError, RateLimitExhausted
+from ..pacer import DEFAULT_RATE
 from . import save
 from .repos import resolve_repos
 from .streams import repo_ops
@@ -131,7 +132,7 @@ SAVERS = {
 
 def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=900,
                 concurrency=4, digest=True, quiet=False, client=None, feed_client=None,
-                environ=None, progress=None):
+                environ=None, progress=None, max_rate=None):
     """Harvest everything the watchlist names; returns a Summary."""
     progress = progress or Progress(quiet=quiet)
     started = time.monotonic()
@@ -146,7 +147,9 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
         summary = Summary()
         own_client = client is None
         if own_client:
-            client = GitHubClient.from_env(environ, max_wait=max_wait, log=progress.log)
+            rate = next((r for r in (max_rate, config.max_rate) if r is not None), DEFAULT_RATE)
+            client = GitHubClient.from_env(environ, max_wait=max_wait, log=progress.log,
+                                           max_rate=rate)
         try:
             if only != "feeds":
                 if not client.authenticated:
@@ -232,6 +235,10 @@ def _harvest_github(db, client, config, only_repos, concurrency, now, summary, p
                 with db.conn:
                     n = SAVERS[kind](db, op[2], op[1], config.bots)
                 summary.counts[kind] = summary.counts.get(kind, 0) + n
+    repeated = client.pacer.repeated()  # GitHub warns clients that keep tripping its limits
+    if repeated:
+        summary.errors.append(repeated)
+        progress.log(f"error: {repeated}")
     if summary.errors and summary.status == "ok":
         summary.status = "partial"
 
