@@ -211,11 +211,11 @@ class GitHubClient:
             if status in (403, 429):
                 wait = self._limit_wait(response)
                 if wait is not None:
+                    with self._lock:
+                        self.stats.secondary_limits += 1
                     secondary_attempt += 1
                     if secondary_attempt > self.retries:
                         raise RequestFailed(f"{urlsplit(url).path}: secondary rate limit persists")
-                    with self._lock:
-                        self.stats.secondary_limits += 1
                     # Pauses every worker, not just this one, and slows the pacer.
                     self.pacer.pause(wait * 2 ** (secondary_attempt - 1)
                                      if wait >= SECONDARY_MIN_WAIT else wait, episode)
