@@ -6,7 +6,11 @@ rates are read off the emulator's log, never off wall time.
 """
 
 import bisect
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import httpx
 import pytest
@@ -241,3 +245,13 @@ def test_max_rate_config_key():
     for bad in ("-1", "fast", "yes", "1.5"):
         with pytest.raises(ConfigError, match="github.max_rate"):
             parse_config(f"github:\n  max_rate: {bad}\n")
+
+
+def test_max_rate_option_is_validated(tmp_path):
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-m", "tracker", "harvest", "--db", str(tmp_path / "t.db"),
+         "--max-rate", "-1"], capture_output=True, text=True, timeout=60, cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)})
+    assert result.returncode == 2 and "--max-rate" in result.stderr
+    assert not (tmp_path / "t.db").exists()
