@@ -12,9 +12,19 @@ pull-requests, issue-comments and contributors per repo), pointed at the
 emulator by rewriting its hard-coded api.github.com URLs in a sitecustomize shim.
 Prints counted requests (those that spend rate limit), 304s, wall time, rows/s
 and peak RSS. Nothing is asserted.
+
+The emulator enforces GitHub's secondary limit of 900 requests a minute per
+token (--points-per-minute; 0 turns it off) across the runs, which go back to
+back as cron would start them when a run is slow: full, 1 % changed, no change.
+Per run it also prints the secondary-limit answers (403/429) the harvester got,
+its request rate over the run's wall time and its busiest minute in the
+emulator's log; then the full harvest's wall time against the pacer's floor
+(requests / --max-rate). github-to-sqlite, which does not pace, runs with the
+limit off.
 """
 
 import argparse
+import bisect
 import os
 import random
 import re
@@ -74,6 +84,12 @@ G2S_DRIVER = textwrap.dedent('''
 ''')
 
 
+def busiest_minute(stamps):
+    """Most requests in any 60 s window of the emulator's log (stamps in seconds)."""
+    stamps = sorted(stamps)
+    return max((bisect.bisect_left(stamps, t + 60) - i for i, t in enumerate(stamps)), default=0)
+
+
 def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
@@ -91,9 +107,13 @@ def measure(label, emu, cmd, env, db_path):
     log = list(emu.requests)
     counted = sum(1 for r in log if r.counted)
     not_modified = sum(1 for r in log if r.status == 304)
+    secondary = sum(1 for r in log if r.secondary)
     print(f"{label:<34} {counted:>8} {not_modified:>6} {len(log):>8} {seconds:>9.1f}"
-          f" {rows:>9} {rows / seconds:>9.0f} {peak_rss_mb():>8.0f}", flush=True)
-    return {"counted": counted, "seconds": seconds}
+          f" {rows:>9} {rows / seconds:>9.0f} {peak_rss_mb():>8.0f}"
+          f" {secondary:>9} {len(log) / seconds * 60:>7.0f} {busiest_minute(r.at for r in log):>8}",
+          flush=True)
+    return {"counted": counted, "seconds": seconds, "requests": len(log),
+            "secondary": secondary, "stamps": [r.at for r in log]}
 
 
 def change(store, fraction, seed=1, changed_repos=None):
@@ -134,6 +154,10 @@ def main():
     parser.add_argument("--g2s", action="store_true", help="also run github-to-sqlite")
     parser.add_argument("--reconcile", action="store_true",
                         help="also measure the reconciliation walk (every repo's turn at once)")
+    parser.add_argument("--max-rate", type=int, default=None,
+                        help="tracker harvest --max-rate (default: tracker's, 720/min)")
+    parser.add_argument("--points-per-minute", type=int, default=900,
+                        help="emulator's secondary limit per token (0: off)")
     args = parser.parse_args()
 
     print(f"synthetic ecosystem: {args.orgs} orgs, {args.repos} repos, {args.issues} issues, "
@@ -149,19 +173,35 @@ def main():
     # The walk is measured on its own (--reconcile): keep these figures day-independent.
     config.write_text(config.read_text().replace("github:\n", "github:\n  reconcile_days: 0\n", 1))
     print(f"{'run':<34} {'counted':>8} {'304s':>6} {'requests':>8} {'seconds':>9}"
-          f" {'rows':>9} {'rows/s':>9} {'peakMB':>8}")
-    with Emulator(store, tokens={TOKEN}, latency=args.latency, core_limit=10**7) as emu:
+          f" {'rows':>9} {'rows/s':>9} {'peakMB':>8} {'2nd-limit':>9} {'req/min':>7}"
+          f" {'peak/min':>8}")
+    with Emulator(store, tokens={TOKEN}, latency=args.latency, core_limit=10**7,
+                  points_per_minute=args.points_per_minute or None) as emu:
         env = {"GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": emu.url}
         db_path = tmp / "tracker.db"
         cmd = [sys.executable, "-m", "tracker", "harvest", "--db", str(db_path), "--config",
                str(config), "--no-digest", "--quiet", "--concurrency", str(args.concurrency)]
+        if args.max_rate is not None:
+            cmd += ["--max-rate", str(args.max_rate)]
         full = measure("tracker: full harvest", emu, cmd, env, db_path)
-        same = measure("tracker: no change", emu, cmd, env, db_path)
         touched = change(store, args.change, changed_repos=args.changed_repos)
         where = f" in {args.changed_repos} repos" if args.changed_repos else ""
         changed = measure(f"tracker: {args.change:.0%} changed{where}", emu, cmd, env, db_path)
+        same = measure("tracker: no change", emu, cmd, env, db_path)
         print(f"  ({touched} issues touched)")
+        from tracker.pacer import DEFAULT_RATE
+
+        rate = DEFAULT_RATE if args.max_rate is None else args.max_rate
+        runs = (full, changed, same)
+        print(f"secondary-limit answers: {sum(r['secondary'] for r in runs)} over the three runs;"
+              f" busiest minute across them: {busiest_minute(sum((r['stamps'] for r in runs), []))}"
+              f" requests (limit {args.points_per_minute or 'off'})")
+        if rate:
+            floor = full["requests"] / rate * 60
+            print(f"full harvest: {full['requests']} requests at {rate}/min: floor {floor:.0f}s, "
+                  f"wall {full['seconds']:.0f}s = {full['seconds'] / floor:.2f}x the floor")
         if args.g2s:
+            emu.secondary.points_per_minute = None  # github-to-sqlite does not pace
             shim = tmp / "shim"
             shim.mkdir()
             (shim / "sitecustomize.py").write_text(SHIM)

@@ -242,14 +242,19 @@ def test_faults_are_retried(tmp_path, emulator, kind, extra):
     emulator.add_fault(kind, path_contains="/issues", count=2, **extra)
     config = Config(repos=["jupyterhub/dockerspawner"])
     summary = harvest(tmp_path / "t.db", emulator, config, sleeps=sleeps)
-    assert summary.status == "ok", summary.errors
+    secondary = kind in ("secondary", "429")
+    # Two secondary-limit answers in a row are repeated: the run reports them (tracker/pacer.py).
+    assert summary.status == ("partial" if secondary else "ok"), summary.errors
+    assert not secondary or (len(summary.errors) == 1 and "2 times" in summary.errors[0])
     db = sqlite_utils.Database(tmp_path / "t.db")
     assert db_counts(db) == emulator_counts(emulator, {"jupyterhub/dockerspawner"})
-    assert len(sleeps) == 2
+    waits, paced = sleeps[:2], sleeps[2:]
+    # After a secondary limit the pacer slows down: later sleeps are its short waits.
+    assert len(waits) == 2 and (secondary or not paced) and all(s < 1 for s in paced)
     if kind == "secondary" and not extra:
-        assert min(sleeps) >= 60  # GitHub: wait at least a minute
+        assert min(waits) >= 59.9  # GitHub: wait at least a minute (from the answer)
     if "retry_after" in extra:
-        assert sleeps[0] == extra["retry_after"]
+        assert waits[0] == pytest.approx(extra["retry_after"], abs=0.1)
 
 
 def test_persistent_5xx_is_an_error_not_a_crash(tmp_path, emulator):

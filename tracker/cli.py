@@ -64,11 +64,14 @@ def init(path, force):
               help="Longest pause (seconds) for a rate-limit reset before stopping cleanly.")
 @click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 16),
               help="Repositories fetched in parallel.")
+@click.option("--max-rate", type=click.IntRange(min=0), default=None,
+              help="GitHub requests per minute, all workers together (default: github.max_rate "
+                   "in the config, else 720 = 80% of GitHub's 900; 0: unpaced).")
 @click.option("--no-digest", is_flag=True, help="Do not rebuild this and last week's digest.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary line.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
-def harvest(db_path, config_path, repos, only, wait, max_wait, concurrency, no_digest, quiet,
-            debug):
+def harvest(db_path, config_path, repos, only, wait, max_wait, concurrency, max_rate, no_digest,
+            quiet, debug):
     """Harvest the watchlist from GitHub and feeds into the database.
 
     Incremental: unchanged listings cost a free 304, new activity is fetched
@@ -87,7 +90,7 @@ def harvest(db_path, config_path, repos, only, wait, max_wait, concurrency, no_d
             summary = run_harvest(
                 db_path, config, repos=list(repos), only=only, wait=wait,
                 max_wait=max_wait, concurrency=concurrency, digest=not no_digest,
-                quiet=quiet, stop=stop, debug=debug,
+                quiet=quiet, stop=stop, debug=debug, max_rate=max_rate,
             )
     except LockedError as e:
         fail(str(e), 75)

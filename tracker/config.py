@@ -37,6 +37,8 @@ class Config:
     exclude: list[str] = field(default_factory=list)
     bots: list[str] = field(default_factory=lambda: list(DEFAULT_BOTS))
     feeds: list[Feed] = field(default_factory=list)
+    # Requests per minute to GitHub (None: tracker.pacer.DEFAULT_RATE; 0: unpaced).
+    max_rate: int | None = None
     path: str | None = None
     # Days between reconciliation walks of a repo (tracker/harvest/reconcile.py); 0 = never.
     reconcile_days: int = 7
@@ -85,7 +87,7 @@ def parse_config(text, source="config"):
     if not isinstance(github, dict):
         raise ConfigError(f"{source}: 'github' must be a mapping")
     # Topic discovery is not built yet: reject `topics` rather than ignore it.
-    unknown = set(github) - {"orgs", "users", "repos", "exclude", "reconcile_days"}
+    unknown = set(github) - {"orgs", "users", "repos", "exclude", "reconcile_days", "max_rate"}
     if unknown:
         raise ConfigError(f"{source}: unknown key 'github.{sorted(unknown)[0]}'")
     config = Config(
@@ -94,6 +96,7 @@ def parse_config(text, source="config"):
         repos=_full_names(github, "repos", source),
         exclude=_full_names(github, "exclude", source),
         feeds=_feeds(data.get("feeds"), source),
+        max_rate=_max_rate(github, source),
     )
     if "bots" in data:
         config.bots = _strings(data, "bots", None, source)
@@ -104,6 +107,19 @@ def parse_config(text, source="config"):
                               f"of days (0 = never), got {days!r}")
         config.reconcile_days = days
     return config
+
+
+def _max_rate(github, source):
+    value = github.get("max_rate")
+    if value is None:
+        return None
+    # bool is an int in Python; `max_rate: yes` is a mistake, not 1 request/minute.
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(
+            f"{source}: 'github.max_rate' must be a whole number of requests per minute "
+            f"(0 turns pacing off), got {value!r}"
+        )
+    return value
 
 
 def _strings(mapping, key, prefix, source):

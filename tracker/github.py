@@ -30,6 +30,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from . import __version__
+from .pacer import DEFAULT_RATE, Pacer
 
 DEFAULT_API_URL = "https://api.github.com"
 USER_AGENT = f"tracker/{__version__} (+https://github.com/jupyter; activity tracker)"
@@ -113,6 +114,7 @@ class Stats:
     retries: int = 0
     limit_answers: int = 0
     clock_skew: float = 0.0  # GitHub's clock minus ours, from the Date header
+    secondary_limits: int = 0  # 403/429 secondary-limit answers (each paused every worker)
     rate_limit: int | None = None
     rate_remaining: int | None = None
     rate_reset: int | None = None
@@ -137,7 +139,8 @@ class GitHubClient:
 
     def __init__(self, token=None, base_url=None, *, transport=None, timeout=TIMEOUT,
                  max_wait=900, retries=5, sleep=None, clock=time.time, log=None,
-                 stop=None, limit_bound=LIMIT_ANSWER_BOUND, connect_waits=CONNECT_WAITS):
+                 stop=None, limit_bound=LIMIT_ANSWER_BOUND, connect_waits=CONNECT_WAITS,
+                 max_rate=DEFAULT_RATE, pacer=None):
         self.base_url = (base_url or DEFAULT_API_URL).rstrip("/")
         self.origin = _origin(self.base_url)
         headers = {
@@ -163,6 +166,12 @@ class GitHubClient:
         self.log = log or (lambda message: None)
         self.stats = Stats()
         self._lock = threading.Lock()
+        # One bucket for every worker: GitHub's secondary limits count the token, not the thread.
+        self.pacer = pacer or Pacer(max_rate, clock=time.monotonic if clock is time.time else clock,
+                                    sleep=None if sleep is time.sleep else sleep,
+                                    stop=self.stop, log=self.log)
+        if self.pacer.stop is None:
+            self.pacer.stop = self.stop  # a pause must end when the run stops
 
     @classmethod
     def from_env(cls, environ=None, **kwargs):
@@ -252,6 +261,9 @@ class GitHubClient:
             if self.stop.is_set():
                 raise Stopped()
             self._wait_for_budget(url)
+            episode = self.pacer.acquire()
+            if episode is None:
+                raise Stopped()
             try:
                 response = self.http.get(url, params=params, headers=headers)
                 response.read()
@@ -284,11 +296,14 @@ class GitHubClient:
                 wait = self._limit_wait(response)
                 if wait is not None:
                     self._count_limit_answer()
+                    with self._lock:
+                        self.stats.secondary_limits += 1
                     secondary_attempt += 1
                     if secondary_attempt > self.retries:
                         raise RequestFailed(f"{path}: secondary rate limit persists")
-                    self._backoff(wait * 2 ** (secondary_attempt - 1) if wait >= SECONDARY_MIN_WAIT else wait,
-                                  f"secondary rate limit on {path}")
+                    # Pauses every worker, not just this one, and slows the pacer.
+                    self.pacer.pause(wait * 2 ** (secondary_attempt - 1)
+                                     if wait >= SECONDARY_MIN_WAIT else wait, episode)
                     continue
                 if self._primary_exhausted(response):
                     self._count_limit_answer()

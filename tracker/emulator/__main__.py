@@ -25,6 +25,10 @@ def main(argv=None) -> None:
     p.add_argument("--core-limit", type=int, default=5000)
     p.add_argument("--unauth-limit", type=int, default=60)
     p.add_argument("--search-limit", type=int, default=30)
+    p.add_argument("--points-per-minute", type=int, default=900,
+                   help="secondary limit: requests per sliding minute per caller (0: off)")
+    p.add_argument("--concurrency-limit", type=int, default=100,
+                   help="secondary limit: requests in flight per caller (0: off)")
     args = p.parse_args(argv)
     if args.synthetic_repos:
         store = synthetic_ecosystem(orgs=args.synthetic_orgs, repos=args.synthetic_repos,
@@ -34,7 +38,8 @@ def main(argv=None) -> None:
         store = load_facts(args.data)
     emu = Emulator(store, tokens=args.tokens, latency=args.latency, core_limit=args.core_limit,
                    unauth_limit=args.unauth_limit, search_limit=args.search_limit,
-                   host=args.host, port=args.port)
+                   host=args.host, port=args.port, points_per_minute=args.points_per_minute,
+                   concurrency=args.concurrency_limit)
     with emu:
         print(emu.url, flush=True)
         try:

@@ -1,15 +1,21 @@
-"""Primary rate-limit buckets and injected faults.
+"""Primary rate-limit buckets, secondary limits and injected faults.
 
 Buckets are kept per identity (a token, or the client address when there is no
 token) and per resource (``core``, ``search``), like GitHub's. A bucket refills
 to its limit when its reset time passes; a fresh bucket resets one window later
 (an hour for core, a minute for search).
+
+Secondary limits (``SecondaryLimits``), also per identity: at most
+``points_per_minute`` requests admitted in any sliding 60 s window (every GET is
+one point, 304s included) and at most ``concurrency`` requests in flight.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 
 FAULT_KINDS = ("500", "502", "503", "drop", "truncate", "delay", "secondary", "429",
@@ -95,6 +101,46 @@ class RateLimits:
             for key in targets:
                 b = self._buckets[key]
                 b.remaining, b.reset = min(remaining, b.limit), reset
+
+
+class SecondaryLimits:
+    """GitHub's secondary limits for one emulator; ``None`` or 0 turns a limit off.
+
+    ``clock`` is monotonic seconds, shared with the request log's timestamps.
+    """
+
+    def __init__(self, points_per_minute: int | None = 900, concurrency: int | None = 100,
+                 clock=time.monotonic):
+        self.points_per_minute = points_per_minute
+        self.concurrency = concurrency
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._admitted: dict[str, deque] = {}
+        self._in_flight: dict[str, int] = {}
+
+    def enter(self, ident: str) -> bool:
+        """Count a request in flight; False when that goes over the concurrency limit."""
+        with self._lock:
+            n = self._in_flight[ident] = self._in_flight.get(ident, 0) + 1
+            return not self.concurrency or n <= self.concurrency
+
+    def leave(self, ident: str) -> None:
+        with self._lock:
+            self._in_flight[ident] -= 1
+
+    def take(self, ident: str) -> int | None:
+        """Admit one point: None, or the seconds (``retry-after``) until one is free."""
+        if not self.points_per_minute:
+            return None
+        with self._lock:
+            now = self.clock()
+            window = self._admitted.setdefault(ident, deque())
+            while window and window[0] <= now - 60:
+                window.popleft()
+            if len(window) >= self.points_per_minute:
+                return max(1, math.ceil(window[0] + 60 - now))
+            window.append(now)
+            return None
 
 
 @dataclass

@@ -6,7 +6,8 @@
 Per request, in this order: ``latency`` sleep; an injected fault, if one matches
 (faults never spend the rate limit); auth (unknown token -> 401, counted against
 the caller's unauthenticated bucket); ``/rate_limit`` (never counted); rate limit
-(exhausted -> 403 with remaining 0); routing under ``store.lock``. Every 200 has a
+(exhausted -> 403 with remaining 0); secondary limits (below); routing under
+``store.lock``. Every 200 has a
 strong ETag (SHA-256 of the body) and Last-Modified (the collection's last
 change); a matching If-None-Match (weak or strong, lists, ``*``) or an
 If-Modified-Since not older than Last-Modified gives 304, whose request is given
@@ -18,6 +19,17 @@ token) for /search. ``tokens=None`` accepts any token. A 429 fault carries no
 x-ratelimit headers, like the recorded exchange; "drop" sends nothing and
 "truncate" only a status line, a Content-Length and half the body; every other
 answer has them.
+
+Secondary limits (GitHub's, per identity): more than ``concurrency`` requests
+in flight answers 429 with ``Retry-After: 60``; more than ``points_per_minute``
+requests admitted in any sliding minute answers 403 with GitHub's
+secondary-limit message, ``Retry-After`` (seconds until a point is free) and the
+primary headers (remaining > 0). Neither spends the primary limit, and a
+request refused by the primary limit spends no point (so a client spinning on
+an exhausted budget in a test with a fake sleep is not also refused); 0 or None
+turns a limit off. Every request in ``requests`` carries ``at``, its arrival
+time on ``clock`` (monotonic seconds; injectable so tests can run a minute in
+no time), and ``secondary`` when it was answered with a secondary limit.
 """
 
 from __future__ import annotations
@@ -33,7 +45,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
-from .limits import Faults, RateLimits
+from .limits import Faults, RateLimits, SecondaryLimits
 from .records import http_date, parse_http_date, stable_id
 from .render import Renderer, dumps
 from .routes import Ctx, HTTPError, dispatch
@@ -56,6 +68,8 @@ class RequestRecord(NamedTuple):
     token_present: bool
     if_none_match: str | None
     if_modified_since: str | None
+    at: float = 0.0  # arrival, on the emulator's clock (seconds)
+    secondary: bool = False  # answered with a secondary rate limit (403/429)
 
 
 def not_modified(if_none_match, if_modified_since, etag, last_modified) -> bool:
@@ -108,7 +122,8 @@ class _Server(ThreadingHTTPServer):
 class Emulator:
     def __init__(self, store=None, *, tokens=None, latency: float = 0.0, core_limit: int = 5000,
                  unauth_limit: int = 60, search_limit: int = 30, unauth_search_limit: int = 10,
-                 host: str = "127.0.0.1", port: int = 0):
+                 host: str = "127.0.0.1", port: int = 0, points_per_minute: int | None = 900,
+                 concurrency: int | None = 100, clock=time.monotonic):
         if store is None:
             from .facts import load_facts
             store = load_facts()
@@ -117,6 +132,8 @@ class Emulator:
         self.latency = latency
         self.limits = RateLimits(core_limit=core_limit, unauth_limit=unauth_limit,
                                  search_limit=search_limit, unauth_search_limit=unauth_search_limit)
+        self.secondary = SecondaryLimits(points_per_minute, concurrency, clock)
+        self.clock = clock
         self.faults = Faults()
         self.requests: list[RequestRecord] = []
         self.host, self.port = host, port
@@ -187,6 +204,11 @@ class Emulator:
     def clear_faults(self) -> None:
         self.faults.clear()
 
+    def secondary_answers(self) -> int:
+        """Requests answered with a secondary rate limit (403/429), injected ones included."""
+        with self._log_lock:
+            return sum(1 for r in self.requests if r.secondary)
+
     # -- the request path ------------------------------------------------------
     def _handle(self, h: _Handler) -> None:
         split = urlsplit(h.path)
@@ -195,8 +217,9 @@ class Emulator:
         inm, ims = h.headers.get("If-None-Match"), h.headers.get("If-Modified-Since")
         # Logged just before the first byte goes out, so a client that has its
         # answer always finds its request in emu.requests.
-        h.log_entry = (h.command, split.path, dict(pairs), auth is not None, inm, ims)
-        h.counted = h.logged = False
+        h.log_entry = (h.command, split.path, dict(pairs), auth is not None, inm, ims,
+                       self.clock())
+        h.counted = h.logged = h.secondary = False
         try:
             self._answer(h, split.path, pairs, auth, inm, ims)
         except (ConnectionError, TimeoutError):
@@ -210,14 +233,12 @@ class Emulator:
     def _log(self, h, status: int) -> None:
         if not h.logged:
             h.logged = True
-            method, path, query, token_present, inm, ims = h.log_entry
+            method, path, query, token_present, inm, ims, at = h.log_entry
             with self._log_lock:
                 self.requests.append(RequestRecord(method, path, query, status, h.counted,
-                                                   token_present, inm, ims))
+                                                   token_present, inm, ims, at, h.secondary))
 
     def _answer(self, h, path, pairs, auth, inm, ims) -> None:
-        if self.latency:
-            time.sleep(self.latency)
         ip_ident = f"ip:{h.client_address[0]}"
         resource = "search" if path.startswith("/search/") else "core"
         token, good = None, True
@@ -227,6 +248,18 @@ class Emulator:
             good = scheme.lower() in ("bearer", "token") and bool(token) and (
                 self.tokens is None or token in self.tokens)
         ident = f"token:{token}" if auth is not None and good else ip_ident
+        # In flight from arrival, latency included, as GitHub sees a slow request.
+        calm = self.secondary.enter(ident)
+        try:
+            self._answer_admitted(h, path, pairs, auth, inm, ims, ip_ident, resource, token,
+                                  good, ident, calm)
+        finally:
+            self.secondary.leave(ident)
+
+    def _answer_admitted(self, h, path, pairs, auth, inm, ims, ip_ident, resource, token, good,
+                         ident, calm) -> None:
+        if self.latency:
+            time.sleep(self.latency)
 
         fault = self.faults.take(path, urlsplit(h.path).query)
         if fault is not None:
@@ -255,6 +288,15 @@ class Emulator:
                    "get a higher rate limit. Check out the documentation for more details.)")
             body = {"message": f"API rate limit exceeded for {who}.", "documentation_url": RATE_DOCS}
             return self._send(h, 403, dumps(body), bucket.headers(resource))
+        retry_after = 60 if not calm else self.secondary.take(ident)
+        if retry_after is not None:  # the primary limit is not spent by a refused request
+            h.secondary, h.counted = True, False
+            bucket = self.limits.refund(ident, resource)
+            body = dumps({"message": SECONDARY, "documentation_url": SECONDARY_DOCS})
+            if not calm:  # like the recorded 429: no x-ratelimit headers
+                return self._send(h, 429, body, [("Retry-After", str(retry_after))])
+            return self._send(h, 403, body, [("Retry-After", str(retry_after))]
+                              + bucket.headers(resource))
         try:
             with self.store.lock:
                 if h.command != "GET":
@@ -327,6 +369,7 @@ class Emulator:
             return
         bucket = self.limits.peek(ident, resource).headers(resource)
         body = dumps({"message": SECONDARY, "documentation_url": SECONDARY_DOCS})
+        h.secondary = fault.kind in ("429", "secondary")
         if fault.kind == "429":
             return self._send(h, 429, body, [("Retry-After", str(fault.retry_after or 60))])
         if fault.kind == "secondary":

@@ -26,6 +26,7 @@ import sqlite_utils
 from ..db import load_states, open_db
 from ..github import (USER_AGENT, AuthError, GitHubClient, GitHubError, RateLimitExhausted,
                       Stopped, Unreachable)
+from ..pacer import DEFAULT_RATE
 from .outcome import SIGNAL_NAMES, RunError, Summary, conclude
 from .progress import Progress
 from .reconcile import plan_reconcile, reconcile_ops
@@ -96,12 +97,14 @@ def db_lock(db_path, wait=False, stop=None):
 
 def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=900,
                 concurrency=4, digest=True, quiet=False, client=None, feed_client=None,
-                environ=None, progress=None, stop=None, debug=False):
+                environ=None, progress=None, stop=None, debug=False, max_rate=None):
     """Harvest everything the watchlist names; returns a Summary (never raises for
     GitHub or feed failures: they are in ``summary.errors`` / ``summary.fatal``).
 
     ``stop``: a StopEvent; set it (a signal handler does) to end the run cleanly,
-    recorded ``interrupted``. Raises LockedError when another run holds the lock.
+    recorded ``interrupted``. ``max_rate``: GitHub requests per minute (None: the
+    config's ``github.max_rate``, else 720; 0: unpaced). Raises LockedError when
+    another run holds the lock.
     """
     progress = progress or Progress(quiet=quiet)
     started = time.monotonic()
@@ -119,8 +122,10 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
         summary = Summary()
         own_client = client is None
         if own_client:
-            client = GitHubClient.from_env(environ, max_wait=max_wait, log=progress.log, stop=stop)
-        client.stop = stop
+            rate = next((r for r in (max_rate, config.max_rate) if r is not None), DEFAULT_RATE)
+            client = GitHubClient.from_env(environ, max_wait=max_wait, log=progress.log, stop=stop,
+                                           max_rate=rate)
+        client.stop = client.pacer.stop = stop
         run = Run(db, db_path, config, client, summary, progress, stop, now, debug)
         try:
             if only != "feeds":
@@ -245,6 +250,9 @@ def _harvest_github(run, only_repos, concurrency):
             run.progress.status(f"[{done}/{len(targets)}] {op[1]}")
         else:
             apply(run, op)
+    repeated = run.client.pacer.repeated()  # GitHub warns clients that keep tripping its limits
+    if repeated:
+        run.error(repeated)
 
 
 def _grace(stop):
