@@ -89,17 +89,19 @@ def _int(value):
 class GitHubClient:
     """GitHub REST API access for one run; thread-safe."""
 
-    def __init__(self, token=None, base_url=None, *, transport=None, timeout=TIMEOUT,
-                 max_wait=900, retries=5, sleep=time.sleep, clock=time.time, log=None):
+    def __init__(self, token=None, base_url=None, *, credentials=None, transport=None,
+                 timeout=TIMEOUT, max_wait=900, retries=5, sleep=time.sleep, clock=time.time,
+                 log=None):
         self.base_url = (base_url or DEFAULT_API_URL).rstrip("/")
         headers = {
             "Accept": "application/vnd.github+json",
             "X-GitHub-Api-Version": "2022-11-28",
             "User-Agent": USER_AGENT,
         }
-        self.authenticated = bool(token)
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
+        # The Authorization header is set per request (see _send): an App's
+        # token changes during a run, and it only ever goes to base_url's origin.
+        self.credentials = credentials or _credentials_for(token)
+        self.authenticated = self.credentials.kind != "none"
         self.http = httpx.Client(
             headers=headers, timeout=timeout, transport=transport,
             follow_redirects=False, limits=httpx.Limits(max_connections=16),
@@ -113,10 +115,15 @@ class GitHubClient:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_env(cls, environ=None, **kwargs):
+    def from_env(cls, environ=None, *, owners=(), **kwargs):
+        """A client with the credentials the environment names (tracker.auth);
+        ``owners`` = auth.watched_owners(config), to find an App installation."""
+        from .auth import credentials_from_env
+
         environ = os.environ if environ is None else environ
-        token = environ.get("GITHUB_TOKEN") or None
-        return cls(token, environ.get("GITHUB_API_URL") or None, **kwargs)
+        base_url = environ.get("GITHUB_API_URL") or None
+        credentials = credentials_from_env(environ, owners=owners, base_url=base_url)
+        return cls(base_url=base_url, credentials=credentials, **kwargs)
 
     def close(self):
         self.http.close()
@@ -180,8 +187,14 @@ class GitHubClient:
             headers["If-Modified-Since"] = last_modified
         secondary_attempt = 0
         attempt = 0
+        renewed = False
         while True:
             self._wait_for_budget(url)
+            token = self.credentials.token() if self._same_origin(url) else None
+            if token:
+                headers["Authorization"] = f"Bearer {token}"
+            else:
+                headers.pop("Authorization", None)
             try:
                 response = self.http.get(url, params=params, headers=headers)
                 response.read()
@@ -196,9 +209,11 @@ class GitHubClient:
             self._record(response)
             status = response.status_code
             if status == 401:
-                raise AuthError(
-                    "GitHub rejected the token (401 Bad credentials): check GITHUB_TOKEN"
-                )
+                # An App's token may have expired mid-run: one re-mint, one retry.
+                if token and not renewed and self.credentials.renew(token):
+                    renewed = True
+                    continue
+                raise AuthError(self.credentials.rejected_message())
             if status in (403, 429):
                 wait = self._limit_wait(response)
                 if wait is not None:
@@ -222,6 +237,10 @@ class GitHubClient:
             if status not in (200, 204, 301, 302, 304, 307, 308, 404, 409, 410):
                 raise RequestFailed(f"{urlsplit(url).path}: unexpected HTTP {status}: {_message(response)}")
             return response
+
+    def _same_origin(self, url):
+        a, b = urlsplit(url), urlsplit(self.base_url)
+        return (a.scheme, a.netloc) == (b.scheme, b.netloc)
 
     def _record(self, response):
         h = response.headers
@@ -284,6 +303,12 @@ class GitHubClient:
             self.stats.retries += 1
         self.log(f"retrying in {seconds:.0f}s: {why}")
         self.sleep(seconds)
+
+
+def _credentials_for(token):
+    from .auth import Credentials, TokenCredentials
+
+    return TokenCredentials(token) if token else Credentials()
 
 
 def _message(response):

@@ -33,6 +33,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
+from .apps import Apps
 from .limits import Faults, RateLimits
 from .records import http_date, parse_http_date, stable_id
 from .render import Renderer, dumps
@@ -108,7 +109,7 @@ class _Server(ThreadingHTTPServer):
 class Emulator:
     def __init__(self, store=None, *, tokens=None, latency: float = 0.0, core_limit: int = 5000,
                  unauth_limit: int = 60, search_limit: int = 30, unauth_search_limit: int = 10,
-                 host: str = "127.0.0.1", port: int = 0):
+                 host: str = "127.0.0.1", port: int = 0, clock=time.time):
         if store is None:
             from .facts import load_facts
             store = load_facts()
@@ -118,6 +119,7 @@ class Emulator:
         self.limits = RateLimits(core_limit=core_limit, unauth_limit=unauth_limit,
                                  search_limit=search_limit, unauth_search_limit=unauth_search_limit)
         self.faults = Faults()
+        self.apps = Apps(self.store, clock=clock)  # GitHub Apps: see apps.py
         self.requests: list[RequestRecord] = []
         self.host, self.port = host, port
         self.url: str | None = None
@@ -221,12 +223,21 @@ class Emulator:
             good = scheme.lower() in ("bearer", "token") and bool(token) and (
                 self.tokens is None or token in self.tokens)
         ident = f"token:{token}" if auth is not None and good else ip_ident
+        installation = self.apps.token_identity(token) if token else None
+        if installation is not None:  # an App installation token: its own bucket
+            good, ident = installation[0], (installation[1] if installation[0] else ip_ident)
 
         fault = self.faults.take(path, urlsplit(h.path).query)
         if fault is not None:
             if fault.kind != "delay":
                 return self._fault(h, fault, path, pairs, ident, resource)
             time.sleep(fault.seconds)
+
+        if self.apps.handles(h.command, path):  # JWT-authenticated, not rate-limited here
+            length = int(h.headers.get("Content-Length") or 0)
+            if length:
+                h.rfile.read(length)
+            return self._send(h, *self.apps.answer(h.command, path, auth, self.url))
 
         if not good:
             h.counted, bucket = self.limits.take(ip_ident, "core")
