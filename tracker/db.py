@@ -297,9 +297,15 @@ def _migration_1(db):
         db[name].create(columns, if_not_exists=True, **options)
 
 
+def _migration_run_credentials(db):
+    """harvest_runs.credentials: none | token | app — which kind a run used, never the secret."""
+    if "credentials" not in db["harvest_runs"].columns_dict:
+        db["harvest_runs"].add_column("credentials", str)
+
+
 # Numbered migrations, applied once each in order; PRAGMA user_version records
 # the last one applied. Append, never edit a published migration.
-MIGRATIONS = [_migration_1]
+MIGRATIONS = [_migration_1, _migration_run_credentials]
 
 
 def open_db(path):

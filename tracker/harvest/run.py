@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 
 import httpx
 
+from ..auth import watched_owners
 from ..db import load_states, open_db, save_state
 from ..github import USER_AGENT, AuthError, GitHubClient, GitHubError, RateLimitExhausted
 from . import save
@@ -146,7 +147,11 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
         summary = Summary()
         own_client = client is None
         if own_client:
-            client = GitHubClient.from_env(environ, max_wait=max_wait, log=progress.log)
+            client = GitHubClient.from_env(environ, owners=watched_owners(config),
+                                           max_wait=max_wait, log=progress.log)
+        # Which kind of credentials (never the secret), for `tracker status`.
+        db["harvest_runs"].update(run_id, {"credentials": client.credentials.kind})
+        db.conn.commit()
         try:
             if only != "feeds":
                 if not client.authenticated:
