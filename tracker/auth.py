@@ -157,7 +157,9 @@ class AppCredentials(Credentials):
         lifetime = max(expires - now, 0.0)
         self._token = grant.token
         self._secrets.append(grant.token)
-        self._refresh_at = expires - min(REFRESH_MARGIN, lifetime / 4)
+        # Never re-mint sooner than 30 s later: a token that looks expired on
+        # arrival means our clock is ahead; GitHub's 401 decides then.
+        self._refresh_at = now + max(lifetime - min(REFRESH_MARGIN, lifetime / 4), 30.0)
         self.minted += 1
 
     def _find_installation(self, integration):
@@ -180,24 +182,24 @@ class AppCredentials(Credentials):
     def _call(self, fn, *args, what):
         """One PyGithub call; its errors become ours, with every secret redacted."""
         import requests
-        from github import BadCredentialsException, GithubException, UnknownObjectException
+        from github import GithubException, UnknownObjectException
 
         try:
             return fn(*args)
-        except BadCredentialsException as e:
-            message = self.redact(_github_message(e))
-            raise AuthError(
-                f"GitHub rejected the JWT of GitHub App {self.app_id} (401 {message}): check "
-                "GITHUB_APP_ID, that the private key is one of the App's current keys, and the "
-                "clock") from None
         except UnknownObjectException:
             if what.startswith("installation"):
                 raise AuthError(f"GitHub App {self.app_id} has no {what} (404): check "
                                 "GITHUB_APP_INSTALLATION_ID") from None
             raise
         except GithubException as e:
+            message = self.redact(_github_message(e))
+            if e.status == 401:
+                raise AuthError(
+                    f"GitHub rejected the JWT of GitHub App {self.app_id} (401 {message}): "
+                    "check GITHUB_APP_ID, that the private key is one of the App's current "
+                    "keys, and the clock") from None
             raise AuthError(f"GitHub refused {what} for GitHub App {self.app_id} "
-                            f"({e.status} {self.redact(_github_message(e))})") from None
+                            f"({e.status} {message})") from None
         except requests.RequestException as e:
             raise RequestFailed(f"could not reach {self.base_url} to mint an installation "
                                 f"token: {type(e).__name__}") from None

@@ -104,16 +104,18 @@ def harvest(db_path, config_path, repos, only, wait, max_wait, concurrency, no_d
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--live", is_flag=True,
               help="Also read GitHub's /rate_limit now, with the environment's credentials.")
-def status(db_path, max_age, as_json, live):
+@CONFIG_OPTION
+def status(db_path, max_age, as_json, live, config_path):
     """Is the tracker healthy? Last runs, freshness, lock, credentials, rate limit.
 
     Exit 0 when healthy; 1, with one line on standard error saying why, when the
     newest complete harvest is older than --max-age, the last run failed, or
-    there was never a harvest.
+    there was never a harvest. --config is read by --live only, to find a
+    GitHub App's installation when GITHUB_APP_INSTALLATION_ID is not set.
     """
     import json
 
-    from .auth import AuthConfigError
+    from .auth import AuthConfigError, watched_owners
     from .status import collect_status, live_rate_limit, parse_age, render_text
 
     try:
@@ -123,8 +125,9 @@ def status(db_path, max_age, as_json, live):
     report = collect_status(db_path, max_age=age)
     if live:
         try:
-            report["live"] = live_rate_limit()
-        except AuthConfigError as e:
+            owners = watched_owners(load_config(config_path)) if Path(config_path).exists() else []
+            report["live"] = live_rate_limit(owners=owners)
+        except (AuthConfigError, ConfigError) as e:
             fail(str(e), 2)
         if "error" in report["live"] and report["healthy"]:
             report["healthy"] = False

@@ -224,7 +224,7 @@ def _unhealthy_reason(report, runs, max_age, now):
     return None
 
 
-def live_rate_limit(environ=None):
+def live_rate_limit(environ=None, *, owners=()):
     """GET /rate_limit with PyGithub, as the environment's credentials: {core: {...}}.
 
     Raises auth.AuthConfigError (exit 2) for contradictory settings; other
@@ -236,7 +236,7 @@ def live_rate_limit(environ=None):
 
     environ = os.environ if environ is None else environ
     base = environ.get("GITHUB_API_URL") or DEFAULT_API_URL
-    credentials = credentials_from_env(environ, base_url=base)
+    credentials = credentials_from_env(environ, owners=owners, base_url=base)
     try:
         token = credentials.token()
         auth = github.Auth.Token(token) if token else None
