@@ -10,7 +10,7 @@ writes and on any schema version). The report is one dict (``--json`` prints it)
     last_runs [{id, source, status, started_at, finished_at, duration_seconds,
                 repos, releases, issues, comments, feed_entries, requests,
                 counted_requests, not_modified, rate_limit_remaining, credentials,
-                errors, error_messages [str]}]   newest first,
+                errors, error_messages [str], error_sources [str]}]   newest first,
     sources {github: {last_complete, age_hours, streams, oldest_stream {repo,
                       stream, updated_at}},
              feeds: {last_complete, age_hours, feeds [{url, title,
@@ -100,6 +100,9 @@ def collect_status(db_path, *, max_age=timedelta(hours=26), now=None):
             report["reason"] = f"never harvested: {db_path} has no harvest_runs table"
             return report
         runs = _runs(db, tables)
+        for run in runs:
+            if run["status"] == "running" and not report["locked"]:
+                run["status"] = "interrupted"  # what the next harvest will record it as
         report["last_runs"] = runs[:LAST_RUNS]
         if runs:
             report["credentials"] = runs[0]["credentials"]
