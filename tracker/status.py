@@ -6,11 +6,12 @@ writes and on any schema version). The report is one dict (``--json`` prints it)
     db, now, healthy (bool), reason (str | None), max_age_hours,
     locked (a harvest holds ``<db>.lock`` now),
     credentials (none | token | app, of the newest run; never the secret),
-    rate_limit {remaining, at} (left at the newest run that saw GitHub),
+    rate_limit {remaining, at, reset} (left at the newest run that saw GitHub),
     last_runs [{id, source, status, started_at, finished_at, duration_seconds,
                 repos, releases, issues, comments, feed_entries, requests,
-                counted_requests, not_modified, rate_limit_remaining, credentials,
-                errors, error_messages [str], error_sources [str]}]   newest first,
+                counted_requests, not_modified, rate_limit_remaining, rate_limit_reset,
+                credentials, errors, exit_code, error_messages [str],
+                error_sources [str]}]   newest first (missing columns are null),
     sources {github: {last_complete, age_hours, streams, oldest_stream {repo,
                       stream, updated_at}},
              feeds: {last_complete, age_hours, feeds [{url, title,
@@ -34,7 +35,8 @@ import sqlite_utils
 
 RUN_COLUMNS = ("id", "source", "status", "started_at", "finished_at", "repos", "releases",
                "issues", "comments", "feed_entries", "requests", "counted_requests",
-               "not_modified", "rate_limit_remaining", "credentials", "errors", "error_log")
+               "not_modified", "rate_limit_remaining", "rate_limit_reset", "credentials",
+               "errors", "exit_code", "error_log")
 CREDENTIALS = {"none": "none (unauthenticated)", "token": "personal token (GITHUB_TOKEN)",
                "app": "GitHub App installation", None: "unknown (run recorded before this was)"}
 LAST_RUNS = 5
@@ -88,7 +90,7 @@ def collect_status(db_path, *, max_age=timedelta(hours=26), now=None):
     report = {"db": str(db_path), "now": _iso(now), "healthy": False, "reason": None,
               "max_age_hours": round(max_age.total_seconds() / 3600, 2),
               "locked": lock_held(db_path), "credentials": None,
-              "rate_limit": {"remaining": None, "at": None}, "last_runs": [],
+              "rate_limit": {"remaining": None, "at": None, "reset": None}, "last_runs": [],
               "sources": {}}
     if not os.path.exists(db_path):
         report["reason"] = f"never harvested: {db_path} does not exist"
@@ -109,7 +111,8 @@ def collect_status(db_path, *, max_age=timedelta(hours=26), now=None):
         seen_github = next((r for r in runs if r["rate_limit_remaining"] is not None), None)
         if seen_github:
             report["rate_limit"] = {"remaining": seen_github["rate_limit_remaining"],
-                                    "at": seen_github["finished_at"] or seen_github["started_at"]}
+                                    "at": seen_github["finished_at"] or seen_github["started_at"],
+                                    "reset": seen_github["rate_limit_reset"]}
         report["sources"] = {"github": _github_freshness(db, tables, runs, now),
                              "feeds": _feeds_freshness(db, tables, runs, now)}
     finally:
