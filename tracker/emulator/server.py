@@ -4,7 +4,8 @@
         httpx.get(f"{emu.url}/repos/jupyterhub/dockerspawner/releases")
 
 Per request, in this order: ``latency`` sleep; an injected fault, if one matches
-(faults never spend the rate limit); auth (unknown token -> 401, counted against
+(faults never spend the rate limit); GitHub App endpoints (JWT auth, ``apps.py``);
+auth (unknown or expired token -> 401, counted against
 the caller's unauthenticated bucket); ``/rate_limit`` (never counted); rate limit
 (exhausted -> 403 with remaining 0); routing under ``store.lock``. Every 200 has a
 strong ETag (SHA-256 of the body) and Last-Modified (the collection's last
@@ -12,7 +13,8 @@ change); a matching If-None-Match (weak or strong, lists, ``*``) or an
 If-Modified-Since not older than Last-Modified gives 304, whose request is given
 back so it is not counted. 301, 404 and 422 count, as on GitHub.
 
-Buckets: ``core_limit`` per token, ``unauth_limit`` per client address without a
+Buckets: ``core_limit`` per token (per installation for App installation tokens,
+so a re-minted token keeps its installation's budget), ``unauth_limit`` per client address without a
 token, ``search_limit`` (``unauth_search_limit``, 10 as on GitHub, without a
 token) for /search. ``tokens=None`` accepts any token. A 429 fault carries no
 x-ratelimit headers, like the recorded exchange; "drop" sends nothing and
