@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -69,11 +70,28 @@ def app_credentials(emu, pem, **kwargs):
     return AppCredentials(APP_ID, pem, emu.url, **kwargs)
 
 
-def app_harvest(db_path, emu, credentials, progress=None):
-    client = GitHubClient(base_url=emu.url, credentials=credentials, sleep=Sleeps())
+def app_harvest(db_path, emu, credentials, transport=None):
+    client = GitHubClient(base_url=emu.url, credentials=credentials, sleep=Sleeps(),
+                          transport=transport)
     with client:
         return run_harvest(str(db_path), Config(**SMALL), client=client, digest=False,
-                           progress=progress or Progress(quiet=True))
+                           progress=Progress(quiet=True))
+
+
+class ExpireTokensAt(httpx.HTTPTransport):
+    """A real transport that, at the n-th request, makes the emulator expire every token."""
+
+    def __init__(self, emu, n):
+        super().__init__()
+        self.emu, self.n, self.seen = emu, n, 0
+        self._lock = threading.Lock()
+
+    def handle_request(self, request):
+        with self._lock:
+            self.seen += 1
+            if self.seen == self.n:
+                self.emu.apps.expire_tokens()
+        return super().handle_request(request)
 
 
 def snapshot(path):
@@ -124,15 +142,10 @@ def test_app_harvest_equals_token_harvest(tmp_path, app_emulator, keys):
 def test_token_expiring_mid_run_is_reminted_and_nothing_lost(tmp_path, app_emulator, keys):
     harvest(tmp_path / "token.db", app_emulator, Config(**SMALL))
 
-    class ExpireAfterFirstRepo(Progress):
-        def status(self, message):
-            if message.startswith("[1/"):
-                app_emulator.apps.expire_tokens()
-
     app_emulator.reset_log()
     credentials = app_credentials(app_emulator, keys[0])
     summary = app_harvest(tmp_path / "app.db", app_emulator, credentials,
-                          ExpireAfterFirstRepo(quiet=True))
+                          transport=ExpireTokensAt(app_emulator, 10))
     assert summary.status == "ok", summary.errors
     assert any(r.status == 401 for r in app_emulator.requests)  # the token did expire
     assert credentials.minted >= 2
@@ -307,6 +320,11 @@ def test_emulator_app_endpoints_follow_github(app_emulator, keys):
                      headers=header).status_code == 404
     # The installation's own bucket: every token of it spends the same budget.
     token = good.json()["token"]
-    first = httpx.get(f"{app_emulator.url}/rate_limit",
-                      headers={"Authorization": f"Bearer {token}"}).json()["resources"]["core"]
-    assert first["limit"] == 5000
+    again = post({"iat": now - 60, "exp": now + 300, "iss": str(APP_ID)}).json()["token"]
+    assert again != token
+    left = []
+    for t in (token, again, token):
+        answer = httpx.get(f"{app_emulator.url}/repos/ines/juniper",
+                           headers={"Authorization": f"Bearer {t}"})
+        left.append(int(answer.headers["x-ratelimit-remaining"]))
+    assert left == [4999, 4998, 4997]
