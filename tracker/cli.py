@@ -75,15 +75,18 @@ def harvest(db_path, config_path, repos, only, wait, max_wait, concurrency, max_
     """Harvest the watchlist from GitHub and feeds into the database.
 
     Incremental: unchanged listings cost a free 304, new activity is fetched
-    from stored watermarks. Reads GITHUB_TOKEN and GITHUB_API_URL. Ctrl-C or
-    SIGTERM stops cleanly (exit 130 / 143); exit codes are in the README.
+    from stored watermarks. Reads GITHUB_TOKEN or the GITHUB_APP_* settings, and
+    GITHUB_API_URL. Ctrl-C or SIGTERM stops cleanly (exit 130 / 143); exit codes
+    are in the README.
     """
+    from .auth import AuthConfigError, credentials_from_env
     from .harvest.run import HarvestError, LockedError, run_harvest
     from .harvest.signals import stop_on_signals
 
     try:
         config = load_config(config_path)
-    except ConfigError as e:
+        credentials_from_env()  # GITHUB_TOKEN and App settings together: exit 2 before a run
+    except (ConfigError, AuthConfigError) as e:
         fail(str(e), 2)
     try:
         with stop_on_signals() as stop:
@@ -100,6 +103,47 @@ def harvest(db_path, config_path, repos, only, wait, max_wait, concurrency, max_
     if summary.fatal is not None:
         click.echo(f"Error: {summary.fatal_message or summary.fatal}", err=True)
     sys.exit(summary.exit_code)
+
+
+@cli.command()
+@DB_OPTION
+@click.option("--max-age", default="26h", show_default=True,
+              help="Unhealthy when the newest complete harvest is older (26h, 90m, 2d).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--live", is_flag=True,
+              help="Also read GitHub's /rate_limit now, with the environment's credentials.")
+@CONFIG_OPTION
+def status(db_path, max_age, as_json, live, config_path):
+    """Is the tracker healthy? Last runs, freshness, lock, credentials, rate limit.
+
+    Exit 0 when healthy; 1, with one line on standard error saying why, when the
+    newest complete harvest is older than --max-age, the last run failed, or
+    there was never a harvest. --config is read by --live only, to find a
+    GitHub App's installation when GITHUB_APP_INSTALLATION_ID is not set.
+    """
+    import json
+
+    from .auth import AuthConfigError, watched_owners
+    from .status import collect_status, live_rate_limit, parse_age, render_text
+
+    try:
+        age = parse_age(max_age)
+    except ValueError as e:
+        fail(f"--max-age: {e}", 2)
+    report = collect_status(db_path, max_age=age)
+    if live:
+        try:
+            owners = watched_owners(load_config(config_path)) if Path(config_path).exists() else []
+            report["live"] = live_rate_limit(owners=owners)
+        except (AuthConfigError, ConfigError) as e:
+            fail(str(e), 2)
+        if "error" in report["live"] and report["healthy"]:
+            report["healthy"] = False
+            report["reason"] = f"live check of /rate_limit failed: {report['live']['error']}"
+    click.echo(json.dumps(report, indent=2) if as_json else render_text(report))
+    if not report["healthy"]:
+        click.echo(f"unhealthy: {report['reason']}", err=True)
+        sys.exit(1)
 
 
 @cli.command()

@@ -351,9 +351,16 @@ def _migration_real_world_data(db):
         db["issues"].add_column(column, str)
 
 
+def _migration_run_credentials(db):
+    """harvest_runs.credentials: none | token | app — which kind a run used, never the secret."""
+    if "credentials" not in db["harvest_runs"].columns_dict:
+        db["harvest_runs"].add_column("credentials", str)
+
+
 # Numbered migrations, applied once each in order; PRAGMA user_version records
 # the last one applied. Append, never edit a published migration.
-MIGRATIONS = [_migration_1, _migration_harvest_errors, _migration_real_world_data]
+MIGRATIONS = [_migration_1, _migration_harvest_errors, _migration_real_world_data,
+              _migration_run_credentials]
 
 
 def open_db(path):

@@ -137,10 +137,10 @@ class GitHubClient:
     ``connect_waits``: pauses between connection attempts before Unreachable.
     """
 
-    def __init__(self, token=None, base_url=None, *, transport=None, timeout=TIMEOUT,
-                 max_wait=900, retries=5, sleep=None, clock=time.time, log=None,
-                 stop=None, limit_bound=LIMIT_ANSWER_BOUND, connect_waits=CONNECT_WAITS,
-                 max_rate=DEFAULT_RATE, pacer=None):
+    def __init__(self, token=None, base_url=None, *, credentials=None, transport=None,
+                 timeout=TIMEOUT, max_wait=900, retries=5, sleep=None, clock=time.time,
+                 log=None, stop=None, limit_bound=LIMIT_ANSWER_BOUND,
+                 connect_waits=CONNECT_WAITS, max_rate=DEFAULT_RATE, pacer=None):
         self.base_url = (base_url or DEFAULT_API_URL).rstrip("/")
         self.origin = _origin(self.base_url)
         headers = {
@@ -148,9 +148,10 @@ class GitHubClient:
             "X-GitHub-Api-Version": "2022-11-28",
             "User-Agent": USER_AGENT,
         }
-        self.authenticated = bool(token)
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
+        # The Authorization header is set per request (see _send): an App's
+        # token changes during a run, and it only ever goes to base_url's origin.
+        self.credentials = credentials or _credentials_for(token)
+        self.authenticated = self.credentials.kind != "none"
         self.http = httpx.Client(
             headers=headers, timeout=timeout, transport=transport,
             follow_redirects=False, limits=httpx.Limits(max_connections=16),
@@ -174,10 +175,15 @@ class GitHubClient:
             self.pacer.stop = self.stop  # a pause must end when the run stops
 
     @classmethod
-    def from_env(cls, environ=None, **kwargs):
+    def from_env(cls, environ=None, *, owners=(), **kwargs):
+        """A client with the credentials the environment names (tracker.auth);
+        ``owners`` = auth.watched_owners(config), to find an App installation."""
+        from .auth import credentials_from_env
+
         environ = os.environ if environ is None else environ
-        token = environ.get("GITHUB_TOKEN") or None
-        return cls(token, environ.get("GITHUB_API_URL") or None, **kwargs)
+        base_url = environ.get("GITHUB_API_URL") or None
+        credentials = credentials_from_env(environ, owners=owners, base_url=base_url)
+        return cls(base_url=base_url, credentials=credentials, **kwargs)
 
     def close(self):
         self.http.close()
@@ -257,6 +263,7 @@ class GitHubClient:
             headers["If-Modified-Since"] = last_modified
         path = urlsplit(url).path
         secondary_attempt = attempt = connect_attempt = 0
+        renewed = False
         while True:
             if self.stop.is_set():
                 raise Stopped()
@@ -264,6 +271,12 @@ class GitHubClient:
             episode = self.pacer.acquire()
             if episode is None:
                 raise Stopped()
+            # Credentials only ever go to the API's own origin (scheme, host, port).
+            token = self.credentials.token() if _origin(url) == self.origin else None
+            if token:
+                headers["Authorization"] = f"Bearer {token}"
+            else:
+                headers.pop("Authorization", None)
             try:
                 response = self.http.get(url, params=params, headers=headers)
                 response.read()
@@ -289,9 +302,11 @@ class GitHubClient:
                 with self._lock:
                     self._limit_streak = 0
             if status == 401:
-                raise AuthError(
-                    "GitHub rejected the token (401 Bad credentials): check GITHUB_TOKEN"
-                )
+                # An App's token may have expired mid-run: one re-mint, one retry.
+                if token and not renewed and self.credentials.renew(token):
+                    renewed = True
+                    continue
+                raise AuthError(self.credentials.rejected_message())
             if status in (403, 429):
                 wait = self._limit_wait(response)
                 if wait is not None:
@@ -443,6 +458,12 @@ def _http_date(value):
         return parsedate_to_datetime(value).timestamp() if value else None
     except (TypeError, ValueError):
         return None
+
+
+def _credentials_for(token):
+    from .auth import Credentials, TokenCredentials
+
+    return TokenCredentials(token) if token else Credentials()
 
 
 def _message(response):

@@ -7,7 +7,8 @@
 Modules: ``records`` (compact records, time helpers), ``store`` (the mutable world
 and its mutations), ``query`` (GitHub's filters and sorts), ``render`` (records ->
 GitHub JSON), ``routes`` (URLs, pagination, Link), ``limits`` (rate-limit buckets,
-faults), ``server`` (HTTP, ETag/304, auth), ``facts`` (seed from the real Jupyter
+faults), ``server`` (HTTP, ETag/304, auth), ``apps`` (GitHub App JWTs, installations,
+installation tokens), ``facts`` (seed from the real Jupyter
 facts), ``synthetic`` (made-up ecosystems for benchmarks).
 """
 

@@ -29,6 +29,12 @@ def main(argv=None) -> None:
                    help="secondary limit: requests per sliding minute per caller (0: off)")
     p.add_argument("--concurrency-limit", type=int, default=100,
                    help="secondary limit: requests in flight per caller (0: off)")
+    p.add_argument("--app-id", type=int, help="register a GitHub App with this id ...")
+    p.add_argument("--app-public-key", help="... and this public key (PEM file)")
+    p.add_argument("--app-install", action="append", default=[], metavar="LOGIN",
+                   help="install the App on this org or user (repeatable)")
+    p.add_argument("--app-token-lifetime", type=float, default=3600.0,
+                   help="seconds an installation token lives")
     args = p.parse_args(argv)
     if args.synthetic_repos:
         store = synthetic_ecosystem(orgs=args.synthetic_orgs, repos=args.synthetic_repos,
@@ -40,6 +46,12 @@ def main(argv=None) -> None:
                    unauth_limit=args.unauth_limit, search_limit=args.search_limit,
                    host=args.host, port=args.port, points_per_minute=args.points_per_minute,
                    concurrency=args.concurrency_limit)
+    if args.app_id:
+        with open(args.app_public_key) as f:
+            emu.apps.add_app(args.app_id, f.read())
+        emu.apps.token_lifetime = args.app_token_lifetime
+        for login in args.app_install:
+            emu.apps.install(args.app_id, login)
     with emu:
         print(emu.url, flush=True)
         try:

@@ -55,7 +55,7 @@ class RateLimits:
     def _bucket(self, ident: str, resource: str) -> Bucket:
         now = self.clock()
         bucket = self._buckets.get((ident, resource))
-        limit = self.limits[(ident.startswith("token:"), resource)]
+        limit = self.limits[(not ident.startswith("ip:"), resource)]  # token: or installation:
         if bucket is None:
             remaining, reset = limit, now + WINDOWS[resource]
             override = self._override.get(resource)

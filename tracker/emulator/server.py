@@ -4,7 +4,8 @@
         httpx.get(f"{emu.url}/repos/jupyterhub/dockerspawner/releases")
 
 Per request, in this order: ``latency`` sleep; an injected fault, if one matches
-(faults never spend the rate limit); auth (unknown token -> 401, counted against
+(faults never spend the rate limit); GitHub App endpoints (JWT auth, ``apps.py``);
+auth (unknown or expired token -> 401, counted against
 the caller's unauthenticated bucket); ``/rate_limit`` (never counted); rate limit
 (exhausted -> 403 with remaining 0); secondary limits (below); routing under
 ``store.lock``. Every 200 has a
@@ -13,7 +14,8 @@ change); a matching If-None-Match (weak or strong, lists, ``*``) or an
 If-Modified-Since not older than Last-Modified gives 304, whose request is given
 back so it is not counted. 301, 404 and 422 count, as on GitHub.
 
-Buckets: ``core_limit`` per token, ``unauth_limit`` per client address without a
+Buckets: ``core_limit`` per token (per installation for App installation tokens,
+so a re-minted token keeps its installation's budget), ``unauth_limit`` per client address without a
 token, ``search_limit`` (``unauth_search_limit``, 10 as on GitHub, without a
 token) for /search. ``tokens=None`` accepts any token. A 429 fault carries no
 x-ratelimit headers, like the recorded exchange; "drop" sends nothing and
@@ -45,6 +47,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import NamedTuple
 from urllib.parse import parse_qsl, urlsplit
 
+from .apps import Apps
 from .limits import Faults, RateLimits, SecondaryLimits
 from .records import http_date, parse_http_date, stable_id
 from .render import Renderer, dumps
@@ -123,7 +126,7 @@ class Emulator:
     def __init__(self, store=None, *, tokens=None, latency: float = 0.0, core_limit: int = 5000,
                  unauth_limit: int = 60, search_limit: int = 30, unauth_search_limit: int = 10,
                  host: str = "127.0.0.1", port: int = 0, points_per_minute: int | None = 900,
-                 concurrency: int | None = 100, clock=time.monotonic):
+                 concurrency: int | None = 100, clock=time.time):
         if store is None:
             from .facts import load_facts
             store = load_facts()
@@ -135,6 +138,7 @@ class Emulator:
         self.secondary = SecondaryLimits(points_per_minute, concurrency, clock)
         self.clock = clock
         self.faults = Faults()
+        self.apps = Apps(self.store, clock=clock)  # GitHub Apps: see apps.py
         self.requests: list[RequestRecord] = []
         self.host, self.port = host, port
         self.url: str | None = None
@@ -248,6 +252,9 @@ class Emulator:
             good = scheme.lower() in ("bearer", "token") and bool(token) and (
                 self.tokens is None or token in self.tokens)
         ident = f"token:{token}" if auth is not None and good else ip_ident
+        installation = self.apps.token_identity(token) if token else None
+        if installation is not None:  # an App installation token: its own bucket
+            good, ident = installation[0], (installation[1] if installation[0] else ip_ident)
         # In flight from arrival, latency included, as GitHub sees a slow request.
         calm = self.secondary.enter(ident)
         try:
@@ -266,6 +273,12 @@ class Emulator:
             if fault.kind != "delay":
                 return self._fault(h, fault, path, pairs, ident, resource)
             time.sleep(fault.seconds)
+
+        if self.apps.handles(h.command, path):  # JWT-authenticated, not rate-limited here
+            length = int(h.headers.get("Content-Length") or 0)
+            if length:
+                h.rfile.read(length)
+            return self._send(h, *self.apps.answer(h.command, path, auth, self.url))
 
         if not good:
             h.counted, bucket = self.limits.take(ip_ident, "core")

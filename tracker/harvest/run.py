@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 import httpx
 import sqlite_utils
 
+from ..auth import watched_owners
 from ..db import load_states, open_db
 from ..github import (USER_AGENT, AuthError, GitHubClient, GitHubError, RateLimitExhausted,
                       Stopped, Unreachable)
@@ -123,9 +124,13 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
         own_client = client is None
         if own_client:
             rate = next((r for r in (max_rate, config.max_rate) if r is not None), DEFAULT_RATE)
-            client = GitHubClient.from_env(environ, max_wait=max_wait, log=progress.log, stop=stop,
+            client = GitHubClient.from_env(environ, owners=watched_owners(config),
+                                           max_wait=max_wait, log=progress.log, stop=stop,
                                            max_rate=rate)
         client.stop = client.pacer.stop = stop
+        # Which kind of credentials (never the secret), for `tracker status`.
+        db["harvest_runs"].update(run_id, {"credentials": client.credentials.kind})
+        db.conn.commit()
         run = Run(db, db_path, config, client, summary, progress, stop, now, debug)
         try:
             if only != "feeds":

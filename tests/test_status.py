@@ -1,0 +1,150 @@
+"""`tracker status`: healthy, stale, failed, locked, never harvested, --json."""
+
+import json
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from tracker.config import Config
+from tracker.db import open_db
+from tracker.harvest.run import db_lock
+from tracker.status import collect_status, parse_age, render_text
+
+from conftest import harvest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOW = datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def stamp(hours_ago):
+    return (NOW - timedelta(hours=hours_ago)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def add_run(db, hours_ago, status="ok", source="all", errors=(), credentials="token", **extra):
+    row = {"started_at": stamp(hours_ago + 0.01), "finished_at": stamp(hours_ago),
+           "source": source, "status": status, "requests": 10, "counted_requests": 7,
+           "not_modified": 3, "rate_limit_remaining": 4990, "repos": 2, "releases": 1,
+           "issues": 5, "comments": 4, "feed_entries": 0, "errors": len(errors),
+           "error_log": json.dumps(list(errors)), "credentials": credentials, **extra}
+    return db["harvest_runs"].insert(row, pk="id").last_pk
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    path = tmp_path / "tracker.db"
+    open_db(str(path))
+    return path
+
+
+def status_cli(*args):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    env["PYTHONPATH"] = str(ROOT)
+    return subprocess.run([sys.executable, "-m", "tracker", "status", *args], capture_output=True,
+                          text=True, env=env, cwd=ROOT, timeout=60)
+
+
+def test_never_harvested(tmp_path, db_path):
+    missing = collect_status(str(tmp_path / "nothing.db"), now=NOW)
+    assert not missing["healthy"] and missing["reason"].startswith("never harvested")
+    empty = collect_status(str(db_path), now=NOW)
+    assert not empty["healthy"] and "no harvest run" in empty["reason"]
+    run = status_cli("--db", str(tmp_path / "nothing.db"))
+    assert run.returncode == 1
+    assert run.stderr.strip().splitlines() == [f"unhealthy: {missing['reason']}"]
+    assert not (tmp_path / "nothing.db").exists()  # status never creates a database
+
+
+def test_healthy(db_path):
+    db = open_db(str(db_path))
+    add_run(db, 30, status="failed", errors=["an old failure"])
+    add_run(db, 1)
+    report = collect_status(str(db_path), now=NOW)
+    assert report["healthy"] and report["reason"] is None
+    assert report["credentials"] == "token" and report["rate_limit"]["remaining"] == 4990
+    assert [r["status"] for r in report["last_runs"]] == ["ok", "failed"]
+    assert report["last_runs"][1]["error_messages"] == ["an old failure"]
+    run = status_cli("--db", str(db_path))
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith(f"{db_path}: healthy") and run.stderr == ""
+    assert "personal token" in run.stdout and "error: an old failure" in run.stdout
+
+
+def test_stale(db_path):
+    db = open_db(str(db_path))
+    add_run(db, 30)
+    report = collect_status(str(db_path), now=NOW)
+    assert not report["healthy"]
+    assert "github" in report["reason"] and "more than --max-age 26h" in report["reason"]
+    assert collect_status(str(db_path), max_age=parse_age("2d"), now=NOW)["healthy"]
+    run = status_cli("--db", str(db_path), "--max-age", "90m")
+    assert run.returncode == 1 and "--max-age 1.5h" in run.stderr
+    assert status_cli("--db", str(db_path), "--max-age", "soon").returncode == 2
+
+
+def test_partial_runs_are_not_complete_without_knowing_the_source(db_path):
+    db = open_db(str(db_path))
+    add_run(db, 30)
+    add_run(db, 1, status="partial", errors=["https://example.org/feed: HTTP 500"])
+    assert not collect_status(str(db_path), now=NOW)["healthy"]
+    # With #10's harvest_errors, a partial run whose errors were all in feeds
+    # is a complete GitHub harvest, and its messages come from that table.
+    db["harvest_errors"].create({"run": int, "source": str, "repo": str, "stream": str,
+                                 "http_status": int, "message": str, "at": str})
+    db["harvest_errors"].insert({"run": 2, "source": "feeds", "message": "feed broke: HTTP 500",
+                                 "http_status": 500, "at": stamp(1)})
+    report = collect_status(str(db_path), now=NOW)
+    assert report["sources"]["github"]["last_complete"] == stamp(1)
+    assert report["last_runs"][0]["error_messages"] == ["feed broke: HTTP 500"]
+    assert "feeds" in report["reason"]  # the feeds are still 30 h old
+
+
+def test_failed(db_path):
+    db = open_db(str(db_path))
+    add_run(db, 2)
+    add_run(db, 1, status="failed", credentials="app",
+            errors=["GitHub rejected the JWT of GitHub App 1 (401 A JSON web token could not "
+                    "be decoded)"])
+    report = collect_status(str(db_path), now=NOW)
+    assert not report["healthy"] and "failed: GitHub rejected the JWT" in report["reason"]
+    assert report["credentials"] == "app"
+    run = status_cli("--db", str(db_path))
+    assert run.returncode == 1 and "GitHub App installation" in run.stdout
+    assert len(run.stderr.strip().splitlines()) == 1
+
+
+def test_locked(db_path):
+    db = open_db(str(db_path))
+    add_run(db, 1)
+    db["harvest_runs"].insert({"started_at": stamp(0), "source": "all", "status": "running"})
+    assert not collect_status(str(db_path), now=NOW)["locked"]
+    with db_lock(str(db_path)):
+        report = collect_status(str(db_path), now=NOW)
+        run = status_cli("--db", str(db_path))
+    assert report["locked"] and report["healthy"]  # a run in progress is not a failure
+    assert report["last_runs"][0]["status"] == "running"
+    assert "harvest running now: yes" in render_text(report)
+    assert run.returncode == 0 and "harvest running now: yes" in run.stdout
+
+
+def test_json_shape_after_a_real_harvest(tmp_path, emulator):
+    db_path = tmp_path / "t.db"
+    harvest(db_path, emulator, Config(repos=["ines/juniper"]))
+    run = status_cli("--db", str(db_path), "--json")
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert set(report) == {"db", "now", "healthy", "reason", "max_age_hours", "locked",
+                           "credentials", "rate_limit", "last_runs", "sources"}
+    (last,) = report["last_runs"]
+    assert {"id", "source", "status", "started_at", "finished_at", "duration_seconds", "repos",
+            "releases", "issues", "comments", "feed_entries", "requests", "counted_requests",
+            "not_modified", "rate_limit_remaining", "credentials", "errors",
+            "error_messages"} <= set(last)
+    assert last["status"] == "ok" and last["credentials"] == "token"
+    assert last["counted_requests"] > 0 and report["rate_limit"]["remaining"] is not None
+    github = report["sources"]["github"]
+    assert github["streams"] > 0 and github["oldest_stream"]["repo"] == "ines/juniper"
+    assert set(report["sources"]["feeds"]) >= {"last_complete", "age_hours", "feeds"}

@@ -1,0 +1,305 @@
+"""Is the tracker healthy? A report built from the database, for people and monitors.
+
+Read-only (the database is opened ``mode=ro``, so it works while a harvest
+writes and on any schema version). The report is one dict (``--json`` prints it):
+
+    db, now, healthy (bool), reason (str | None), max_age_hours,
+    locked (a harvest holds ``<db>.lock`` now),
+    credentials (none | token | app, of the newest run; never the secret),
+    rate_limit {remaining, at, reset} (left at the newest run that saw GitHub),
+    last_runs [{id, source, status, started_at, finished_at, duration_seconds,
+                repos, releases, issues, comments, feed_entries, requests,
+                counted_requests, not_modified, rate_limit_remaining, rate_limit_reset,
+                credentials, errors, exit_code, error_messages [str],
+                error_sources [str]}]   newest first (missing columns are null),
+    sources {github: {last_complete, age_hours, streams, oldest_stream {repo,
+                      stream, updated_at}},
+             feeds: {last_complete, age_hours, feeds [{url, title,
+                     last_good_fetch, last_fetched, last_status, last_error}]}},
+    live {core {limit, remaining, reset}} | {error}   with --live only.
+
+Healthy means: there is a harvest, the newest *complete* one of each source
+(a run that ended ``ok``; or ``partial`` with no recorded error for that source,
+when ``harvest_errors`` exists) is younger than ``max_age``, and the newest
+finished run did not fail. ``reason`` is one line saying why not.
+"""
+
+import fcntl
+import json
+import os
+import re
+import sqlite3
+from datetime import datetime, timedelta, timezone
+
+import sqlite_utils
+
+RUN_COLUMNS = ("id", "source", "status", "started_at", "finished_at", "repos", "releases",
+               "issues", "comments", "feed_entries", "requests", "counted_requests",
+               "not_modified", "rate_limit_remaining", "rate_limit_reset", "credentials",
+               "errors", "exit_code", "error_log")
+CREDENTIALS = {"none": "none (unauthenticated)", "token": "personal token (GITHUB_TOKEN)",
+               "app": "GitHub App installation", None: "unknown (run recorded before this was)"}
+LAST_RUNS = 5
+
+
+def parse_age(text):
+    """'26h', '90m', '2d', '3600s' or a bare number of hours -> timedelta; ValueError."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", str(text))
+    if not m:
+        raise ValueError(f"{text!r} is not a duration such as 26h, 90m, 2d")
+    unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "": "hours"}[m.group(2)]
+    return timedelta(**{unit: float(m.group(1))})
+
+
+def lock_held(db_path):
+    """True when a harvest holds the run lock (``<db>.lock``, fcntl) right now."""
+    path = f"{os.path.abspath(db_path)}.lock"
+    if not os.path.exists(path):
+        return False
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
+def _parse_time(stamp):
+    if not stamp:
+        return None
+    try:
+        return datetime.strptime(stamp[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+def _iso(dt):
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def open_readonly(db_path):
+    conn = sqlite3.connect(f"file:{os.path.abspath(db_path)}?mode=ro", uri=True)
+    conn.execute("pragma busy_timeout=5000")
+    return sqlite_utils.Database(conn)
+
+
+def collect_status(db_path, *, max_age=timedelta(hours=26), now=None):
+    """The health report of the database at ``db_path`` (see the module docstring)."""
+    now = now or datetime.now(timezone.utc)
+    report = {"db": str(db_path), "now": _iso(now), "healthy": False, "reason": None,
+              "max_age_hours": round(max_age.total_seconds() / 3600, 2),
+              "locked": lock_held(db_path), "credentials": None,
+              "rate_limit": {"remaining": None, "at": None, "reset": None}, "last_runs": [],
+              "sources": {}}
+    if not os.path.exists(db_path):
+        report["reason"] = f"never harvested: {db_path} does not exist"
+        return report
+    db = open_readonly(db_path)
+    try:
+        tables = set(db.table_names())
+        if "harvest_runs" not in tables:
+            report["reason"] = f"never harvested: {db_path} has no harvest_runs table"
+            return report
+        runs = _runs(db, tables)
+        for run in runs:
+            if run["status"] == "running" and not report["locked"]:
+                run["status"] = "interrupted"  # what the next harvest will record it as
+        report["last_runs"] = runs[:LAST_RUNS]
+        if runs:
+            report["credentials"] = runs[0]["credentials"]
+        seen_github = next((r for r in runs if r["rate_limit_remaining"] is not None), None)
+        if seen_github:
+            report["rate_limit"] = {"remaining": seen_github["rate_limit_remaining"],
+                                    "at": seen_github["finished_at"] or seen_github["started_at"],
+                                    "reset": seen_github["rate_limit_reset"]}
+        report["sources"] = {"github": _github_freshness(db, tables, runs, now),
+                             "feeds": _feeds_freshness(db, tables, runs, now)}
+    finally:
+        db.conn.close()
+    report["reason"] = _unhealthy_reason(report, runs, max_age, now)
+    report["healthy"] = report["reason"] is None
+    return report
+
+
+def _runs(db, tables):
+    columns = db["harvest_runs"].columns_dict
+    select = ", ".join(c if c in columns else f"null as {c}" for c in RUN_COLUMNS)
+    rows = list(db.query(f"select {select} from harvest_runs order by started_at desc, id desc"))
+    by_run = _error_rows(db, tables, [r["id"] for r in rows[:LAST_RUNS]])
+    for row in rows:
+        started, finished = _parse_time(row["started_at"]), _parse_time(row["finished_at"])
+        row["duration_seconds"] = (finished - started).total_seconds() if started and finished else None
+        log = row.pop("error_log")
+        if row["id"] in by_run:
+            row["error_messages"] = by_run[row["id"]]
+        else:
+            try:
+                row["error_messages"] = [str(m) for m in json.loads(log or "[]")]
+            except (json.JSONDecodeError, TypeError):
+                row["error_messages"] = [str(log)]
+        row["error_sources"] = sorted({m["source"] for m in by_run.get(("sources", row["id"]), [])})
+    return rows
+
+
+def _error_rows(db, tables, run_ids):
+    """Messages from harvest_errors (when that table exists), keyed by run id."""
+    if "harvest_errors" not in tables or not run_ids:
+        return {}
+    columns = db["harvest_errors"].columns_dict
+    if not {"run", "message"} <= set(columns):
+        return {}
+    source = "source" if "source" in columns else "null as source"
+    found = {}
+    marks = ", ".join("?" * len(run_ids))
+    for row in db.query(f"select run, {source}, message from harvest_errors "
+                        f"where run in ({marks}) order by rowid", run_ids):
+        found.setdefault(row["run"], []).append(str(row["message"]))
+        found.setdefault(("sources", row["run"]), []).append(row)
+    return found
+
+
+def _complete_for(run, source, partial_ok):
+    if run["source"] not in ("all", source):
+        return False
+    if run["status"] == "ok":
+        return True
+    # With harvest_errors we know which source a partial run's errors were in.
+    return run["status"] == "partial" and partial_ok and source not in run["error_sources"] \
+        and run["id"] is not None and run["finished_at"] is not None
+
+
+def _newest_complete(runs, source, tables, now):
+    partial_ok = "harvest_errors" in tables
+    ever = any(r["source"] in ("all", source) for r in runs)
+    done = next((r for r in runs if _complete_for(r, source, partial_ok)), None)
+    finished = _parse_time(done and (done["finished_at"] or done["started_at"]))
+    return {"harvested": ever, "last_complete": _iso(finished) if finished else None,
+            "age_hours": round((now - finished).total_seconds() / 3600, 2) if finished else None}
+
+
+def _github_freshness(db, tables, runs, now):
+    out = _newest_complete(runs, "github", tables, now)
+    out["streams"], out["oldest_stream"] = 0, None
+    if "harvest_state" in tables:
+        rows = list(db.query(
+            "select key, updated_at from harvest_state where key like 'repo:%' "
+            "and updated_at is not null order by updated_at, key"))
+        out["streams"] = len(rows)
+        if rows:
+            _, repo_id, stream = (rows[0]["key"].split(":") + ["", ""])[:3]
+            name = None
+            if "repos" in tables and repo_id.isdigit():
+                found = list(db.query("select full_name from repos where id = ?", [int(repo_id)]))
+                name = found[0]["full_name"] if found else None
+            out["oldest_stream"] = {"repo": name or repo_id, "stream": stream,
+                                    "updated_at": rows[0]["updated_at"]}
+    return out
+
+
+def _feeds_freshness(db, tables, runs, now):
+    out = _newest_complete(runs, "feeds", tables, now)
+    out["feeds"] = []
+    if "feeds" in tables:
+        # last_fetched with no error is the last good fetch; after an error we
+        # no longer know when the last good one was.
+        for row in db.query("select url, title, last_fetched, last_status, last_error "
+                            "from feeds order by url"):
+            good = row["last_fetched"] if not row["last_error"] else None
+            out["feeds"].append({**row, "last_good_fetch": good})
+    return out
+
+
+def _unhealthy_reason(report, runs, max_age, now):
+    if not runs:
+        return "never harvested: no harvest run recorded"
+    finished = [r for r in runs if r["status"] != "running"]
+    if finished and finished[0]["status"] == "failed":
+        last = finished[0]
+        why = last["error_messages"][0] if last["error_messages"] else "no error recorded"
+        return f"the last harvest (#{last['id']}, {last['started_at']}) failed: {why}"
+    hours = report["max_age_hours"]
+    for source, fresh in report["sources"].items():
+        if not fresh["harvested"]:
+            continue
+        if fresh["last_complete"] is None:
+            return f"{source}: no complete harvest yet"
+        if fresh["age_hours"] * 3600 > max_age.total_seconds():
+            return (f"{source}: the newest complete harvest ({fresh['last_complete']}) is "
+                    f"{fresh['age_hours']:.1f}h old, more than --max-age {hours:g}h")
+    return None
+
+
+def live_rate_limit(environ=None, *, owners=()):
+    """GET /rate_limit with PyGithub, as the environment's credentials: {core: {...}}.
+
+    Raises auth.AuthConfigError (exit 2) for contradictory settings; other
+    failures come back as ``{"error": message}`` with every secret redacted."""
+    import github
+
+    from .auth import credentials_from_env
+    from .github import DEFAULT_API_URL, GitHubError, USER_AGENT
+
+    environ = os.environ if environ is None else environ
+    base = environ.get("GITHUB_API_URL") or DEFAULT_API_URL
+    credentials = credentials_from_env(environ, owners=owners, base_url=base)
+    try:
+        token = credentials.token()
+        auth = github.Auth.Token(token) if token else None
+        with github.Github(auth=auth, base_url=base, user_agent=USER_AGENT, retry=None,
+                           timeout=30) as gh:
+            core = gh.get_rate_limit().resources.core
+            return {"core": {"limit": core.limit, "remaining": core.remaining,
+                             "reset": _iso(core.reset.astimezone(timezone.utc))}}
+    except GitHubError as e:
+        return {"error": credentials.redact(str(e))}
+    except Exception as e:  # network, HTTP: reported, not raised (a monitor reads it)
+        return {"error": credentials.redact(f"{type(e).__name__}: {getattr(e, 'status', '')}"
+                                            .rstrip(": "))}
+
+
+def render_text(report):
+    """The human report (several lines); the first line says healthy or why not."""
+    lines = []
+    if report["healthy"]:
+        gh = report["sources"]["github"]["last_complete"] or report["sources"]["feeds"]["last_complete"]
+        lines.append(f"{report['db']}: healthy (newest complete harvest {gh}, "
+                     f"max age {report['max_age_hours']:g}h)")
+    else:
+        lines.append(f"{report['db']}: UNHEALTHY: {report['reason']}")
+    lines.append("harvest running now: " + ("yes (the lock is held)" if report["locked"] else "no"))
+    if not report["last_runs"]:
+        return "\n".join(lines)
+    lines.append(f"credentials of the last run: {CREDENTIALS.get(report['credentials'], report['credentials'])}")
+    rate = report["rate_limit"]
+    if rate["remaining"] is not None:
+        lines.append(f"rate limit left at the last run: {rate['remaining']} (at {rate['at']})")
+    if "live" in report:
+        live = report["live"]
+        lines.append("rate limit now (live): " + (
+            f"error: {live['error']}" if "error" in live else
+            f"{live['core']['remaining']}/{live['core']['limit']}, resets {live['core']['reset']}"))
+    lines.append("last runs:")
+    for run in report["last_runs"]:
+        took = "-" if run["duration_seconds"] is None else f"{run['duration_seconds']:.0f}s"
+        lines.append(
+            f"  #{run['id']} {run['source']} {run['status']} {run['started_at']} ({took}): "
+            f"{run['repos'] or 0} repos, {run['releases'] or 0} releases, "
+            f"{run['issues'] or 0} issues/PRs, {run['comments'] or 0} comments, "
+            f"{run['feed_entries'] or 0} feed entries; {run['requests'] or 0} requests "
+            f"({run['counted_requests'] or 0} counted, {run['not_modified'] or 0} not modified), "
+            f"{run['errors'] or 0} errors")
+        for message in run["error_messages"][:5]:
+            lines.append(f"      error: {message}")
+    gh, feeds = report["sources"]["github"], report["sources"]["feeds"]
+    lines.append(f"github: newest complete harvest {gh['last_complete'] or 'none'}; "
+                 f"{gh['streams']} repo streams")
+    if gh["oldest_stream"]:
+        o = gh["oldest_stream"]
+        lines.append(f"  oldest stream state: {o['repo']} {o['stream']}, written {o['updated_at']}")
+    lines.append(f"feeds: newest complete harvest {feeds['last_complete'] or 'none'}")
+    for feed in feeds["feeds"]:
+        state = (f"last good fetch {feed['last_good_fetch']}" if feed["last_good_fetch"]
+                 else f"error: {feed['last_error'] or 'never fetched'}")
+        lines.append(f"  {feed['url']}: {state}")
+    return "\n".join(lines)
