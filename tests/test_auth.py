@@ -19,7 +19,7 @@ from tracker.auth import (AppCredentials, AuthConfigError, TokenCredentials,
 from tracker.config import Config
 from tracker.emulator import Emulator, load_facts
 from tracker.emulator.apps import BAD_EXP, FAR_EXP, NOT_DECODED
-from tracker.github import AuthError, GitHubClient
+from tracker.github import AuthError, GitHubClient, OffOrigin
 from tracker.harvest.run import Progress, run_harvest
 
 from conftest import TOKEN, Sleeps, harvest
@@ -183,9 +183,11 @@ def test_installation_found_for_a_user_and_reported_when_missing(app_emulator, k
 def test_authorization_only_goes_to_the_api_origin(app_emulator, keys):
     with Emulator(load_facts()) as other:
         with GitHubClient(TOKEN, app_emulator.url) as client:
-            client.get(f"{other.url}/repos/jupyterhub/dockerspawner")
+            # Another origin is refused outright (#10), so it never sees the token.
+            with pytest.raises(OffOrigin):
+                client.get(f"{other.url}/repos/jupyterhub/dockerspawner")
             client.get("repos/jupyterhub/dockerspawner")
-        assert [r.token_present for r in other.requests] == [False]
+        assert not any(r.token_present for r in other.requests)
         assert app_emulator.requests[-1].token_present
 
 

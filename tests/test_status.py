@@ -85,21 +85,24 @@ def test_stale(db_path):
     assert status_cli("--db", str(db_path), "--max-age", "soon").returncode == 2
 
 
-def test_partial_runs_are_not_complete_without_knowing_the_source(db_path):
+def test_partial_runs_are_complete_only_for_the_sources_without_errors(db_path):
     db = open_db(str(db_path))
     add_run(db, 30)
-    add_run(db, 1, status="partial", errors=["https://example.org/feed: HTTP 500"])
-    assert not collect_status(str(db_path), now=NOW)["healthy"]
-    # With #10's harvest_errors, a partial run whose errors were all in feeds
-    # is a complete GitHub harvest, and its messages come from that table.
-    db["harvest_errors"].create({"run": int, "source": str, "repo": str, "stream": str,
-                                 "http_status": int, "message": str, "at": str})
+    add_run(db, 1, status="partial", errors=["feed broke: HTTP 500"])
+    # harvest_errors (#10) says which source a partial run's errors were in: all in
+    # feeds, so the run is a complete GitHub harvest, and its messages come from there.
     db["harvest_errors"].insert({"run": 2, "source": "feeds", "message": "feed broke: HTTP 500",
                                  "http_status": 500, "at": stamp(1)})
     report = collect_status(str(db_path), now=NOW)
     assert report["sources"]["github"]["last_complete"] == stamp(1)
     assert report["last_runs"][0]["error_messages"] == ["feed broke: HTTP 500"]
-    assert "feeds" in report["reason"]  # the feeds are still 30 h old
+    assert not report["healthy"] and "feeds" in report["reason"]  # feeds still 30 h old
+    # A GitHub error in the newest run: GitHub's last complete harvest is the old one.
+    add_run(db, 0.5, status="partial", errors=["jupyterhub/x issues: HTTP 502"])
+    db["harvest_errors"].insert({"run": 3, "source": "github", "message": "HTTP 502",
+                                 "http_status": 502, "at": stamp(0.5)})
+    report = collect_status(str(db_path), now=NOW)
+    assert report["sources"]["github"]["last_complete"] == stamp(1)
 
 
 def test_failed(db_path):
