@@ -14,7 +14,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from tracker import digest, digest_render
+from tracker.digest import build as digest, html as digest_render
 from tracker.cli import cli
 from tracker.db import open_db
 from tracker.digest import DigestError, build_digests, export_digest, set_note
@@ -510,6 +510,6 @@ def test_long_lists_are_capped_with_a_link_to_the_rest(db):
     (None, ""),
 ])
 def test_notes_excerpt_skips_labels_and_headings(body, expected):
-    from tracker.digest_sections import notes_excerpt
+    from tracker.digest.sections import notes_excerpt
 
     assert notes_excerpt(body) == expected

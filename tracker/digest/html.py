@@ -1,4 +1,4 @@
-"""Render a week's digest data as HTML (Markdown: ``digest_markdown``).
+"""Render a week's digest data as HTML (Markdown: ``markdown``).
 
 Pure functions of the data collected by ``tracker.digest``. Every string that
 came from GitHub or a feed goes through ``esc``, and external links through ``safe_url``: the digest is the one place where the
@@ -8,7 +8,7 @@ links (canned queries) are built from constants and a validated week id.
 
 from datetime import date, timedelta
 
-from .safe import esc, safe_url
+from ..safe import esc, safe_url
 from .svg import bar_chart, sparkline_text
 
 # List caps keep the digest skimmable; each capped list ends "and N more".

@@ -9,7 +9,7 @@ and the (created_at), (merged_at), ... indexes do the work.
 import re
 from datetime import date, timedelta
 
-from .safe import plain
+from ..safe import plain
 
 # A user is a bot if GitHub says so, or the harvester flagged them.
 HUMAN = (

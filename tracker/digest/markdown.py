@@ -2,11 +2,11 @@
 the HTML). Every harvested string goes through ``md``, which leaves no markup
 and no raw HTML; external links must pass ``safe_url``."""
 
-from .digest_render import (
+from .html import (
     CAPS, DAY_NAMES, HEADLINES, REACTED_INTRO, _compare, _first_timer_groups, _item_label, _name, day,
     fold, period_label, plural, source_label,
 )
-from .safe import safe_url
+from ..safe import safe_url
 from .svg import sparkline_text
 
 _MD_SPECIAL = "\\`*_[]()#+!|{}~"

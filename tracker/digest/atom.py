@@ -7,7 +7,7 @@ the library; the HTML content goes in as ``type="html"`` text, as Atom wants.
 
 import xml.etree.ElementTree as ET
 
-from .safe import esc, safe_url
+from ..safe import esc, safe_url
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 FEED_ID = "tag:tracking-jupyter.github.io,2026:digest"

@@ -18,9 +18,9 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from . import digest_sections as sections
-from .digest_markdown import render_md
-from .digest_render import render_html, summary_line
+from . import sections
+from .markdown import render_md
+from .html import render_html, summary_line
 
 # Stable entry ids: tag URIs (RFC 4151) never change when the site moves.
 TAG_PREFIX = "tag:tracking-jupyter.github.io,2026:digest/"
@@ -199,7 +199,7 @@ def set_note(db, week, text, **options):
 
 def export_digest(db, fmt="atom", week=None, **options):
     """Atom: the feed of all digests. HTML, Markdown: one week (default: newest)."""
-    from .digest_feed import atom_feed, html_page
+    from .atom import atom_feed, html_page
 
     site = os.environ.get("TRACKER_BASE_URL") or None
     if fmt == "atom":
