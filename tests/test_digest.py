@@ -6,7 +6,7 @@ import json
 from html import escape
 from html.parser import HTMLParser
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import feedparser
@@ -209,6 +209,11 @@ def test_digest_lists_exactly_the_weeks_items(db, week):
                 if b in html]
 
 
+def escape_back(xml):
+    """The HTML inside an Atom <content type="html">, unescaped once."""
+    return xml.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
+
+
 def md_escape(text):
     return re.sub(r"([\\`*_\[\]()#+!|{}~])", r"\\\1", text)
 
@@ -229,12 +234,19 @@ def test_week_rows_of_our_own(db):
 
 
 def test_links_go_to_canned_queries_with_the_week(db):
-    build_digests(db, week=WEEK, base_url="https://tracker.example.org", db_name="jt",
-                  now=NOW)
+    """Stored links are site-relative; exports make them absolute under a base URL."""
+    build_digests(db, week=WEEK, db_name="jt", now=NOW)
     html = row(db)["content_html"]
     for name in digest.QUERIES:
-        assert f'href="https://tracker.example.org/jt/{name}?week={WEEK}"' in html
-    assert row(db)["atom_link"] == f"https://tracker.example.org/digest/{WEEK}"
+        assert f'href="/jt/{name}?week={WEEK}"' in html
+    assert row(db)["atom_link"] == f"/digest/{WEEK}"
+    site = "https://tracker.example.org"
+    xml = export_digest(db, fmt="atom", base_url=site, now=NOW)
+    md = export_digest(db, fmt="md", week=WEEK, base_url=site, now=NOW)
+    for name in digest.QUERIES:
+        assert f'href="{site}/jt/{name}?week={WEEK}"' in escape_back(xml)
+        assert f"]({site}/jt/{name}?week={WEEK})" in md
+    assert f'href="{site}/digest/{WEEK}"' in xml and 'href="/' not in escape_back(xml)
     build_digests(db, week=WEEK, now=NOW)  # default db name: the file's stem
     assert f'href="/tracker/releases_this_week?week={WEEK}"' in row(db)["content_html"]
 
@@ -251,8 +263,8 @@ def test_headline_numbers_compare_with_last_week_and_average(db):
 
 def test_empty_database_builds_a_quiet_digest(tmp_path):
     db = open_db(str(tmp_path / "empty.db"))
-    assert build_digests(db, now=NOW) == ["2026-W47", "2026-W48"]
-    html = row(db)["content_html"]
+    assert build_digests(db, now=NOW) == ["2026-W48"]  # the running week only
+    html = row(db, "2026-W48")["content_html"]
     assert "0 releases" in html and "no harvest" in html and "<svg" in html
 
 
@@ -358,7 +370,8 @@ def test_atom_export_is_valid_atom_with_stable_ids(db):
     assert feed.version == "atom10"
     assert feed.feed.id and feed.feed.title and feed.feed.author
     ids = [e.id for e in feed.entries]
-    assert len(ids) == len(set(ids)) == db["digests"].count
+    assert len(ids) == len(set(ids)) == 26  # the latest 26 complete weeks
+    assert ids[0].endswith(WEEK)  # 2026-W48 is still running at NOW
     assert all(i.startswith("tag:tracking-jupyter.github.io,2026:digest/") for i in ids)
     assert all(u.endswith("Z") for u in re.findall(r"<updated>([^<]+)</updated>", xml))
     entry = next(e for e in feed.entries if e.id.endswith(WEEK))
@@ -404,7 +417,9 @@ def datasette_for(db_path, unsafe_for_digest=True):
     """Datasette as `tracker serve` sets it up for the digest: the canned query,
     the custom page, and datasette-atom told to trust the digest query only."""
     from datasette.app import Datasette
+    from tracker.datasette_plugin import register
 
+    register()
     query = {"sql": (ROOT / "tracker/queries/digest.sql").read_text(),
              **yaml.safe_load((ROOT / "tracker/queries/digest.yml").read_text())}
     name = Path(db_path).stem
@@ -428,11 +443,13 @@ def test_datasette_feed_page_and_placeholder(db_path, tmp_path):
     ds = datasette_for(db_path)
     atom, page, sample_page, missing, sneaky = fetch(
         ds, "/tracker/digest.atom", f"/digest/{WEEK}", f"/digest/{LATEST_WEEK}",
-        "/digest/2026-W01", "/digest/2026-W47' or '1'='1")
+        "/digest/2030-W01", "/digest/2026-W47' or '1'='1")
     assert atom.status_code == 200, atom.text
     feed = feedparser.parse(atom.text, sanitize_html=False)
-    assert not feed.bozo and len(feed.entries) == db["digests"].count
-    assert feed.entries[0].id.endswith(max(r["week"] for r in db["digests"].rows))
+    assert not feed.bozo and len(feed.entries) == 26
+    complete = [r["week"] for r in db["digests"].rows if r["period_end"] < date.today().isoformat()]
+    assert feed.entries[0].id.endswith(max(complete))
+    assert feed.entries[0].link.startswith("http://localhost/digest/")
     entry = next(e for e in feed.entries if e.id.endswith(WEEK))
     content = entry.content[0].value
     assert re.search(SVG, content) and "&lt;svg xmlns" not in content  # the chart survives
@@ -450,7 +467,7 @@ def test_datasette_feed_page_and_placeholder(db_path, tmp_path):
     empty.parent.mkdir()
     open_db(str(empty))
     (atom,) = fetch(datasette_for(empty), "/tracker/digest.atom")
-    assert atom.status_code == 200 and "no digest yet" in atom.text
+    assert atom.status_code == 200 and "no complete week yet" in atom.text
 
 
 def test_bleach_would_escape_the_chart_without_the_digest_allowlist(db_path):

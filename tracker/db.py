@@ -216,7 +216,7 @@ TABLES = {
             "week": str, "period_start": str, "period_end": str, "title": str,
             "content_html": str, "content_md": str, "generated_at": str,
             "editor_note": str, "atom_id": str, "atom_updated": str,
-            "atom_link": str, "atom_content_html": str,
+            "atom_link": str, "atom_content_html": str, "headline": str,
         },
         {"pk": "week"},
     ),
@@ -297,9 +297,15 @@ def _migration_1(db):
         db[name].create(columns, if_not_exists=True, **options)
 
 
+def _migration_digest_headline(db):
+    """digests.headline: the week's numbers on one line, for the archive page."""
+    if "headline" not in db["digests"].columns_dict:
+        db["digests"].add_column("headline", str)
+
+
 # Numbered migrations, applied once each in order; PRAGMA user_version records
 # the last one applied. Append, never edit a published migration.
-MIGRATIONS = [_migration_1]
+MIGRATIONS = [_migration_1, _migration_digest_headline]
 
 
 def open_db(path):
@@ -309,6 +315,9 @@ def open_db(path):
         db.conn.execute("pragma journal_mode=wal")
     db.conn.execute("pragma synchronous=normal")
     db.conn.execute("pragma busy_timeout=5000")
+    # xml_text() for the canned queries and the digest, as Datasette has it.
+    from .safe import register_sql_functions
+    register_sql_functions(db.conn)
     ensure_schema(db)
     return db
 

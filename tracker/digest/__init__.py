@@ -11,6 +11,7 @@ The public surface is re-exported here: ``from tracker.digest import build_diges
 """
 
 from .build import (  # noqa: F401
-    DigestError, build_digests, collect, export_digest, parse_week, set_note, week_bounds,
-    week_id, week_urls,
+    DigestError, build_digests, check_week, collect, complete_digests, every_week,
+    export_digest, is_complete, parse_week, set_note, week_bounds, week_id, week_range,
+    week_urls,
 )

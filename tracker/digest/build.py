@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import sections
 from .markdown import render_md
-from .html import render_html, summary_line
+from .html import headline, render_html, summary_line
 
 # Stable entry ids: tag URIs (RFC 4151) never change when the site moves.
 TAG_PREFIX = "tag:tracking-jupyter.github.io,2026:digest/"
@@ -33,14 +33,29 @@ _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
 class DigestError(Exception):
-    """Bad input for the digest, such as a malformed week id."""
+    """Bad input for the digest: a malformed week id, or a week outside the range."""
+
+
+# Activity dated before this is a bad timestamp (a feed's 1970 epoch), not history.
+EARLIEST = date(1990, 1, 1)
+FEED_WEEKS = 26  # how many complete weeks the feed carries by default
+_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})([T ].*)?$")
 
 
 def parse_week(text):
-    """The Monday (a date) of an ISO week id such as '2026-W47'."""
-    m = _WEEK.match(text.strip()) if isinstance(text, str) else None
+    """The Monday (a date) of an ISO week id such as '2026-W47', or of the week
+    of a date such as '2026-11-18' (a timestamp's date part is read)."""
+    text = text.strip() if isinstance(text, str) else text
+    m = _WEEK.match(text) if isinstance(text, str) else None
     if not m:
-        raise DigestError(f"week must look like 2026-W47, not {text!r}")
+        d = _DATE.match(text) if isinstance(text, str) else None
+        if d:
+            try:
+                day = date.fromisoformat(d[1])
+            except ValueError:
+                raise DigestError(f"{text!r} is not a date") from None
+            return day - timedelta(day.weekday())
+        raise DigestError(f"week must look like 2026-W47 or a date in it, not {text!r}")
     try:
         return date.fromisocalendar(int(m[1]), int(m[2]), 1)
     except ValueError:
@@ -50,6 +65,11 @@ def parse_week(text):
 def week_id(day):
     year, week, _ = day.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def normalise_week(text):
+    """'2026-W47' for '2026-W47' or any date in that week."""
+    return week_id(parse_week(text))
 
 
 def week_bounds(week):
@@ -64,6 +84,44 @@ def _utcnow():
 
 def _iso_z(moment):
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def is_complete(week, *, now=None):
+    """True once the week's Sunday is over (UTC): only those go in feeds and exports."""
+    return parse_week(week) + timedelta(7) <= (now or _utcnow()).date()
+
+
+def week_range(db, *, now=None):
+    """(first, running): the first ISO week with harvested activity dated between
+    1990 and now, and the running week. An empty database has the running week only."""
+    today = (now or _utcnow()).date()
+    running = week_id(today)
+    first = sections.first_activity_day(db, EARLIEST.isoformat(),
+                                        (today + timedelta(1)).isoformat())
+    first = week_id(date.fromisoformat(first)) if first else running
+    return min(first, running, key=parse_week), running
+
+
+def every_week(db, *, now=None):
+    """Every week id from the first with data to the running week, oldest first."""
+    first, running = week_range(db, now=now)
+    monday, last = parse_week(first), parse_week(running)
+    weeks = []
+    while monday <= last:
+        weeks.append(week_id(monday))
+        monday += timedelta(7)
+    return weeks
+
+
+def check_week(db, week, *, now=None):
+    """The normalised week id if a digest can exist for it, else DigestError."""
+    week = normalise_week(week)
+    first, running = week_range(db, now=now)
+    if parse_week(week) > parse_week(running):
+        raise DigestError(f"{week} has not started yet (the running week is {running})")
+    if parse_week(week) < parse_week(first):
+        raise DigestError(f"{week} is before the first week with harvested data ({first})")
+    return week
 
 
 def default_db_name(db):
@@ -116,7 +174,8 @@ def collect(db, week, *, memo=None):
 
 
 def digest_row(data, urls, *, note=None):
-    """The content columns of a ``digests`` row (no timestamps: see save_digest)."""
+    """The content columns of a ``digests`` row (no timestamps: see save_digest).
+    Links are site-relative ('/digest/2026-W47'); outputs make them absolute."""
     data = {**data, "note": note}
     html = render_html(data, urls)
     return {
@@ -124,6 +183,7 @@ def digest_row(data, urls, *, note=None):
         "period_start": data["start"],
         "period_end": data["last_day"],
         "title": data["title"],
+        "headline": headline(data),
         "content_html": html,
         "content_md": render_md(data, urls),
         "editor_note": note,
@@ -149,35 +209,25 @@ def _existing(db, week):
 
 
 def weeks_to_build(db, week=None, all_weeks=False, *, now=None):
-    today = (now or _utcnow()).date()
+    """Week ids to (re)build: one week (checked against the range), every week
+    (--all), or by default the previous and the running week, within the range."""
     if week is not None and all_weeks:
         raise DigestError("give either a week or --all, not both")
     if week is not None:
-        parse_week(week)
-        return [week.strip()]
-    if all_weeks:
-        current = week_id(today)
-        found = set()
-        for day in sections.data_days(db):
-            try:
-                found.add(week_id(date.fromisoformat(day)))
-            except ValueError:
-                continue  # a malformed timestamp is not a week
-        # Future-dated rows (clock skew, bad data) would make empty future issues.
-        return sorted(w for w in found if w <= current)
-    return [week_id(today - timedelta(7)), week_id(today)]
+        return [check_week(db, week, now=now)]
+    weeks = every_week(db, now=now)
+    return weeks if all_weeks else weeks[-2:]
 
 
-def build_digests(db, week=None, all_weeks=False, *, base_url=None, db_name=None, now=None):
-    """(Re)build digests; default: the current and previous week. Returns week ids."""
+def build_digests(db, week=None, all_weeks=False, *, db_name=None, now=None):
+    """(Re)build digests; default: the previous and the running week. Returns week ids.
+    Raises DigestError for a malformed week or one outside ``week_range``."""
     weeks = weeks_to_build(db, week, all_weeks, now=now)
-    base_url = os.environ.get("TRACKER_BASE_URL", "") if base_url is None else base_url
     db_name = db_name or default_db_name(db)
     memo = {}
     for w in weeks:
         existing = _existing(db, w)
-        row = digest_row(collect(db, w, memo=memo),
-                         week_urls(w, base_url=base_url, db_name=db_name),
+        row = digest_row(collect(db, w, memo=memo), week_urls(w, db_name=db_name),
                          note=existing["editor_note"] if existing else None)
         with db.conn:
             save_digest(db, row, now=now)
@@ -186,8 +236,7 @@ def build_digests(db, week=None, all_weeks=False, *, base_url=None, db_name=None
 
 def set_note(db, week, text, **options):
     """Set (empty text: clear) a week's editor's note and rebuild that week."""
-    week = week.strip() if isinstance(week, str) else week
-    parse_week(week)
+    week = check_week(db, week, now=options.get("now"))
     text = (text or "").strip() or None
     with db.conn:
         if _existing(db, week):
@@ -197,25 +246,44 @@ def set_note(db, week, text, **options):
     build_digests(db, week=week, **options)
 
 
-def export_digest(db, fmt="atom", week=None, **options):
-    """Atom: the feed of all digests. HTML, Markdown: one week (default: newest)."""
-    from .atom import atom_feed, html_page
+def base_url_from_env(base_url=None):
+    """``base_url`` if given, else TRACKER_BASE_URL, else '' (links stay site-relative)."""
+    return (base_url if base_url is not None else os.environ.get("TRACKER_BASE_URL", "")).rstrip("/")
 
-    site = os.environ.get("TRACKER_BASE_URL") or None
+
+def complete_digests(db, *, now=None, limit=None):
+    """Stored digests of complete weeks, newest first (``limit``: at most that many)."""
+    today = (now or _utcnow()).date().isoformat()
+    sql = ("select * from digests where atom_updated is not null and content_html is not null "
+           "and period_end < ? order by week desc")
+    rows = [r for r in db.query(sql, [today])]
+    return rows[:limit] if limit else rows
+
+
+def export_digest(db, fmt="atom", week=None, *, base_url=None, feed_weeks=FEED_WEEKS,
+                  now=None, **options):
+    """Atom: the feed of the latest ``feed_weeks`` complete weeks. HTML, Markdown: one
+    complete week (default: the newest). Links are absolute when a base URL is known."""
+    from .atom import absolute_links, atom_feed, html_page
+
+    site = base_url_from_env(base_url)
     if fmt == "atom":
-        options.setdefault("site_url", site)
-        rows = list(db.query("select * from digests where atom_updated is not null "
-                             "order by week desc"))
-        return atom_feed(rows, **options)
+        rows = complete_digests(db, now=now, limit=feed_weeks)
+        if site:
+            options.setdefault("feed_url", site + "/digest.atom")
+        return atom_feed(rows, site_url=site or None, **options)
     if fmt not in ("html", "md"):
         raise DigestError(f"unknown format {fmt!r}: use atom, html or md")
     if week is not None:
-        parse_week(week)
-        row = _existing(db, week.strip())
+        week = check_week(db, week, now=now)
+        if not is_complete(week, now=now):
+            raise DigestError(f"{week} is still running; exports carry complete weeks only")
+        row = _existing(db, week)
     else:
-        rows = list(db.query("select * from digests where content_html is not null "
-                             "order by week desc limit 1"))
+        rows = complete_digests(db, now=now, limit=1)
         row = rows[0] if rows else None
     if not row or row.get("content_html") is None:
-        raise DigestError(f"no digest for {week or 'any week'}; run `tracker digest` first")
-    return html_page(row) if fmt == "html" else row["content_md"]
+        raise DigestError(f"no digest for {week or 'any complete week'}; run `tracker digest` first")
+    if fmt == "html":
+        return html_page(row, site_url=site or None)
+    return absolute_links(row["content_md"], site, markdown=True)

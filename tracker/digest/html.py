@@ -84,6 +84,16 @@ def summary_line(data):
     return f"Tracking Jupyter {data['week']}: " + ", ".join(bits)
 
 
+def headline(data):
+    """The week's numbers on one line, for the archive page."""
+    m = data["metrics"]["this"]
+    return " · ".join([
+        plural(m["releases"], "release"), plural(m["prs_merged"], "PR merged", "PRs merged"),
+        plural(m["prs_opened"] + m["issues_opened"], "issue or PR opened", "issues and PRs opened"),
+        plural(m["comments"], "comment"), plural(m["contributors"], "person", "people"),
+        plural(m["first_timers"], "first-time contributor")])
+
+
 # ---------------------------------------------------------------- HTML
 
 def _a(url, text):

@@ -290,11 +290,15 @@ def daily_activity(db, start, end):
     return [counts[d] for d in days]
 
 
-def data_days(db):
-    """Distinct days (YYYY-MM-DD) with any harvested activity, for --all."""
-    days = set()
+def first_activity_day(db, earliest, end):
+    """The first day (YYYY-MM-DD) with activity dated in [earliest, end), or None.
+    One index seek per source; timestamps outside the bounds (a feed's 1970
+    epoch, a clock far in the future) never make a week."""
+    days = []
     for table, col in (("issues", "created_at"), ("releases", "published_at"),
                        ("issue_comments", "created_at"), ("feed_entries", "published")):
-        days.update(d for (d,) in db.execute(
-            f"select distinct substr({col}, 1, 10) from {table} where {col} is not null"))
-    return days
+        (day,) = db.execute(f"select min({col}) from {table} where {col} >= ? and {col} < ?",
+                            [earliest, end]).fetchone()
+        if day:
+            days.append(day[:10])
+    return min(days, default=None)

@@ -32,26 +32,26 @@ items as (
     issues.comments as all_comments,
     users.login as author,
     -- One entry per issue per week: busy again next week is news again.
-    'tracker:busiest:' || (select id from week) || ':' || issues.id as atom_id,
-    coalesce(repos.full_name, '?') || '#' || coalesce(issues.number, '?') || ': '
-      || coalesce(issues.title, '') as atom_title,
+    xml_text('tracker:busiest:' || (select id from week) || ':' || issues.id) as atom_id,
+    xml_text(coalesce(repos.full_name, '?') || '#' || coalesce(issues.number, '?') || ': '
+      || coalesce(issues.title, '')) as atom_title,
     coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', counts.last_comment_at),
              (select start from week) || 'T00:00:00Z') as atom_updated,
-    coalesce(
+    xml_text(coalesce(
       case when (issues.html_url like 'https://%' or issues.html_url like 'http://%')
             and issues.html_url not glob ('*[<>"'' ' || char(9, 10, 13) || ']*')
            then issues.html_url end,
       case when repos.full_name not glob '*[^A-Za-z0-9._/-]*'
            then 'https://github.com/' || repos.full_name || '/issues/' || issues.number end,
       'https://github.com/'
-    ) as atom_link,
-    '<p>' || counts.week_comments || ' comments from ' || counts.commenters
+    )) as atom_link,
+    xml_text('<p>' || counts.week_comments || ' comments from ' || counts.commenters
       || ' people this week (' || coalesce(issues.state, '?') || ' '
       || case issues.type when 'pull' then 'pull request' else 'issue' end || ').</p><p>'
       || replace(replace(replace(replace(replace(replace(coalesce(nullif(substr(issues.body, 1, 1500), ''), 'No description.'), '&', '&amp;'), '<', '&lt;'),
       '>', '&gt;'), '"', '&quot;'), '''', '&#39;'),
-         char(10), '<br>') || '</p>' as atom_content_html,
-    coalesce(users.login, 'unknown') as atom_author_name
+         char(10), '<br>') || '</p>') as atom_content_html,
+    xml_text(coalesce(users.login, 'unknown')) as atom_author_name
   from counts
   join issues on issues.id = counts.issue
   left join repos on repos.id = issues.repo

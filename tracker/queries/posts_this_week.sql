@@ -37,12 +37,12 @@ items as (
     entries.author,
     entries.published,
     entries.link,
-    'tracker:post:' || replace(entries.id, ' ', '#') as atom_id,
-    coalesce(entries.feed_title, entries.feed, '?') || ': '
-      || coalesce(entries.title, '(untitled)') as atom_title,
+    xml_text('tracker:post:' || replace(entries.id, ' ', '#')) as atom_id,
+    xml_text(coalesce(entries.feed_title, entries.feed, '?') || ': '
+      || coalesce(entries.title, '(untitled)')) as atom_title,
     coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', entries.published),
              (select start from week) || 'T00:00:00Z') as atom_updated,
-    coalesce(
+    xml_text(coalesce(
       case when (entries.link like 'https://%' or entries.link like 'http://%')
             and entries.link not glob ('*[<>"'' ' || char(9, 10, 13) || ']*')
            then entries.link end,
@@ -50,11 +50,11 @@ items as (
             and entries.site_link not glob ('*[<>"'' ' || char(9, 10, 13) || ']*')
            then entries.site_link end,
       'https://jupyter.org/'
-    ) as atom_link,
-    '<p>' || replace(replace(replace(replace(replace(coalesce(nullif(substr(plain.text, 1, 600), ''), 'No summary.'), '&', '&amp;'), '<', '&lt;'),
+    )) as atom_link,
+    xml_text('<p>' || replace(replace(replace(replace(replace(coalesce(nullif(substr(plain.text, 1, 600), ''), 'No summary.'), '&', '&amp;'), '<', '&lt;'),
       '>', '&gt;'), '"', '&quot;'), '''', '&#39;') || '</p>'
-      as atom_content_html,
-    coalesce(nullif(entries.author, ''), entries.feed_title, 'unknown') as atom_author_name
+     ) as atom_content_html,
+    xml_text(coalesce(nullif(entries.author, ''), entries.feed_title, 'unknown')) as atom_author_name
   from entries
   left join plain on plain.rid = entries.rid
 )
