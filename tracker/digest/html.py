@@ -8,7 +8,7 @@ links (canned queries) are built from constants and a validated week id.
 
 from datetime import date, timedelta
 
-from ..safe import esc, safe_url
+from ..safe import clean, esc, safe_url
 from .svg import bar_chart, sparkline_text
 
 # List caps keep the digest skimmable; each capped list ends "and N more".
@@ -30,7 +30,7 @@ HEADLINES = [  # (metric, one, many)
 
 def fold(text, limit=None):
     """One line of text: whitespace folded, optionally cut with '…'."""
-    text = " ".join(str(text or "").split())
+    text = " ".join((clean(text) or "").split())
     if limit and len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text

@@ -9,7 +9,7 @@ and the (created_at), (merged_at), ... indexes do the work.
 import re
 from datetime import date, timedelta
 
-from ..safe import plain
+from ..safe import clean, plain
 
 # A user is a bot if GitHub says so, or the harvester flagged them.
 HUMAN = (
@@ -30,7 +30,9 @@ _PRE = re.compile(r"(?i)(a|b|rc|alpha|beta|dev|pre|preview)\.?\d*$")
 
 
 def _rows(db, sql, params):
-    return [dict(r) for r in db.query(sql, params)]
+    """Rows as dicts, harvested text cleaned (``safe.clean``) for every renderer."""
+    return [{k: clean(v) if isinstance(v, str) else v for k, v in r.items()}
+            for r in db.query(sql, params)]
 
 
 def _one(db, sql, params):
