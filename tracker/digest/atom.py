@@ -17,8 +17,11 @@ FEED_TITLE = "Tracking Jupyter: the weekly digest"
 EPOCH = "2026-01-01T00:00:00Z"
 
 
-def atom_feed(rows, *, feed_url=None, site_url=None, title=FEED_TITLE):
-    """Atom 1.0 XML for digest rows (newest first)."""
+def atom_feed(rows, *, feed_url=None, site_url=None, title=FEED_TITLE, link=None,
+              content=None):
+    """Atom 1.0 XML for digest rows (newest first). ``link(row)`` and
+    ``content(row)`` override the entry's page URL and HTML (the static site
+    links its own pages); by default the stored ones, made absolute."""
     ET.register_namespace("", ATOM_NS)
     q = lambda tag: f"{{{ATOM_NS}}}{tag}"
     feed = ET.Element(q("feed"))
@@ -40,12 +43,12 @@ def atom_feed(rows, *, feed_url=None, site_url=None, title=FEED_TITLE):
         ET.SubElement(entry, q("id")).text = clean(row["atom_id"])
         ET.SubElement(entry, q("title")).text = clean(row["title"])
         ET.SubElement(entry, q("updated")).text = row["atom_updated"]
-        link = _absolute(row["atom_link"], site_url)
-        if link:
-            ET.SubElement(entry, q("link"), rel="alternate", type="text/html", href=clean(link))
+        href = link(row) if link else _absolute(row["atom_link"], site_url)
+        if href:
+            ET.SubElement(entry, q("link"), rel="alternate", type="text/html", href=clean(href))
         ET.SubElement(entry, q("summary")).text = clean(row.get("headline") or row["title"])
-        ET.SubElement(entry, q("content"), type="html").text = clean(
-            absolute_links(row["atom_content_html"], site_url))
+        html = content(row) if content else absolute_links(row["atom_content_html"], site_url)
+        ET.SubElement(entry, q("content"), type="html").text = clean(html)
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(
         feed, encoding="unicode") + "\n"
