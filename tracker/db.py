@@ -265,6 +265,8 @@ INDEXES = [
     ("commits", ["author_date"]),
     ("feed_entries", ["feed", "published"]),
     ("feed_entries", ["published"]),
+    # A release that also arrives through its releases.atom feed is told once (by URL).
+    ("releases", ["html_url"]),
     ("repo_stats", ["harvested_at"]),
 ]
 

@@ -76,6 +76,13 @@ def _item_label(row):
     return kind, f"{_repo_name(row.get('full_name'))}#{row.get('number')}"
 
 
+def bots_line(m):
+    """Bots' work in one line: counted in the numbers, never as people."""
+    return (f"… and {plural(m.get('bot_prs', 0), 'pull request')} opened by bots "
+            "(dependency updates and the like): counted in the numbers above, "
+            "never as people or in the lists below.")
+
+
 def summary_line(data):
     """The entry title: counts a reader can skim in a feed list."""
     m = data["metrics"]["this"]
@@ -139,6 +146,7 @@ def render_html(data, urls):
     out.append("<ul>" + "".join(
         f"<li><strong>{plural(m[k], one, many)}</strong> · {_compare(data, k)}</li>"
         for k, one, many in HEADLINES) + "</ul>")
+    out.append(f"<p>{bots_line(m)}</p>")
     labels = [f"{DAY_NAMES[i]} {n}" for i, n in enumerate(data["daily"])]
     out.append(
         "<p><strong>Daily activity</strong> (opened, merged, comments, releases):<br>"

@@ -3,7 +3,7 @@ the HTML). Every harvested string goes through ``md``, which leaves no markup
 and no raw HTML; external links must pass ``safe_url``."""
 
 from .html import (
-    CAPS, DAY_NAMES, HEADLINES, REACTED_INTRO, _compare, _first_timer_groups, _item_label, _name, day,
+    CAPS, DAY_NAMES, bots_line, HEADLINES, REACTED_INTRO, _compare, _first_timer_groups, _item_label, _name, day,
     fold, period_label, plural, source_label,
 )
 from ..safe import safe_url
@@ -48,6 +48,7 @@ def render_md(data, urls):
     out += [f"## Headline numbers ([pulse]({urls['ecosystem_pulse']}))", ""]
     out += [f"- **{plural(m[k], one, many)}** · {_compare(data, k)}"
             for k, one, many in HEADLINES]
+    out += ["", bots_line(m)]
     out += ["", f"Daily activity: `{sparkline_text(data['daily'])}` "
             + " · ".join(f"{DAY_NAMES[i]} {n}" for i, n in enumerate(data["daily"])), ""]
 

@@ -11,7 +11,9 @@ from datetime import date, timedelta
 
 from ..safe import clean, plain
 
-# A user is a bot if GitHub says so, or the harvester flagged them.
+# The one definition of a person: not a bot by GitHub's type, by a login
+# ending in [bot], or by the watchlist's bots: list (users.is_bot, set at
+# harvest). The canned queries say the same; tests hold them to it.
 HUMAN = (
     "coalesce(u.is_bot, 0) = 0 and coalesce(u.type, '') != 'Bot' "
     "and coalesce(u.login, '') not like '%[bot]'"
@@ -57,6 +59,8 @@ def metrics(db, start, end):
             select c.user from issue_comments c join users u on u.id = c.user
             where c.created_at >= :start and c.created_at < :end and {HUMAN})
         select (select count(*) from wk where type = 'pull'),
+               (select count(*) from wk w join users u on u.id = w.user
+                where w.type = 'pull' and not ({HUMAN})),
                (select count(*) from wk where type = 'issue'),
                (select count(*) from people),
                (select count(distinct w.user) from wk w join users u on u.id = w.user
@@ -69,6 +73,7 @@ def metrics(db, start, end):
                coalesce(sum(i.type = 'pull' and +i.merged_at is null), 0)
         from issues i where i.closed_at >= :start and i.closed_at < :end""", p).fetchone()
     return {
+        "bot_prs": opened[1],
         "releases": _one(db, """select count(*) from releases r
             where r.published_at >= :start and r.published_at < :end
               and coalesce(r.draft, 0) = 0""", p),
@@ -76,12 +81,12 @@ def metrics(db, start, end):
         "prs_merged": _one(db, """select count(*) from issues i where i.type = 'pull'
             and i.merged_at >= :start and i.merged_at < :end""", p),
         "prs_closed_unmerged": closed[1],
-        "issues_opened": opened[1],
+        "issues_opened": opened[2],
         "issues_closed": closed[0],
         "comments": _one(db, """select count(*) from issue_comments c
             where c.created_at >= :start and c.created_at < :end""", p),
-        "contributors": opened[2],
-        "first_timers": opened[3],
+        "contributors": opened[3],
+        "first_timers": opened[4],
         "new_repos": _one(db, """select count(*) from repos
             where created_at >= :start and created_at < :end""", p),
         "stars_gained": stars_gained(db, start, end),
@@ -185,35 +190,39 @@ def new_repos(db, start, end):
 
 
 def most_discussed(db, start, end, limit=6):
-    """Issues and PRs with the most comments written during the week.
-
+    """Issues and PRs with the most comments written by people during the week
+    (as the busiest_this_week query): bots' comments are not counted and
+    bots' own issues and PRs are not listed; ``people`` = distinct commenters.
     Comments whose issue is not stored yet (issue is null until the harvester
-    links it) are left out, as in the busiest_this_week query; reading only
-    (created_at, issue, user) lets one covering index answer the scan."""
-    return _rows(db, """
-        with c as (
+    links it) are left out."""
+    return _rows(db, f"""
+        with c as materialized (
             select c.issue, count(*) as week_comments, count(distinct c.user) as people
-            from issue_comments c
+            from issue_comments c left join users u on u.id = c.user
             where c.created_at >= :start and c.created_at < :end and c.issue is not null
-            group by c.issue order by week_comments desc, people desc, c.issue
-            limit :limit)
+              and {HUMAN}
+            group by c.issue)
         select i.id, i.type, i.number, i.title, i.html_url, i.state, repos.full_name,
                c.week_comments, c.people
         from c join issues i on i.id = c.issue left join repos on repos.id = i.repo
-        order by c.week_comments desc, c.people desc, i.id
+        left join users u on u.id = i.user
+        where {HUMAN}
+        order by c.week_comments desc, c.people desc, repos.full_name, i.number
+        limit :limit
     """, {"start": start, "end": end, "limit": limit})
 
 
 def most_reacted(db, start, end, limit=5):
-    """Open issues active this week (updated in it), most reactions first."""
+    """Open issues active this week (updated in it) and not opened by a bot, most
+    reactions first (as most_reacted_open_issues with the week given)."""
     return _rows(db, f"""
         select * from (
-            select i.id, i.number, i.title, i.html_url, repos.full_name,
+            select i.id, i.number, i.title, i.html_url, repos.full_name, i.updated_at,
                    {REACTIONS} as reactions
-            from issues i join repos on repos.id = i.repo
+            from issues i join repos on repos.id = i.repo left join users u on u.id = i.user
             where i.type = 'issue' and i.state = 'open'
-              and i.updated_at >= :start and i.updated_at < :end)
-        where reactions > 0 order by reactions desc, id limit :limit
+              and i.updated_at >= :start and i.updated_at < :end and {HUMAN})
+        where reactions > 0 order by reactions desc, updated_at desc, id limit :limit
     """, {"start": start, "end": end, "limit": limit})
 
 
@@ -224,7 +233,7 @@ def merged_prs(db, start, end):
                not ({HUMAN}) as bot
         from issues i join repos on repos.id = i.repo left join users u on u.id = i.user
         where i.type = 'pull' and i.merged_at >= :start and i.merged_at < :end
-        order by lower(repos.full_name), i.merged_at, i.id
+        order by repos.full_name, i.merged_at, i.id
     """, {"start": start, "end": end})
     repos = {}
     for r in rows:
@@ -235,7 +244,7 @@ def merged_prs(db, start, end):
             g["bots"] += 1
         else:
             g["prs"].append(r)
-    return sorted(repos.values(), key=lambda g: (-g["merged"], g["full_name"].lower()))
+    return sorted(repos.values(), key=lambda g: (-g["merged"], g["full_name"]))
 
 
 def first_timers(db, start, end):
@@ -263,13 +272,15 @@ def first_timers(db, start, end):
 
 
 def posts(db, start, end):
+    """Feed entries published in the week (as posts_this_week), except those
+    that are a release already listed under Releases (same URL)."""
     return _rows(db, """
-        select e.title, e.link, e.author, coalesce(e.published, e.first_seen) as published,
-               coalesce(f.title, e.feed) as feed_title
+        select e.title, e.link, e.author, e.published, coalesce(f.title, e.feed) as feed_title
         from feed_entries e left join feeds f on f.url = e.feed
-        where (e.published >= :start and e.published < :end)
-           or (e.published is null and e.first_seen >= :start and e.first_seen < :end)
-        order by published, e.id
+        where e.published >= :start and e.published < :end
+          and not (e.link like 'http%' and exists (
+              select 1 from releases r where r.html_url = e.link and coalesce(r.draft, 0) = 0))
+        order by e.published, e.id
     """, {"start": start, "end": end})
 
 

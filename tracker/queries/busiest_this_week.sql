@@ -1,5 +1,7 @@
--- Issues and pull requests with the most comments written in the week (bots'
--- comments left out), top 25.
+-- Issues and pull requests with the most comments written in the week, top 25.
+-- People only, as the digest's "Most discussed": bots' comments are not counted
+-- and bots' own issues and PRs are not listed (a bot is GitHub's Bot type, a
+-- login ending in [bot] or the watchlist's bots: list, i.e. users.is_bot).
 -- Feed rules (datasette-atom 0.9 answers 500 otherwise): never empty (a
 -- placeholder row stands in), atom_updated always ends in Z, every row has a
 -- link and content. Links are http(s) or a fixed fallback; content is
@@ -15,10 +17,9 @@ counts as (
   where issue_comments.created_at >= (select start from week)
     and issue_comments.created_at < (select stop from week)
     and issue_comments.issue is not null
-    and not coalesce(users.is_bot, 0)
+    and not coalesce(users.is_bot, 0) and coalesce(users.type, '') != 'Bot'
+    and coalesce(users.login, '') not like '%[bot]'
   group by issue_comments.issue
-  order by week_comments desc, last_comment_at desc
-  limit 25
 ),
 items as (
   select
@@ -56,6 +57,10 @@ items as (
   join issues on issues.id = counts.issue
   left join repos on repos.id = issues.repo
   left join users on users.id = issues.user
+  where not coalesce(users.is_bot, 0) and coalesce(users.type, '') != 'Bot'
+    and coalesce(users.login, '') not like '%[bot]'
+  order by counts.week_comments desc, counts.commenters desc, repos.full_name, issues.number
+  limit 25
 )
 select (select id from week) as week, * from items
 union all
@@ -67,4 +72,4 @@ select (select id from week), null, null, null, null, null, null, null, null, nu
   '<p>Nobody commented on an issue or pull request in this week.</p>',
   'tracker'
 where not exists (select 1 from items)
-order by week_comments desc, atom_updated desc
+order by week_comments desc, commenters desc, repo, number

@@ -1,4 +1,5 @@
--- Feed entries (blogs, release feeds) published in the week, newest first.
+-- Feed entries (blogs, release feeds) published in the week, newest first;
+-- an entry that is a GitHub release we already list (same URL) is left out.
 -- Feed rules (datasette-atom 0.9 answers 500 otherwise): never empty (a
 -- placeholder row stands in), atom_updated always ends in Z, every row has a
 -- link and content. Links are http(s) or a fixed fallback; content is
@@ -11,6 +12,9 @@ entries as (
   left join feeds on feeds.url = feed_entries.feed
   where feed_entries.published >= (select start from week)
     and feed_entries.published < (select stop from week)
+    and not (feed_entries.link like 'http%' and exists (
+      select 1 from releases where releases.html_url = feed_entries.link
+        and not coalesce(releases.draft, 0)))
 ),
 -- Summaries are HTML: drop the tags one at a time (at most 200) so the feed
 -- shows readable text. Safety does not rest on this: the text is escaped.
