@@ -189,3 +189,50 @@ def test_archive_and_week_navigation(ctl_path):
     assert 'rel="next" href="/digest/2026-W48"' in page.text
     assert 'href="/digest"' in page.text and 'href="/tracker/digest.atom"' in page.text
     assert first.status_code == 200 and 'rel="prev"' not in first.text
+
+
+# ---------------------------------------------------------------- releases, Markdown
+
+Z2JH_NOTES = """## 4.4.0
+
+4.4.0 upgrades JupyterHub to 5.5.0.
+
+This is a security release, addressing [GHSA-xxhm-r32g-hq5p](https://github.com/jupyterhub/jupyterhub/security/advisories/GHSA-xxhm-r32g-hq5p).
+
+### Highlights
+- Bump `jupyterhub` to 5.5.0 ([#3612](https://github.com/jupyterhub/zero-to-jupyterhub-k8s/pull/3612))
+- New `singleuser.extraPodConfig` option
+- Drop Python 3.8 images
+- A fourth bullet that is not shown
+"""
+
+
+def test_security_release_first_with_highlights(db):
+    db["releases"].upsert({"id": 71500, "repo": 80001, "tag_name": "4.4.0",
+                           "name": "4.4.0", "body": Z2JH_NOTES,
+                           "published_at": "2026-11-20T10:00:00Z",
+                           "html_url": "https://github.com/jupyterhub/z2jh/releases/4.4.0"},
+                          pk="id")
+    build_digests(db, week=WEEK, now=NOW)
+    data = __import__("tracker.digest.build", fromlist=["collect"]).collect(db, WEEK)
+    first = data["releases"][0]
+    assert first["tag_name"] == "4.4.0" and first["security"]
+    assert first["advisories"] == ["GHSA-xxhm-r32g-hq5p"]
+    assert first["highlights"] == ["4.4.0 upgrades JupyterHub to 5.5.0.",
+                                   "Bump `jupyterhub` to 5.5.0 (#3612)",
+                                   "New `singleuser.extraPodConfig` option"]
+    row = db["digests"].get(WEEK)
+    html, md = row["content_html"], row["content_md"]
+    assert html.index("Security releases") < html.index("4.4.0") < html.index("v2.1.0")
+    assert "⚠ security: GHSA-xxhm-r32g-hq5p" in html
+    assert "<code>jupyterhub</code>" in html and "`jupyterhub`" not in html
+    assert "  - Bump `jupyterhub` to 5.5.0 (#3612)" in md  # plain, not \#3612 or \(
+    assert "A fourth bullet" not in html
+
+
+def test_markdown_reads_as_plain_text_and_keeps_people(db):
+    build_digests(db, week=WEEK, now=NOW)
+    md = db["digests"].get(WEEK)["content_md"]
+    assert "\\#" not in md and "\\(" not in md.replace("\\]\\(", "")
+    assert "from 2 people" in md  # the most-discussed issue, as in the HTML
+    assert "TypeError on import" in md

@@ -6,6 +6,7 @@ project writes HTML, so this module is where escaping has to be right. Our own
 links (canned queries) are built from constants and a validated week id.
 """
 
+import re
 from datetime import date, timedelta
 
 from ..safe import clean, esc, safe_url
@@ -199,6 +200,39 @@ def render_html(data, urls):
     return "\n".join(out) + "\n"
 
 
+def release_groups(rows):
+    """(title, rows): security releases first, then final releases, then pre-releases."""
+    security = [r for r in rows if r.get("security")]
+    return [("Security releases", security),
+            ("Other releases" if security else "",
+             [r for r in rows if not r.get("security") and not r["pre"]]),
+            ("Pre-releases", [r for r in rows if not r.get("security") and r["pre"]])]
+
+
+def code_spans(escaped):
+    """`code` in already-escaped text as <code>code</code>."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
+
+
+def security_label(r):
+    ids = ", ".join(r.get("advisories") or [])
+    return "security" + (f": {ids}" if ids else "")
+
+
+def _release_html(r):
+    kind = f" <em>{r['kind']}</em>" if r["kind"] else ""
+    flag = f" <strong>⚠ {esc(security_label(r))}</strong>" if r.get("security") else ""
+    highlights = r.get("highlights") or ([r["notes"]] if r.get("notes") else [])
+    notes = ""
+    if len(highlights) == 1:
+        notes = f" — {code_spans(esc(highlights[0]))}"
+    elif highlights:
+        notes = "<ul>" + "".join(f"<li>{code_spans(esc(h))}</li>" for h in highlights) + "</ul>"
+    return (f"<li>{esc(_repo_name(r['full_name']))} "
+            f"<strong>{_a(r['html_url'], r['tag_name'] or r['name'] or '?')}</strong>"
+            f"{kind}{flag}{notes}</li>")
+
+
 def _releases_html(rows, url):
     final = [r for r in rows if not r["pre"]]
     pre = [r for r in rows if r["pre"]]
@@ -208,7 +242,7 @@ def _releases_html(rows, url):
            f"<strong>{plural(len(pre), 'pre-release')}</strong> in "
            f"{plural(repos, 'repo')}.</p>"]
     shown = 0
-    for title, group in (("", final), ("Pre-releases", pre)):
+    for title, group in release_groups(rows):
         if not group:
             continue
         if title:
@@ -223,11 +257,7 @@ def _releases_html(rows, url):
                     items.append("</ul></li>")
                 org = r["org"]
                 items.append(f"<li><strong>{esc(org)}</strong><ul>")
-            kind = f" <em>{r['kind']}</em>" if r["kind"] else ""
-            notes = f" — {esc(r['notes'])}" if r["notes"] else ""
-            items.append(f"<li>{esc(_repo_name(r['full_name']))} "
-                         f"<strong>{_a(r['html_url'], r['tag_name'] or r['name'] or '?')}"
-                         f"</strong>{kind}{notes}</li>")
+            items.append(_release_html(r))
         if items:
             out.append("<ul>" + "".join(items) + "</ul></li></ul>")
     if shown < len(rows):
@@ -261,7 +291,8 @@ def _merged_html(groups, m, url):
             items.append(f"<li><strong>{esc(g['full_name'])}</strong>: {g['merged']}"
                          + (f" ({g['bots']} by bots)" if g["bots"] else "")
                          + (f" — {titles}" if titles else "")
-                         + (f"; and {rest} more" if rest > 0 else "") + "</li>")
+                         + (f'; and <a href="{esc(url)}">{rest} more</a>' if rest > 0 else "")
+                         + "</li>")
         out.append("<ul>" + "".join(items)
                    + _more(len(groups), CAPS["merged_repos"], url, "repos") + "</ul>")
     return out

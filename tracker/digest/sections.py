@@ -149,21 +149,62 @@ def is_prerelease(row):
     return bool(row.get("prerelease")) or bool(m and _PRE.search(m[4].strip("-.")))
 
 
+_LABEL = re.compile(r"\s*([*_]{1,2})[^*_]+\1:?\s*")
+_BORING = re.compile(r"(?i)^(what'?s changed|changelog|release notes|highlights|"
+                     r"new contributors|full changelog)\W*$")
+_SECURITY_ID = re.compile(r"\b(GHSA(?:-[0-9a-z]{4}){3}|CVE-\d{4}-\d{4,})\b", re.I)
+_SECURITY_WORD = re.compile(r"(?i)\bsecurity\b")
+
+
+def _note_lines(body):
+    """(is_bullet, text) for each readable line of release notes: headings and
+    section labels skipped, Markdown links reduced to their text, code spans kept."""
+    for line in (body or "").splitlines():
+        if line.lstrip().startswith("#") or _LABEL.fullmatch(line):
+            continue
+        bullet = bool(re.match(r"\s*[-*+]\s+", line))
+        line = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", line)  # [text](url) -> text
+        line = re.sub(r"\s+in https?://\S+$", "", line)  # "... in https://github.com/.../pull/1"
+        line = line.strip().lstrip("*->=+ ").strip()
+        if line and not re.fullmatch(r"[-=_*`~\s|:]*", line) and not _BORING.match(line):
+            yield bullet, line
+
+
 def notes_excerpt(body, limit=160):
     """The first line of release notes worth reading (headings and blanks skipped)."""
-    for line in (body or "").splitlines():
-        # Headings, and lines that are only bold/italic text ("**Added**"), label sections.
-        if line.lstrip().startswith("#") or re.fullmatch(r"\s*([*_]{1,2})[^*_]+\1:?\s*", line):
-            continue
-        line = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", line)  # [text](url) -> text
-        line = line.strip().lstrip("*->= ").strip()
-        if line and not re.fullmatch(r"[-=_*`~\s|:]*", line) and not re.match(
-                r"(?i)^(what'?s changed|changelog|release notes|highlights)\W*$", line):
-            return plain(line, limit)
+    for _bullet, line in _note_lines(body):
+        return plain(line, limit)
     return ""
 
 
+def notes_highlights(body, n=3, limit=140):
+    """Up to ``n`` highlights: the notes' opening line, then their first bullet
+    points, as plain text (code spans keep their backticks for the renderers)."""
+    out = []
+    for bullet, line in _note_lines(body):
+        if out and not bullet:
+            continue  # one opening line; after it, bullets only
+        out.append(plain(line, limit))
+        if len(out) == n:
+            break
+    return out
+
+
+def security_advisories(*texts):
+    """(is_security, [GHSA/CVE ids]) from a release's name, tag and notes: a
+    security release names an advisory or says "security"."""
+    text = " ".join(t or "" for t in texts)
+    ids = []
+    for found in _SECURITY_ID.findall(text):
+        found = found.upper() if found.upper().startswith("CVE") else "GHSA" + found[4:].lower()
+        if found not in ids:
+            ids.append(found)
+    return bool(ids or _SECURITY_WORD.search(text)), ids
+
+
 def releases(db, start, end):
+    """The week's releases (drafts never); security releases first, flagged
+    with their advisory ids; each with a few highlights from its notes."""
     rows = _rows(db, """
         select r.id, r.tag_name, r.name, r.prerelease, r.published_at, r.body,
                r.html_url, repos.full_name, repos.html_url as repo_url
@@ -176,8 +217,11 @@ def releases(db, start, end):
         r["pre"] = is_prerelease(r)
         r["kind"] = None if r["pre"] else version_kind(r["tag_name"])
         r["org"] = (r["full_name"] or "").split("/")[0]
-        r["notes"] = notes_excerpt(r["body"])
+        r["security"], r["advisories"] = security_advisories(r["name"], r["tag_name"], r["body"])
+        r["highlights"] = notes_highlights(r["body"])
+        r["notes"] = r["highlights"][0] if r["highlights"] else ""
         del r["body"]
+    rows.sort(key=lambda r: not r["security"])  # stable: security first, else as above
     return rows
 
 
