@@ -6,17 +6,20 @@
 - ``tracker_base_url()``: TRACKER_BASE_URL if it is a plain http(s) URL, else
   '' — the digest feed then builds absolute links from the request's Host.
 
+``render_cell`` links titles, logins and repositories on query pages;
 ``extra_template_vars`` gives the digest pages ``tracker_db``, the database's
 name. Registered by ``tracker.publish.make_datasette`` and, for ``datasette serve
 -m`` with the tracker installed, by the ``datasette`` entry point.
 """
 
 import os
+import re
 
 from datasette import hookimpl
+from markupsafe import Markup, escape
 from datasette.plugins import pm
 
-from .safe import register_sql_functions, safe_url
+from .safe import clean, register_sql_functions, safe_url
 
 
 def base_url():
@@ -36,6 +39,37 @@ def extra_template_vars(datasette):
         return {"tracker_db": datasette.get_database().name}
     except KeyError:
         return {"tracker_db": "tracker"}
+
+
+_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
+_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+LOGIN_COLUMNS = {"author", "contributor", "login"}
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    """Readable canned-query pages: titles link to the item on GitHub (or the
+    post), logins to their GitHub profiles, OWNER/NAME to the repository.
+    Query pages only (``table`` is None); text is escaped, links are http(s)."""
+    if table is not None or not isinstance(value, str) or not value:
+        return None
+    keys = row.keys() if hasattr(row, "keys") else []
+    text = clean(value)  # no ANSI colour codes or control characters on the page
+    if column == "title":
+        for key in ("html_url", "atom_link", "link"):
+            url = safe_url(row[key]) if key in keys else None
+            if url:
+                return Markup(f'<a href="{escape(url)}">{escape(text)}</a>')
+    if column in LOGIN_COLUMNS and _LOGIN.match(value):
+        login = value.removesuffix("[bot]")
+        path = f"apps/{login}" if value.endswith("[bot]") else login
+        return Markup(f'<a href="https://github.com/{escape(path)}">{escape(value)}</a>')
+    if column == "repo" and _REPO.match(value):
+        return Markup(f'<a href="https://github.com/{escape(value)}">{escape(value)}</a>')
+    if text != value:
+        limit = datasette.setting("truncate_cells_html")
+        return escape(text[:limit] + "…" if limit and len(text) > limit else text)
+    return None
 
 
 def register():
