@@ -255,3 +255,23 @@ def test_query_pages_are_for_people(ctl_path):
     assert "is not a week" in banana.text and "banana" in banana.text
     assert "No releases in 2026-W10" in empty.text and "is not a week" not in empty.text
     assert feed.status_code == 200  # the feed still has its columns
+
+
+def test_a_standalone_module_can_add_a_section(db):
+    from tracker.digest import sections
+    from tracker.safe import esc
+
+    section = sections.DigestSection(
+        "ecosystem", lambda db, start, end: [f"<new> in {start}"],
+        lambda items, urls: ["<h2>New in the ecosystem</h2>"] + [f"<p>{esc(i)}</p>" for i in items],
+        lambda items, urls: ["## New in the ecosystem", ""] + [f"- {i}" for i in items])
+    sections.EXTRA_SECTIONS.append(section)  # as the section's own module would
+    try:
+        build_digests(db, week=WEEK, now=NOW)
+    finally:
+        sections.EXTRA_SECTIONS.remove(section)
+    row = db["digests"].get(WEEK)
+    html = row["content_html"]
+    assert html.index("New repositories") < html.index("New in the ecosystem") \
+        < html.index("Most discussed")
+    assert "&lt;new&gt; in 2026-11-16" in html and "## New in the ecosystem" in row["content_md"]

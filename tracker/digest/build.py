@@ -169,6 +169,8 @@ def collect(db, week, *, memo=None):
         "first_timers": sections.first_timers(db, start, end),
         "posts": sections.posts(db, start, end),
     }
+    for section in sections.EXTRA_SECTIONS:  # added by other modules: see sections.py
+        data[section.key] = section.collect(db, start, end)
     data["title"] = summary_line(data)
     return data
 

@@ -10,6 +10,7 @@ import re
 from datetime import date, timedelta
 
 from ..safe import clean, esc, safe_url
+from .sections import EXTRA_SECTIONS
 from .svg import bar_chart, sparkline_text
 
 # List caps keep the digest skimmable; each capped list ends "and N more".
@@ -167,6 +168,8 @@ def render_html(data, urls):
             + "</li>" for r in repos[: CAPS["new_repos"]])
             + _more(len(repos), CAPS["new_repos"], urls["new_repos_this_week"], "repos")
             + "</ul>")
+    for section in EXTRA_SECTIONS:  # e.g. "New in the ecosystem": see sections.py
+        out += section.html(data[section.key], urls)
 
     out.append(_h("Most discussed", urls["busiest_this_week"]))
     out.append(_ranked_html(data["discussed"], lambda r: (

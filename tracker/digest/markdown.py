@@ -10,6 +10,7 @@ from .html import (
     fold, period_label, plural, release_groups, security_label, source_label,
 )
 from ..safe import safe_url
+from .sections import EXTRA_SECTIONS
 from .svg import sparkline_text
 
 # Always markup: emphasis, code, links, strikethrough, escapes. "(" ")" "#" "!"
@@ -103,6 +104,8 @@ def render_md(data, urls):
             + (f" — {md(r['description'], 120)}" if r["description"] else "")
             for r in repos[: CAPS["new_repos"]]]
     out += _more(repos, CAPS["new_repos"], urls["new_repos_this_week"])
+    for section in EXTRA_SECTIONS:  # e.g. "New in the ecosystem": see sections.py
+        out += ["", *section.markdown(data[section.key], urls)]
 
     for title, key, rows, measure in (
         ("Most discussed", "busiest_this_week", data["discussed"],

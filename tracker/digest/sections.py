@@ -31,6 +31,21 @@ _VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?(.*)$")
 _PRE = re.compile(r"(?i)(a|b|rc|alpha|beta|dev|pre|preview)\.?\d*$")
 
 
+# Where a standalone module adds a section (e.g. "New in the ecosystem",
+# issue #13): append a DigestSection. Added sections are collected with the
+# others and rendered, in list order, right after "New repositories" in the
+# HTML and the Markdown. ``collect(db, start, end)`` must be a pure read
+# returning plain data (clean harvested text with ``safe.clean``); ``html``
+# and ``markdown`` take (that data, urls) and return a list of strings, HTML
+# escaped with ``safe.esc`` / Markdown with ``markdown.md``.
+class DigestSection:
+    def __init__(self, key, collect, html, markdown):
+        self.key, self.collect, self.html, self.markdown = key, collect, html, markdown
+
+
+EXTRA_SECTIONS = []
+
+
 def _rows(db, sql, params):
     """Rows as dicts, harvested text cleaned (``safe.clean``) for every renderer."""
     return [{k: clean(v) if isinstance(v, str) else v for k, v in r.items()}
