@@ -82,7 +82,7 @@ def render_md(data, urls):
         if not group:
             continue
         if title:
-            out += ["", f"**{title}**", ""]
+            out += ([""] if out[-1] else []) + [f"**{title}**", ""]
         for r in group[: max(CAPS["releases"] - shown, 0)]:
             shown += 1
             kind = f" *{r['kind']}*" if r["kind"] else ""
@@ -153,4 +153,5 @@ def render_md(data, urls):
     out += [f"- {_mdlink(p['link'], fold(p['title'], 140) or '(untitled)')} — "
             f"*{md(p['feed_title'], 60)}*" for p in posts[: CAPS["posts"]]]
     out += _more(posts, CAPS["posts"], urls["posts_this_week"])
-    return "\n".join(out).rstrip() + "\n"
+    # One blank line between blocks, however the sections above ended.
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).rstrip() + "\n"
