@@ -275,3 +275,12 @@ def test_a_standalone_module_can_add_a_section(db):
     assert html.index("New repositories") < html.index("New in the ecosystem") \
         < html.index("Most discussed")
     assert "&lt;new&gt; in 2026-11-16" in html and "## New in the ecosystem" in row["content_md"]
+
+
+def test_impossible_weeks_stored_by_older_versions_are_removed(db):
+    for week in ("1970-W01", "2030-W01"):
+        db["digests"].insert({"week": week, "title": "bad", "content_html": "<p>bad</p>",
+                              "period_start": "1970-01-01", "period_end": "1970-01-04",
+                              "atom_updated": "2026-01-01T00:00:00Z"}, pk="week")
+    build_digests(db, now=NOW)
+    assert not db["digests"].count_where("week in ('1970-W01', '2030-W01')")

@@ -226,6 +226,7 @@ def build_digests(db, week=None, all_weeks=False, *, db_name=None, now=None):
     Raises DigestError for a malformed week or one outside ``week_range``."""
     weeks = weeks_to_build(db, week, all_weeks, now=now)
     db_name = db_name or default_db_name(db)
+    prune_digests(db, now=now)
     memo = {}
     for w in weeks:
         existing = _existing(db, w)
@@ -234,6 +235,18 @@ def build_digests(db, week=None, all_weeks=False, *, db_name=None, now=None):
         with db.conn:
             save_digest(db, row, now=now)
     return weeks
+
+
+def prune_digests(db, *, now=None):
+    """Delete stored digests of weeks that cannot exist (built by older versions
+    from a 1970 feed date, a future week, ...). Returns the weeks deleted."""
+    first, running = week_range(db, now=now)
+    gone = [w for (w,) in db.execute("select week from digests where week < ? or week > ?",
+                                     [first, running])]
+    if gone:
+        with db.conn:
+            db.execute("delete from digests where week < ? or week > ?", [first, running])
+    return gone
 
 
 def set_note(db, week, text, **options):
