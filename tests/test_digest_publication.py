@@ -242,8 +242,9 @@ def test_markdown_reads_as_plain_text_and_keeps_people(db):
 
 def test_query_pages_are_for_people(ctl_path):
     ds = make_datasette(ctl_path)
-    busy, banana, empty, feed = fetch(
+    busy, banana, banana2, empty, feed = fetch(
         ds, f"/tracker/busiest_this_week?week={WEEK}", "/tracker/releases_this_week?week=banana",
+        "/tracker/merged_prs_per_repo?week=2026-W99",
         "/tracker/releases_this_week?week=2026-W10", f"/tracker/busiest_this_week.atom?week={WEEK}")
     assert busy.status_code == 200
     assert ".rows-and-columns .col-atom_id { display: none; }" in busy.text
@@ -253,6 +254,7 @@ def test_query_pages_are_for_people(ctl_path):
     assert '<a href="https://github.com/digest-regular">digest-regular</a>' in busy.text
     assert '<a href="https://github.com/digest-org/old-repo">digest-org/old-repo</a>' in busy.text
     assert "is not a week" in banana.text and "banana" in banana.text
+    assert "“2026-W99” is not a week" in banana2.text
     assert "No releases in 2026-W10" in empty.text and "is not a week" not in empty.text
     assert feed.status_code == 200  # the feed still has its columns
 

@@ -33,12 +33,24 @@ def prepare_connection(conn):
 
 
 @hookimpl
-def extra_template_vars(datasette):
-    # The digest pages link the database's canned queries and feed by name.
+def extra_template_vars(datasette, request):
+    # The digest pages link the database's canned queries and feed by name;
+    # query pages explain a ?week= that is not a week instead of a blank table.
+    from .digest.build import DigestError, parse_week
+
+    week_error = None
+    week = (request.args.get("week") or "").strip() if request is not None else ""
+    if week:
+        try:
+            parse_week(week)
+        except DigestError:
+            week_error = (f"“{week}” is not a week: give an ISO week such as 2026-W24, or any "
+                          "date in it (2026-06-10), or leave it blank for the latest complete week.")
     try:
-        return {"tracker_db": datasette.get_database().name}
+        name = datasette.get_database().name
     except KeyError:
-        return {"tracker_db": "tracker"}
+        name = "tracker"
+    return {"tracker_db": name, "tracker_week_error": week_error}
 
 
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
