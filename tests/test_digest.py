@@ -134,6 +134,8 @@ def test_week_bounds_and_defaults(db):
     assert digest.week_bounds("2026-W47") == ("2026-11-16", "2026-11-23")
     assert digest.week_bounds("2026-W53") == ("2026-12-28", "2027-01-04")
     assert digest.week_bounds("2021-W01") == ("2021-01-04", "2021-01-11")
+    assert digest.weeks_to_build(db, now=NOW)[-3:] == ["2026-W46", "2026-W47", "2026-W48"]
+    build_digests(db, all_weeks=True, now=NOW)  # no hole left: the previous and running week
     assert digest.weeks_to_build(db, now=NOW) == ["2026-W47", "2026-W48"]
     with pytest.raises(DigestError):
         build_digests(db, week=WEEK, all_weeks=True)

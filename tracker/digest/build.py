@@ -211,14 +211,19 @@ def _existing(db, week):
 
 
 def weeks_to_build(db, week=None, all_weeks=False, *, now=None):
-    """Week ids to (re)build: one week (checked against the range), every week
-    (--all), or by default the previous and the running week, within the range."""
+    """Week ids to (re)build, oldest first: one week (checked against the range),
+    every week (--all), or by default the previous and the running week plus
+    any week of the range that has no digest yet (a first harvest of history,
+    a month without harvests), so the archive never has holes."""
     if week is not None and all_weeks:
         raise DigestError("give either a week or --all, not both")
     if week is not None:
         return [check_week(db, week, now=now)]
     weeks = every_week(db, now=now)
-    return weeks if all_weeks else weeks[-2:]
+    if all_weeks:
+        return weeks
+    stored = {w for (w,) in db.execute("select week from digests where content_html is not null")}
+    return [w for w in weeks[:-2] if w not in stored] + weeks[-2:]
 
 
 def build_digests(db, week=None, all_weeks=False, *, db_name=None, now=None):
