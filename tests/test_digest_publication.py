@@ -233,8 +233,16 @@ def test_security_release_first_with_highlights(db):
 
 
 def test_markdown_reads_as_plain_text_and_keeps_people(db):
+    db["issues"].upsert({"id": 61002, "repo": 81001, "number": 8, "type": "pull",
+                         "state": "open", "user": 91001, "title": "Fix: `--quiet` also <b>",
+                         "created_at": "2026-11-16T09:00:00Z"}, pk="id")
+    db["issue_comments"].upsert({"id": 51101, "issue": 61002, "repo": 81001, "user": 90002,
+                                 "created_at": "2026-11-18T10:00:00Z"}, pk="id")
     build_digests(db, week=WEEK, now=NOW)
     md = db["digests"].get(WEEK)["content_md"]
+    html = db["digests"].get(WEEK)["content_html"]
+    assert "Fix: <code>--quiet</code> also &lt;b&gt;" in html
+    assert "Fix: `--quiet` also &lt;b>" in md
     assert "\\#" not in md and "\\(" not in md.replace("\\]\\(", "")
     assert "from 2 people" in md  # the most-discussed issue, as in the HTML
     assert "TypeError on import" in md
@@ -254,6 +262,7 @@ def test_query_pages_are_for_people(ctl_path):
     assert '<a href="https://github.com/ctl-org/ctl-repo/issues/7">TypeError on import</a>' \
         in busy.text and "\x1b" not in busy.text
     assert '<a href="https://github.com/digest-regular">digest-regular</a>' in busy.text
+    assert f'<a href="/digest/{WEEK}">{WEEK}</a>' in busy.text  # the week's digest
     assert '<a href="https://github.com/digest-org/old-repo">digest-org/old-repo</a>' in busy.text
     assert "is not a week" in banana.text and "banana" in banana.text
     assert "“2026-W99” is not a week" in banana2.text

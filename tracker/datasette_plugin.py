@@ -54,6 +54,7 @@ def extra_template_vars(datasette, request):
 
 
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
+_WEEK = re.compile(r"^\d{4}-W\d{2}$")
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 LOGIN_COLUMNS = {"author", "contributor", "login"}
 
@@ -61,7 +62,8 @@ LOGIN_COLUMNS = {"author", "contributor", "login"}
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
     """Readable canned-query pages: titles link to the item on GitHub (or the
-    post), logins to their GitHub profiles, OWNER/NAME to the repository.
+    post), logins to their GitHub profiles, OWNER/NAME to the repository, a week to
+    its digest page.
     Query pages only (``table`` is None); text is escaped, links are http(s)."""
     if table is not None or not isinstance(value, str) or not value:
         return None
@@ -76,6 +78,8 @@ def render_cell(row, value, column, table, database, datasette):
         login = value.removesuffix("[bot]")
         path = f"apps/{login}" if value.endswith("[bot]") else login
         return Markup(f'<a href="https://github.com/{escape(path)}">{escape(value)}</a>')
+    if column == "week" and _WEEK.match(value) and not value.startswith("0000"):
+        return Markup(f'<a href="/digest/{value}">{value}</a>')  # the week's digest page
     if column == "repo" and _REPO.match(value):
         return Markup(f'<a href="https://github.com/{escape(value)}">{escape(value)}</a>')
     if text != value:

@@ -275,7 +275,7 @@ def _ranked_html(rows, measure):
     for r in rows:
         kind, label = _item_label({"type": "issue", **r})
         items.append(f"<li>{measure(r)}: {_a(r['html_url'], label)} "
-                     f"{esc(fold(r['title'], 100))}</li>")
+                     f"{code_spans(esc(fold(r['title'], 100)))}</li>")
     return "<ol>" + "".join(items) + "</ol>"
 
 
@@ -289,7 +289,7 @@ def _merged_html(groups, m, url):
         for g in groups[: CAPS["merged_repos"]]:
             prs = g["prs"][: CAPS["merged_titles"]]
             titles = "; ".join(_a(p["html_url"], f"#{p['number']}") + " " +
-                               esc(fold(p["title"], 70)) for p in prs)
+                               code_spans(esc(fold(p['title'], 70))) for p in prs)
             rest = len(g["prs"]) - len(prs)
             items.append(f"<li><strong>{esc(g['full_name'])}</strong>: {g['merged']}"
                          + (f" ({g['bots']} by bots)" if g["bots"] else "")
@@ -327,4 +327,5 @@ def _first_timer_html(p):
     if _name(p):
         who = f"<strong>{esc(_name(p))}</strong> ({who})"
     kind, label = _item_label(p)
-    return f"<li>{who} — {kind} {_a(p['html_url'], label)} {esc(fold(p['title'], 80))}</li>"
+    title = code_spans(esc(fold(p["title"], 80)))
+    return f"<li>{who} — {kind} {_a(p['html_url'], label)} {title}</li>"

@@ -118,7 +118,7 @@ def render_md(data, urls):
         if key == "most_reacted_open_issues":
             out += [REACTED_INTRO, ""]
         out += [f"{i}. **{measure(r)}**: {_mdlink(r['html_url'], _item_label(r)[1])} "
-                f"{md(r['title'], 100)}" for i, r in enumerate(rows, 1)] or ["Nothing this week."]
+                f"{md_code(fold(r['title'], 100))}" for i, r in enumerate(rows, 1)] or ["Nothing this week."]
 
     groups = data["merged"]
     out += ["", f"## Merged pull requests ([all]({urls['merged_prs_per_repo']}))", "",
@@ -127,7 +127,7 @@ def render_md(data, urls):
     for g in groups[: CAPS["merged_repos"]]:
         prs = g["prs"][: CAPS["merged_titles"]]
         titles = "; ".join(f"{_mdlink(p['html_url'], '#' + str(p['number']))} "
-                           f"{md(p['title'], 70)}" for p in prs)
+                           f"{md_code(fold(p['title'], 70))}" for p in prs)
         rest = len(g["prs"]) - len(prs)
         out.append(f"- **{md(g['full_name'])}**: {g['merged']}"
                    + (f" ({g['bots']} by bots)" if g["bots"] else "")
@@ -144,7 +144,7 @@ def render_md(data, urls):
                 who = f"**{md(_name(p))}** ({who})"
             kind, label = _item_label(p)
             out.append(f"- {who} — {kind} {_mdlink(p['html_url'], label)} "
-                       f"{md(p['title'], 80)}")
+                       f"{md_code(fold(p['title'], 80))}")
         out += _more(people, CAPS["first_timers"], urls["first_time_contributors"])
 
     posts = data["posts"]
