@@ -3,7 +3,7 @@ the archive and navigation (issue #12)."""
 
 import xml.dom.minidom
 import xml.etree.ElementTree as ET
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner

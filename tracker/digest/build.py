@@ -4,8 +4,14 @@ A hand-written weekly newsletter stopped after nine issues because writing it
 was not sustainable; this one writes itself from the harvest. Weeks run
 Monday to Sunday UTC and are named like ``2026-W47``.
 
+Which weeks exist (``week_range``): from the first week with activity dated
+between 1990 and now up to the running week; nothing else is ever built. The
+running week is built for the web but only *complete* weeks go into feeds and
+exports (``complete_digests``).
+
 - ``build_digests`` (re)builds weeks; ``tracker harvest`` calls it at its end.
-- ``export_digest`` turns stored rows into Atom, HTML or Markdown.
+- ``export_digest`` turns stored rows into Atom, HTML or Markdown; stored
+  links are site-relative and become absolute under a known base URL.
 - ``set_note`` stores the editor's note, which is never required.
 
 Rebuilding is idempotent: when the rendered content is unchanged the row is
