@@ -75,9 +75,9 @@ def _absolute(link, site_url):
     return link
 
 
-def html_page(row, *, site_url=None, nav=""):
-    """A standalone, dependency-free HTML document for one week; ``nav`` is
-    trusted HTML (our own links) shown above and below the content."""
+def html_page(row, *, site_url=None):
+    """A standalone, dependency-free HTML document for one week (links absolute
+    under ``site_url`` when given; the static site has its own pages: site.py)."""
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -91,10 +91,8 @@ blockquote {{ border-left: 4px solid #f37726; margin-left: 0; padding-left: 1em;
 </style>
 </head>
 <body>
-{nav}
 <h1>{esc(row["title"])}</h1>
 {clean(absolute_links(row["content_html"], site_url))}
-{nav}
 </body>
 </html>
 """
