@@ -21,7 +21,7 @@ import sqlite_utils
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bigdb import END, build_big_db  # noqa: E402
-from tracker import digest_sections as sections  # noqa: E402
+from tracker.digest import sections  # noqa: E402
 from tracker.digest import build_digests, week_bounds, week_id  # noqa: E402
 
 TARGET = 1.0

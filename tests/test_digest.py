@@ -6,7 +6,7 @@ import json
 from html import escape
 from html.parser import HTMLParser
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import feedparser
@@ -14,7 +14,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from tracker import digest, digest_render
+from tracker.digest import build as digest, html as digest_render
 from tracker.cli import cli
 from tracker.db import open_db
 from tracker.digest import DigestError, build_digests, export_digest, set_note
@@ -134,6 +134,8 @@ def test_week_bounds_and_defaults(db):
     assert digest.week_bounds("2026-W47") == ("2026-11-16", "2026-11-23")
     assert digest.week_bounds("2026-W53") == ("2026-12-28", "2027-01-04")
     assert digest.week_bounds("2021-W01") == ("2021-01-04", "2021-01-11")
+    assert digest.weeks_to_build(db, now=NOW)[-3:] == ["2026-W46", "2026-W47", "2026-W48"]
+    build_digests(db, all_weeks=True, now=NOW)  # no hole left: the previous and running week
     assert digest.weeks_to_build(db, now=NOW) == ["2026-W47", "2026-W48"]
     with pytest.raises(DigestError):
         build_digests(db, week=WEEK, all_weeks=True)
@@ -209,6 +211,11 @@ def test_digest_lists_exactly_the_weeks_items(db, week):
                 if b in html]
 
 
+def escape_back(xml):
+    """The HTML inside an Atom <content type="html">, unescaped once."""
+    return xml.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&amp;", "&")
+
+
 def md_escape(text):
     return re.sub(r"([\\`*_\[\]()#+!|{}~])", r"\\\1", text)
 
@@ -229,12 +236,19 @@ def test_week_rows_of_our_own(db):
 
 
 def test_links_go_to_canned_queries_with_the_week(db):
-    build_digests(db, week=WEEK, base_url="https://tracker.example.org", db_name="jt",
-                  now=NOW)
+    """Stored links are site-relative; exports make them absolute under a base URL."""
+    build_digests(db, week=WEEK, db_name="jt", now=NOW)
     html = row(db)["content_html"]
     for name in digest.QUERIES:
-        assert f'href="https://tracker.example.org/jt/{name}?week={WEEK}"' in html
-    assert row(db)["atom_link"] == f"https://tracker.example.org/digest/{WEEK}"
+        assert f'href="/jt/{name}?week={WEEK}"' in html
+    assert row(db)["atom_link"] == f"/digest/{WEEK}"
+    site = "https://tracker.example.org"
+    xml = export_digest(db, fmt="atom", base_url=site, now=NOW)
+    md = export_digest(db, fmt="md", week=WEEK, base_url=site, now=NOW)
+    for name in digest.QUERIES:
+        assert f'href="{site}/jt/{name}?week={WEEK}"' in escape_back(xml)
+        assert f"]({site}/jt/{name}?week={WEEK})" in md
+    assert f'href="{site}/digest/{WEEK}"' in xml and 'href="/' not in escape_back(xml)
     build_digests(db, week=WEEK, now=NOW)  # default db name: the file's stem
     assert f'href="/tracker/releases_this_week?week={WEEK}"' in row(db)["content_html"]
 
@@ -251,8 +265,8 @@ def test_headline_numbers_compare_with_last_week_and_average(db):
 
 def test_empty_database_builds_a_quiet_digest(tmp_path):
     db = open_db(str(tmp_path / "empty.db"))
-    assert build_digests(db, now=NOW) == ["2026-W47", "2026-W48"]
-    html = row(db)["content_html"]
+    assert build_digests(db, now=NOW) == ["2026-W48"]  # the running week only
+    html = row(db, "2026-W48")["content_html"]
     assert "0 releases" in html and "no harvest" in html and "<svg" in html
 
 
@@ -341,7 +355,7 @@ def test_hostile_strings_escaped_in_html_and_markdown(db, week):
     md = outputs["md"]
     assert "<script" not in md and "<img" not in md and "<svg" not in md
     assert "](javascript:" not in md and "](  javascript" not in md.lower()
-    assert "&lt;script&gt;" in md
+    assert "&lt;script>" in md  # '<' is enough to stop raw HTML; '>' reads as text
 
 
 def test_markdown_keeps_markup_literal(db):
@@ -358,7 +372,8 @@ def test_atom_export_is_valid_atom_with_stable_ids(db):
     assert feed.version == "atom10"
     assert feed.feed.id and feed.feed.title and feed.feed.author
     ids = [e.id for e in feed.entries]
-    assert len(ids) == len(set(ids)) == db["digests"].count
+    assert len(ids) == len(set(ids)) == 26  # the latest 26 complete weeks
+    assert ids[0].endswith(WEEK)  # 2026-W48 is still running at NOW
     assert all(i.startswith("tag:tracking-jupyter.github.io,2026:digest/") for i in ids)
     assert all(u.endswith("Z") for u in re.findall(r"<updated>([^<]+)</updated>", xml))
     entry = next(e for e in feed.entries if e.id.endswith(WEEK))
@@ -404,7 +419,9 @@ def datasette_for(db_path, unsafe_for_digest=True):
     """Datasette as `tracker serve` sets it up for the digest: the canned query,
     the custom page, and datasette-atom told to trust the digest query only."""
     from datasette.app import Datasette
+    from tracker.datasette_plugin import register
 
+    register()
     query = {"sql": (ROOT / "tracker/queries/digest.sql").read_text(),
              **yaml.safe_load((ROOT / "tracker/queries/digest.yml").read_text())}
     name = Path(db_path).stem
@@ -428,11 +445,13 @@ def test_datasette_feed_page_and_placeholder(db_path, tmp_path):
     ds = datasette_for(db_path)
     atom, page, sample_page, missing, sneaky = fetch(
         ds, "/tracker/digest.atom", f"/digest/{WEEK}", f"/digest/{LATEST_WEEK}",
-        "/digest/2026-W01", "/digest/2026-W47' or '1'='1")
+        "/digest/2030-W01", "/digest/2026-W47' or '1'='1")
     assert atom.status_code == 200, atom.text
     feed = feedparser.parse(atom.text, sanitize_html=False)
-    assert not feed.bozo and len(feed.entries) == db["digests"].count
-    assert feed.entries[0].id.endswith(max(r["week"] for r in db["digests"].rows))
+    assert not feed.bozo and len(feed.entries) == 26
+    complete = [r["week"] for r in db["digests"].rows if r["period_end"] < date.today().isoformat()]
+    assert feed.entries[0].id.endswith(max(complete))
+    assert feed.entries[0].link.startswith("http://localhost/digest/")
     entry = next(e for e in feed.entries if e.id.endswith(WEEK))
     content = entry.content[0].value
     assert re.search(SVG, content) and "&lt;svg xmlns" not in content  # the chart survives
@@ -450,7 +469,7 @@ def test_datasette_feed_page_and_placeholder(db_path, tmp_path):
     empty.parent.mkdir()
     open_db(str(empty))
     (atom,) = fetch(datasette_for(empty), "/tracker/digest.atom")
-    assert atom.status_code == 200 and "no digest yet" in atom.text
+    assert atom.status_code == 200 and "no complete week yet" in atom.text
 
 
 def test_bleach_would_escape_the_chart_without_the_digest_allowlist(db_path):
@@ -510,6 +529,6 @@ def test_long_lists_are_capped_with_a_link_to_the_rest(db):
     (None, ""),
 ])
 def test_notes_excerpt_skips_labels_and_headings(body, expected):
-    from tracker.digest_sections import notes_excerpt
+    from tracker.digest.sections import notes_excerpt
 
     assert notes_excerpt(body) == expected

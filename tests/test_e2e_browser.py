@@ -11,11 +11,14 @@ import subprocess
 import sys
 import time
 import urllib.request
+from datetime import datetime, timezone
 
 import pytest
 import sqlite_utils
 
-from sampledb import XSS_SCRIPT, populate_sample
+from sampledb import LATEST_WEEK, XSS_SCRIPT, populate_sample
+from tracker.db import open_db
+from tracker.digest import build_digests, week_id
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = [
@@ -37,6 +40,7 @@ def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("e2e")
     db_path = tmp / "sample.db"
     populate_sample(sqlite_utils.Database(db_path)).close()
+    build_digests(open_db(str(db_path)), all_weeks=True)
     port = free_port()
     log = open(tmp / "serve.log", "w")
     proc = subprocess.Popen(
@@ -106,3 +110,33 @@ def test_pages_render_in_chromium(server):
     for slug, value in METRICS.items():
         assert re.search(rf">{value}</p>", chart(dom, slug)), (slug, chart(dom, slug)[:300])
     assert "Uncaught" not in log, log[-2000:]
+
+
+def test_digest_reader_journey_in_chromium(server):
+    """Home -> the digest archive -> a week -> its "previous" link -> the feed link,
+    following the hrefs the rendered pages carry."""
+    url, tmp = server
+    profile = tmp / "profile-digest"
+
+    def href(dom, pattern):
+        found = re.search(pattern, dom)
+        assert found, pattern
+        return found[1].replace("&amp;", "&")
+
+    dom, _ = render(f"{url}/", tmp / "d-home.png", profile)
+    index = href(dom, r'<a href="(/digest)">the weekly digest</a>')
+    dom, _ = render(url + index, tmp / "d-index.png", profile)
+    assert "every weekly digest" in dom.lower() or "the weekly digest" in dom
+    assert "(in progress)" in dom  # the running week, on the web only
+    week = href(dom, rf'<a href="(/digest/{LATEST_WEEK})">')
+    dom, _ = render(url + week, tmp / "d-week.png", profile)
+    assert f"Tracking Jupyter {LATEST_WEEK}" in dom and "<svg" in dom
+    prev = href(dom, r'<a rel="prev" href="(/digest/[^"]+)">')
+    assert prev == "/digest/2026-W23"
+    dom, _ = render(url + prev, tmp / "d-prev.png", profile)
+    assert "Tracking Jupyter 2026-W23" in dom
+    feed = href(dom, r'<a href="(/sample/digest\.atom)">Subscribe')
+    dom, _ = render(url + feed, tmp / "d-feed.png", profile)
+    assert "tag:tracking-jupyter.github.io,2026:digest/" in dom
+    running = week_id(datetime.now(timezone.utc).date())
+    assert f"digest/{running}" not in dom  # never the running week in a feed

@@ -173,13 +173,20 @@ def publish_config(output, db_path):
 
 @cli.command()
 @DB_OPTION
-@click.option("--week", help="ISO week such as 2026-W47 (default: the current and previous week).")
-@click.option("--all", "all_weeks", is_flag=True, help="Build every week that has data.")
+@click.option("--week", help="ISO week such as 2026-W47, or a date in it "
+              "(default: the previous and the running week).")
+@click.option("--all", "all_weeks", is_flag=True,
+              help="Build every week from the first with data to the running week.")
 @click.option("--format", "fmt", type=click.Choice(["atom", "html", "md"]),
-              help="Also export: the feed of all digests (atom) or the week (html, md).")
+              help="Also export: the feed of the latest complete weeks (atom) or one "
+              "complete week (html, md).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Export destination (default: standard output).")
-def digest(db_path, week, all_weeks, fmt, output):
+@click.option("--base-url", metavar="URL",
+              help="Make exported links absolute under this site (default: TRACKER_BASE_URL).")
+@click.option("--feed-weeks", default=26, show_default=True, type=click.IntRange(1),
+              help="How many complete weeks the Atom export carries.")
+def digest(db_path, week, all_weeks, fmt, output, base_url, feed_weeks):
     """(Re)build the weekly "Tracking Jupyter" digest, optionally exporting it."""
     from .digest import DigestError, build_digests, export_digest
     from .db import open_db
@@ -188,11 +195,12 @@ def digest(db_path, week, all_weeks, fmt, output):
     db = open_db(db_path)
     try:
         weeks = build_digests(db, week=week, all_weeks=all_weeks)
-        click.echo(f"Built {len(weeks)} digest(s): {', '.join(weeks) or 'none'}", err=True)
+        click.echo(f"Built {len(weeks)} digest(s): {_weeks_text(weeks)}", err=True)
         if fmt:
-            text = export_digest(db, fmt=fmt, week=week)
+            text = export_digest(db, fmt=fmt, week=week, base_url=base_url,
+                                 feed_weeks=feed_weeks)
             if output:
-                Path(output).write_text(text)
+                Path(output).write_text(text, encoding="utf-8")
                 click.echo(f"Wrote {output}", err=True)
             else:
                 click.echo(text)
@@ -200,9 +208,41 @@ def digest(db_path, week, all_weeks, fmt, output):
         fail(str(e), 2)
 
 
+def _weeks_text(weeks):
+    if len(weeks) > 6:
+        return f"{weeks[0]} … {weeks[-1]}"
+    return ", ".join(weeks) or "none"
+
+
 @cli.command()
 @DB_OPTION
-@click.option("--week", required=True, help="ISO week such as 2026-W47.")
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
+              help="Directory to write the site into (created if needed).")
+@click.option("--base-url", metavar="URL",
+              help="Where the site will be served, for absolute links in its feed "
+              "(default: TRACKER_BASE_URL).")
+@click.option("--datasette-url", metavar="URL",
+              help="A Datasette serving this database: the digest's query links point "
+              "there (default: they become plain text).")
+@click.option("--feed-weeks", default=26, show_default=True, type=click.IntRange(1),
+              help="How many complete weeks the feed carries.")
+def site(db_path, output, base_url, datasette_url, feed_weeks):
+    """Write the digest as a static site: an index, one page per week, the Atom feed."""
+    from .digest.site import write_site
+    from .db import open_db
+
+    require_db(db_path)
+    for name, url in (("--base-url", base_url), ("--datasette-url", datasette_url)):
+        if url and not url.lower().startswith(("http://", "https://")):
+            fail(f"{name} must be an http(s) URL, not {url!r}", 2)
+    written = write_site(open_db(db_path), output, base_url=base_url,
+                         datasette_url=datasette_url, feed_weeks=feed_weeks)
+    click.echo(f"Wrote {len(written)} files to {output}")
+
+
+@cli.command()
+@DB_OPTION
+@click.option("--week", required=True, help="ISO week such as 2026-W47, or a date in it.")
 @click.argument("text")
 def note(db_path, week, text):
     """Set the editor's note shown at the top of a week's digest."""

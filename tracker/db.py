@@ -216,7 +216,7 @@ TABLES = {
             "week": str, "period_start": str, "period_end": str, "title": str,
             "content_html": str, "content_md": str, "generated_at": str,
             "editor_note": str, "atom_id": str, "atom_updated": str,
-            "atom_link": str, "atom_content_html": str,
+            "atom_link": str, "atom_content_html": str, "headline": str,
         },
         {"pk": "week"},
     ),
@@ -277,6 +277,8 @@ INDEXES = [
     ("commits", ["author_date"]),
     ("feed_entries", ["feed", "published"]),
     ("feed_entries", ["published"]),
+    # A release that also arrives through its releases.atom feed is told once (by URL).
+    ("releases", ["html_url"]),
     ("repo_stats", ["harvested_at"]),
     ("harvest_errors", ["run"]),
 ]
@@ -357,10 +359,16 @@ def _migration_run_credentials(db):
         db["harvest_runs"].add_column("credentials", str)
 
 
+def _migration_digest_headline(db):
+    """digests.headline: the week's numbers on one line, for the archive page."""
+    if "headline" not in db["digests"].columns_dict:
+        db["digests"].add_column("headline", str)
+
+
 # Numbered migrations, applied once each in order; PRAGMA user_version records
 # the last one applied. Append, never edit a published migration.
 MIGRATIONS = [_migration_1, _migration_harvest_errors, _migration_real_world_data,
-              _migration_run_credentials]
+              _migration_run_credentials, _migration_digest_headline]
 
 
 def open_db(path):
@@ -370,6 +378,9 @@ def open_db(path):
         db.conn.execute("pragma journal_mode=wal")
     db.conn.execute("pragma synchronous=normal")
     db.conn.execute("pragma busy_timeout=5000")
+    # xml_text() for the canned queries and the digest, as Datasette has it.
+    from .safe import register_sql_functions
+    register_sql_functions(db.conn)
     ensure_schema(db)
     return db
 

@@ -81,7 +81,8 @@ def run_demo(db_path, *, port=8001, serve=True, out=None):
     name = Path(db_path).stem
     lines = [
         f"  home            {base}/",
-        f"  digest feed     {base}/{name}/digest.atom",
+        f"  digest archive  {base}/digest",
+        f"  digest feed     {base}/{name}/digest.atom?weeks=120",
         f"  dashboard       {base}/-/dashboards/ecosystem-pulse",
     ]
     for week in active_weeks(db):

@@ -186,6 +186,9 @@ class ReadOnlyDatabase(Database):
 
 def make_datasette(db_path, **kwargs):
     """A Datasette instance on ``db_path`` with our metadata, queries, templates and plugins."""
+    from .datasette_plugin import register
+
+    register()  # xml_text() and tracker_base_url() for the canned queries
     db_path = Path(db_path)
     metadata, settings = build_config(db_path.stem)
     settings = {**settings, **kwargs.pop("settings", {})}

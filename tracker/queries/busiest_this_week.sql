@@ -1,5 +1,7 @@
--- Issues and pull requests with the most comments written in the week (bots'
--- comments left out), top 25.
+-- Issues and pull requests with the most comments written in the week, top 25.
+-- People only, as the digest's "Most discussed": bots' comments are not counted
+-- and bots' own issues and PRs are not listed (a bot is GitHub's Bot type, a
+-- login ending in [bot] or the watchlist's bots: list, i.e. users.is_bot).
 -- Feed rules (datasette-atom 0.9 answers 500 otherwise): never empty (a
 -- placeholder row stands in), atom_updated always ends in Z, every row has a
 -- link and content. Links are http(s) or a fixed fallback; content is
@@ -15,10 +17,9 @@ counts as (
   where issue_comments.created_at >= (select start from week)
     and issue_comments.created_at < (select stop from week)
     and issue_comments.issue is not null
-    and not coalesce(users.is_bot, 0)
+    and not coalesce(users.is_bot, 0) and coalesce(users.type, '') != 'Bot'
+    and coalesce(users.login, '') not like '%[bot]'
   group by issue_comments.issue
-  order by week_comments desc, last_comment_at desc
-  limit 25
 ),
 items as (
   select
@@ -32,30 +33,34 @@ items as (
     issues.comments as all_comments,
     users.login as author,
     -- One entry per issue per week: busy again next week is news again.
-    'tracker:busiest:' || (select id from week) || ':' || issues.id as atom_id,
-    coalesce(repos.full_name, '?') || '#' || coalesce(issues.number, '?') || ': '
-      || coalesce(issues.title, '') as atom_title,
+    xml_text('tracker:busiest:' || (select id from week) || ':' || issues.id) as atom_id,
+    xml_text(coalesce(repos.full_name, '?') || '#' || coalesce(issues.number, '?') || ': '
+      || coalesce(issues.title, '')) as atom_title,
     coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', counts.last_comment_at),
              (select start from week) || 'T00:00:00Z') as atom_updated,
-    coalesce(
+    xml_text(coalesce(
       case when (issues.html_url like 'https://%' or issues.html_url like 'http://%')
             and issues.html_url not glob ('*[<>"'' ' || char(9, 10, 13) || ']*')
            then issues.html_url end,
       case when repos.full_name not glob '*[^A-Za-z0-9._/-]*'
            then 'https://github.com/' || repos.full_name || '/issues/' || issues.number end,
       'https://github.com/'
-    ) as atom_link,
-    '<p>' || counts.week_comments || ' comments from ' || counts.commenters
+    )) as atom_link,
+    xml_text('<p>' || counts.week_comments || ' comments from ' || counts.commenters
       || ' people this week (' || coalesce(issues.state, '?') || ' '
       || case issues.type when 'pull' then 'pull request' else 'issue' end || ').</p><p>'
       || replace(replace(replace(replace(replace(replace(coalesce(nullif(substr(issues.body, 1, 1500), ''), 'No description.'), '&', '&amp;'), '<', '&lt;'),
       '>', '&gt;'), '"', '&quot;'), '''', '&#39;'),
-         char(10), '<br>') || '</p>' as atom_content_html,
-    coalesce(users.login, 'unknown') as atom_author_name
+         char(10), '<br>') || '</p>') as atom_content_html,
+    xml_text(coalesce(users.login, 'unknown')) as atom_author_name
   from counts
   join issues on issues.id = counts.issue
   left join repos on repos.id = issues.repo
   left join users on users.id = issues.user
+  where not coalesce(users.is_bot, 0) and coalesce(users.type, '') != 'Bot'
+    and coalesce(users.login, '') not like '%[bot]'
+  order by counts.week_comments desc, counts.commenters desc, repos.full_name, issues.number
+  limit 25
 )
 select (select id from week) as week, * from items
 union all
@@ -67,4 +72,4 @@ select (select id from week), null, null, null, null, null, null, null, null, nu
   '<p>Nobody commented on an issue or pull request in this week.</p>',
   'tracker'
 where not exists (select 1 from items)
-order by week_comments desc, atom_updated desc
+order by week_comments desc, commenters desc, repo, number

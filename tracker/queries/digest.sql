@@ -1,33 +1,50 @@
 -- The weekly "Tracking Jupyter" digest as a feed: /{db}/digest.atom
--- Newest week first, in datasette-atom's column names. Never empty: when no
--- digest has been built yet a placeholder row stands in, because
--- datasette-atom 0.9 answers 500 on an empty result. Every row has a link
--- and content and an atom_updated ending in Z (its other 500s).
+-- Complete weeks only (the running week is on the web, marked "in progress",
+-- never in a feed), the latest :weeks (blank = 26), newest first. Links are
+-- absolute: TRACKER_BASE_URL when set, else the request's Host header (checked
+-- to be a plain host name, as the content is passed to readers unsanitised).
+-- Never empty: a placeholder row stands in, because datasette-atom 0.9
+-- answers 500 on an empty result; every row has a link and content and an
+-- atom_updated ending in Z (its other 500s).
+with site as (
+  select coalesce(nullif(tracker_base_url(), ''),
+    case when coalesce(:_header_host, '') != ''
+          and :_header_host not glob '*[^A-Za-z0-9.:-]*'
+      then case when :_header_x_forwarded_proto = 'https' then 'https' else 'http' end
+           || '://' || :_header_host
+      else '' end) as base
+),
+complete as (
+  select * from digests
+  where atom_updated like '%Z' and title is not null and content_html is not null
+    and period_end < date('now')
+  order by week desc
+  limit coalesce(cast(nullif(trim(:weeks), '') as integer), 26)
+)
 select
   week,
-  title as atom_title,
+  xml_text(title) as atom_title,
   atom_id,
   atom_updated,
-  coalesce(atom_link, '/digest/' || week) as atom_link,
-  coalesce(atom_content_html, '<p>' || title || '</p>') as atom_content_html,
+  (select base from site) || coalesce(atom_link, '/digest/' || week) as atom_link,
+  xml_text(replace(coalesce(atom_content_html, '<p>' || title || '</p>'),
+                   'href="/', 'href="' || (select base from site) || '/')) as atom_content_html,
   'Tracking Jupyter' as atom_author_name,
+  headline,
   period_start,
   period_end
-from digests
-where atom_updated like '%Z' and title is not null
+from complete
 union all
 select
   '0000-W00',
-  'Tracking Jupyter: no digest yet',
+  'Tracking Jupyter: no complete week yet',
   'tag:tracking-jupyter.github.io,2026:digest/none',
   '2026-01-01T00:00:00Z',
-  '/',
-  '<p>No weekly digest has been built yet. Run <code>tracker harvest</code> or <code>tracker digest</code>.</p>',
+  (select base from site) || '/digest',
+  '<p>No week has been completed and digested yet. Run <code>tracker harvest</code> or <code>tracker digest</code>.</p>',
   'Tracking Jupyter',
   null,
+  null,
   null
-where not exists (
-  select 1 from digests where atom_updated like '%Z' and title is not null
-)
+where not exists (select 1 from complete)
 order by week desc
-limit 104

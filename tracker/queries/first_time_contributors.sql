@@ -39,27 +39,27 @@ items as (
     issues.number,
     issues.title,
     firsts.first_at,
-    'tracker:first-contribution:' || firsts.user || ':' || firsts.repo as atom_id,
-    coalesce(users.login, '?') || ': first '
+    xml_text('tracker:first-contribution:' || firsts.user || ':' || firsts.repo) as atom_id,
+    xml_text(coalesce(users.login, '?') || ': first '
       || case issues.type when 'pull' then 'pull request' else 'issue' end
       || ' in ' || coalesce(repos.full_name, '?')
       || case when firsts.new_to_ecosystem then ' (new to the ecosystem)' else '' end
-      as atom_title,
+     ) as atom_title,
     coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', firsts.first_at),
              (select start from week) || 'T00:00:00Z') as atom_updated,
-    coalesce(
+    xml_text(coalesce(
       case when (issues.html_url like 'https://%' or issues.html_url like 'http://%')
             and issues.html_url not glob ('*[<>"'' ' || char(9, 10, 13) || ']*')
            then issues.html_url end,
       case when repos.full_name not glob '*[^A-Za-z0-9._/-]*'
            then 'https://github.com/' || repos.full_name || '/issues/' || issues.number end,
       'https://github.com/'
-    ) as atom_link,
-    '<p>' || replace(replace(replace(replace(replace(coalesce(users.login, '?'), '&', '&amp;'), '<', '&lt;'),
+    )) as atom_link,
+    xml_text('<p>' || replace(replace(replace(replace(replace(coalesce(users.login, '?'), '&', '&amp;'), '<', '&lt;'),
       '>', '&gt;'), '"', '&quot;'), '''', '&#39;') || ' opened #' || coalesce(issues.number, '?')
       || ': ' || replace(replace(replace(replace(replace(coalesce(issues.title, ''), '&', '&amp;'), '<', '&lt;'),
-      '>', '&gt;'), '"', '&quot;'), '''', '&#39;') || '</p>' as atom_content_html,
-    coalesce(users.login, 'unknown') as atom_author_name
+      '>', '&gt;'), '"', '&quot;'), '''', '&#39;') || '</p>') as atom_content_html,
+    xml_text(coalesce(users.login, 'unknown')) as atom_author_name
   from firsts
   join issues on issues.user = firsts.user and issues.repo = firsts.repo
     and issues.created_at = firsts.first_at

@@ -5,7 +5,9 @@ select
   repos.full_name as repo,
   count(*) as merged_prs,
   count(distinct issues.user) as authors,
-  sum(coalesce(users.is_bot, 0)) as by_bots,
+  -- Bots as everywhere: users.is_bot, GitHub's Bot type or a [bot] login.
+  sum(coalesce(users.is_bot, 0) or coalesce(users.type, '') = 'Bot'
+      or coalesce(users.login, '') like '%[bot]') as by_bots,
   group_concat('#' || issues.number, ' ') as numbers,
   min(issues.merged_at) as first_merged_at,
   max(issues.merged_at) as last_merged_at

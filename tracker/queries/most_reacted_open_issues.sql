@@ -1,5 +1,7 @@
 -- Open issues (not pull requests) ranked by +1, heart and hooray reactions
--- from the reactions JSON GitHub sends with every issue.
+-- from the reactions JSON GitHub sends with every issue; bots' issues left
+-- out. With :week, only issues updated in that week (the digest's section).
+with week as (/* include _week.sql */)
 select
   repos.full_name as repo,
   issues.number,
@@ -32,10 +34,15 @@ from (
     and issues.reactions not like '%"total_count": 0,%'
     and (coalesce(:repo, '') = ''
          or issues.repo in (select id from repos where full_name = trim(:repo)))
+    and (coalesce(trim(:week), '') = ''
+         or (issues.updated_at >= (select start from week)
+             and issues.updated_at < (select stop from week)))
 ) as scored
 join issues on issues.id = scored.id
 left join repos on repos.id = issues.repo
 left join users on users.id = issues.user
 where score > 0
-order by score desc, issues.updated_at desc
+  and not coalesce(users.is_bot, 0) and coalesce(users.type, '') != 'Bot'
+    and coalesce(users.login, '') not like '%[bot]'
+order by score desc, issues.updated_at desc, issues.id
 limit 50

@@ -14,25 +14,25 @@ items as (
     repos.fork,
     repos.created_at,
     repos.tracked_via,
-    'tracker:repo:' || repos.id as atom_id,
-    'New repository: ' || coalesce(repos.full_name, repos.name, repos.id) as atom_title,
+    xml_text('tracker:repo:' || repos.id) as atom_id,
+    xml_text('New repository: ' || coalesce(repos.full_name, repos.name, repos.id)) as atom_title,
     coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', repos.created_at),
              (select start from week) || 'T00:00:00Z') as atom_updated,
-    coalesce(
+    xml_text(coalesce(
       case when (repos.html_url like 'https://%' or repos.html_url like 'http://%')
             and repos.html_url not glob ('*[<>"'' ' || char(9, 10, 13) || ']*')
            then repos.html_url end,
       case when repos.full_name not glob '*[^A-Za-z0-9._/-]*'
            then 'https://github.com/' || repos.full_name || '' end,
       'https://github.com/'
-    ) as atom_link,
-    '<p>' || replace(replace(replace(replace(replace(coalesce(nullif(repos.description, ''), 'No description.'), '&', '&amp;'), '<', '&lt;'),
+    )) as atom_link,
+    xml_text('<p>' || replace(replace(replace(replace(replace(coalesce(nullif(repos.description, ''), 'No description.'), '&', '&amp;'), '<', '&lt;'),
       '>', '&gt;'), '"', '&quot;'), '''', '&#39;')
       || '</p><p>' || replace(replace(replace(replace(replace(coalesce(repos.language, 'Unknown language'), '&', '&amp;'), '<', '&lt;'),
       '>', '&gt;'), '"', '&quot;'), '''', '&#39;')
       || ', ' || coalesce(repos.stargazers_count, 0) || ' stars'
-      || case when repos.fork then ', a fork' else '' end || '.</p>' as atom_content_html,
-    coalesce(users.login, 'unknown') as atom_author_name
+      || case when repos.fork then ', a fork' else '' end || '.</p>') as atom_content_html,
+    xml_text(coalesce(users.login, 'unknown')) as atom_author_name
   from repos
   left join users on users.id = repos.owner
   where repos.created_at >= (select start from week)

@@ -1,4 +1,5 @@
--- Feed entries (blogs, release feeds) published in the week, newest first.
+-- Feed entries (blogs, release feeds) published in the week, newest first;
+-- an entry that is a GitHub release we already list (same URL) is left out.
 -- Feed rules (datasette-atom 0.9 answers 500 otherwise): never empty (a
 -- placeholder row stands in), atom_updated always ends in Z, every row has a
 -- link and content. Links are http(s) or a fixed fallback; content is
@@ -11,6 +12,9 @@ entries as (
   left join feeds on feeds.url = feed_entries.feed
   where feed_entries.published >= (select start from week)
     and feed_entries.published < (select stop from week)
+    and not (feed_entries.link like 'http%' and exists (
+      select 1 from releases where releases.html_url = feed_entries.link
+        and not coalesce(releases.draft, 0)))
 ),
 -- Summaries are HTML: drop the tags one at a time (at most 200) so the feed
 -- shows readable text. Safety does not rest on this: the text is escaped.
@@ -37,12 +41,12 @@ items as (
     entries.author,
     entries.published,
     entries.link,
-    'tracker:post:' || replace(entries.id, ' ', '#') as atom_id,
-    coalesce(entries.feed_title, entries.feed, '?') || ': '
-      || coalesce(entries.title, '(untitled)') as atom_title,
+    xml_text('tracker:post:' || replace(entries.id, ' ', '#')) as atom_id,
+    xml_text(coalesce(entries.feed_title, entries.feed, '?') || ': '
+      || coalesce(entries.title, '(untitled)')) as atom_title,
     coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', entries.published),
              (select start from week) || 'T00:00:00Z') as atom_updated,
-    coalesce(
+    xml_text(coalesce(
       case when (entries.link like 'https://%' or entries.link like 'http://%')
             and entries.link not glob ('*[<>"'' ' || char(9, 10, 13) || ']*')
            then entries.link end,
@@ -50,11 +54,11 @@ items as (
             and entries.site_link not glob ('*[<>"'' ' || char(9, 10, 13) || ']*')
            then entries.site_link end,
       'https://jupyter.org/'
-    ) as atom_link,
-    '<p>' || replace(replace(replace(replace(replace(coalesce(nullif(substr(plain.text, 1, 600), ''), 'No summary.'), '&', '&amp;'), '<', '&lt;'),
+    )) as atom_link,
+    xml_text('<p>' || replace(replace(replace(replace(replace(coalesce(nullif(substr(plain.text, 1, 600), ''), 'No summary.'), '&', '&amp;'), '<', '&lt;'),
       '>', '&gt;'), '"', '&quot;'), '''', '&#39;') || '</p>'
-      as atom_content_html,
-    coalesce(nullif(entries.author, ''), entries.feed_title, 'unknown') as atom_author_name
+     ) as atom_content_html,
+    xml_text(coalesce(nullif(entries.author, ''), entries.feed_title, 'unknown')) as atom_author_name
   from entries
   left join plain on plain.rid = entries.rid
 )

@@ -13,24 +13,24 @@ items as (
     releases.published_at,
     users.login as author,
     releases.id as release,
-    'tracker:release:' || releases.id as atom_id,
-    coalesce(repos.full_name, 'repo ' || releases.repo) || ' '
+    xml_text('tracker:release:' || releases.id) as atom_id,
+    xml_text(coalesce(repos.full_name, 'repo ' || releases.repo) || ' '
       || coalesce(releases.tag_name, releases.name, '?')
-      || case when releases.prerelease then ' (pre-release)' else '' end as atom_title,
+      || case when releases.prerelease then ' (pre-release)' else '' end) as atom_title,
     coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', releases.published_at),
              (select start from week) || 'T00:00:00Z') as atom_updated,
-    coalesce(
+    xml_text(coalesce(
       case when (releases.html_url like 'https://%' or releases.html_url like 'http://%')
             and releases.html_url not glob ('*[<>"'' ' || char(9, 10, 13) || ']*')
            then releases.html_url end,
       case when repos.full_name not glob '*[^A-Za-z0-9._/-]*'
            then 'https://github.com/' || repos.full_name || '/releases' end,
       'https://github.com/'
-    ) as atom_link,
-    '<p>' || replace(replace(replace(replace(replace(replace(coalesce(nullif(substr(releases.body, 1, 3000), ''), 'No release notes.'), '&', '&amp;'), '<', '&lt;'),
+    )) as atom_link,
+    xml_text('<p>' || replace(replace(replace(replace(replace(replace(coalesce(nullif(substr(releases.body, 1, 3000), ''), 'No release notes.'), '&', '&amp;'), '<', '&lt;'),
       '>', '&gt;'), '"', '&quot;'), '''', '&#39;'),
-      char(10), '<br>') || '</p>' as atom_content_html,
-    coalesce(users.login, 'unknown') as atom_author_name
+      char(10), '<br>') || '</p>') as atom_content_html,
+    xml_text(coalesce(users.login, 'unknown')) as atom_author_name
   from releases
   left join repos on repos.id = releases.repo
   left join users on users.id = releases.author

@@ -1,4 +1,4 @@
-"""Render a week's digest data as HTML (Markdown: ``digest_markdown``).
+"""Render a week's digest data as HTML (Markdown: ``markdown``).
 
 Pure functions of the data collected by ``tracker.digest``. Every string that
 came from GitHub or a feed goes through ``esc``, and external links through ``safe_url``: the digest is the one place where the
@@ -6,9 +6,11 @@ project writes HTML, so this module is where escaping has to be right. Our own
 links (canned queries) are built from constants and a validated week id.
 """
 
+import re
 from datetime import date, timedelta
 
-from .safe import esc, safe_url
+from ..safe import clean, esc, safe_url
+from .sections import EXTRA_SECTIONS
 from .svg import bar_chart, sparkline_text
 
 # List caps keep the digest skimmable; each capped list ends "and N more".
@@ -30,7 +32,7 @@ HEADLINES = [  # (metric, one, many)
 
 def fold(text, limit=None):
     """One line of text: whitespace folded, optionally cut with '…'."""
-    text = " ".join(str(text or "").split())
+    text = " ".join((clean(text) or "").split())
     if limit and len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text
@@ -76,12 +78,29 @@ def _item_label(row):
     return kind, f"{_repo_name(row.get('full_name'))}#{row.get('number')}"
 
 
+def bots_line(m):
+    """Bots' work in one line: counted in the numbers, never as people."""
+    return (f"… and {plural(m.get('bot_prs', 0), 'pull request')} opened by bots "
+            "(dependency updates and the like): counted in the numbers above, "
+            "never as people or in the lists below.")
+
+
 def summary_line(data):
     """The entry title: counts a reader can skim in a feed list."""
     m = data["metrics"]["this"]
     bits = [plural(m["releases"], "release"), plural(m["prs_merged"], "merged PR"),
             plural(m["first_timers"], "new contributor")]
     return f"Tracking Jupyter {data['week']}: " + ", ".join(bits)
+
+
+def headline(data):
+    """The week's numbers on one line, for the archive page."""
+    m = data["metrics"]["this"]
+    return " · ".join([
+        plural(m["releases"], "release"), plural(m["prs_merged"], "PR merged", "PRs merged"),
+        plural(m["prs_opened"] + m["issues_opened"], "issue or PR opened", "issues and PRs opened"),
+        plural(m["comments"], "comment"), plural(m["contributors"], "person", "people"),
+        plural(m["first_timers"], "first-time contributor")])
 
 
 # ---------------------------------------------------------------- HTML
@@ -129,6 +148,7 @@ def render_html(data, urls):
     out.append("<ul>" + "".join(
         f"<li><strong>{plural(m[k], one, many)}</strong> · {_compare(data, k)}</li>"
         for k, one, many in HEADLINES) + "</ul>")
+    out.append(f"<p>{bots_line(m)}</p>")
     labels = [f"{DAY_NAMES[i]} {n}" for i, n in enumerate(data["daily"])]
     out.append(
         "<p><strong>Daily activity</strong> (opened, merged, comments, releases):<br>"
@@ -148,6 +168,8 @@ def render_html(data, urls):
             + "</li>" for r in repos[: CAPS["new_repos"]])
             + _more(len(repos), CAPS["new_repos"], urls["new_repos_this_week"], "repos")
             + "</ul>")
+    for section in EXTRA_SECTIONS:  # e.g. "New in the ecosystem": see sections.py
+        out += section.html(data[section.key], urls)
 
     out.append(_h("Most discussed", urls["busiest_this_week"]))
     out.append(_ranked_html(data["discussed"], lambda r: (
@@ -181,6 +203,39 @@ def render_html(data, urls):
     return "\n".join(out) + "\n"
 
 
+def release_groups(rows):
+    """(title, rows): security releases first, then final releases, then pre-releases."""
+    security = [r for r in rows if r.get("security")]
+    return [("Security releases", security),
+            ("Other releases" if security else "",
+             [r for r in rows if not r.get("security") and not r["pre"]]),
+            ("Pre-releases", [r for r in rows if not r.get("security") and r["pre"]])]
+
+
+def code_spans(escaped):
+    """`code` in already-escaped text as <code>code</code>."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
+
+
+def security_label(r):
+    ids = ", ".join(r.get("advisories") or [])
+    return "security" + (f": {ids}" if ids else "")
+
+
+def _release_html(r):
+    kind = f" <em>{r['kind']}</em>" if r["kind"] else ""
+    flag = f" <strong>⚠ {esc(security_label(r))}</strong>" if r.get("security") else ""
+    highlights = r.get("highlights") or ([r["notes"]] if r.get("notes") else [])
+    notes = ""
+    if len(highlights) == 1:
+        notes = f" — {code_spans(esc(highlights[0]))}"
+    elif highlights:
+        notes = "<ul>" + "".join(f"<li>{code_spans(esc(h))}</li>" for h in highlights) + "</ul>"
+    return (f"<li>{esc(_repo_name(r['full_name']))} "
+            f"<strong>{_a(r['html_url'], r['tag_name'] or r['name'] or '?')}</strong>"
+            f"{kind}{flag}{notes}</li>")
+
+
 def _releases_html(rows, url):
     final = [r for r in rows if not r["pre"]]
     pre = [r for r in rows if r["pre"]]
@@ -190,7 +245,7 @@ def _releases_html(rows, url):
            f"<strong>{plural(len(pre), 'pre-release')}</strong> in "
            f"{plural(repos, 'repo')}.</p>"]
     shown = 0
-    for title, group in (("", final), ("Pre-releases", pre)):
+    for title, group in release_groups(rows):
         if not group:
             continue
         if title:
@@ -205,11 +260,7 @@ def _releases_html(rows, url):
                     items.append("</ul></li>")
                 org = r["org"]
                 items.append(f"<li><strong>{esc(org)}</strong><ul>")
-            kind = f" <em>{r['kind']}</em>" if r["kind"] else ""
-            notes = f" — {esc(r['notes'])}" if r["notes"] else ""
-            items.append(f"<li>{esc(_repo_name(r['full_name']))} "
-                         f"<strong>{_a(r['html_url'], r['tag_name'] or r['name'] or '?')}"
-                         f"</strong>{kind}{notes}</li>")
+            items.append(_release_html(r))
         if items:
             out.append("<ul>" + "".join(items) + "</ul></li></ul>")
     if shown < len(rows):
@@ -224,7 +275,7 @@ def _ranked_html(rows, measure):
     for r in rows:
         kind, label = _item_label({"type": "issue", **r})
         items.append(f"<li>{measure(r)}: {_a(r['html_url'], label)} "
-                     f"{esc(fold(r['title'], 100))}</li>")
+                     f"{code_spans(esc(fold(r['title'], 100)))}</li>")
     return "<ol>" + "".join(items) + "</ol>"
 
 
@@ -238,12 +289,13 @@ def _merged_html(groups, m, url):
         for g in groups[: CAPS["merged_repos"]]:
             prs = g["prs"][: CAPS["merged_titles"]]
             titles = "; ".join(_a(p["html_url"], f"#{p['number']}") + " " +
-                               esc(fold(p["title"], 70)) for p in prs)
+                               code_spans(esc(fold(p['title'], 70))) for p in prs)
             rest = len(g["prs"]) - len(prs)
             items.append(f"<li><strong>{esc(g['full_name'])}</strong>: {g['merged']}"
                          + (f" ({g['bots']} by bots)" if g["bots"] else "")
                          + (f" — {titles}" if titles else "")
-                         + (f"; and {rest} more" if rest > 0 else "") + "</li>")
+                         + (f'; and <a href="{esc(url)}">{rest} more</a>' if rest > 0 else "")
+                         + "</li>")
         out.append("<ul>" + "".join(items)
                    + _more(len(groups), CAPS["merged_repos"], url, "repos") + "</ul>")
     return out
@@ -275,4 +327,5 @@ def _first_timer_html(p):
     if _name(p):
         who = f"<strong>{esc(_name(p))}</strong> ({who})"
     kind, label = _item_label(p)
-    return f"<li>{who} — {kind} {_a(p['html_url'], label)} {esc(fold(p['title'], 80))}</li>"
+    title = code_spans(esc(fold(p["title"], 80)))
+    return f"<li>{who} — {kind} {_a(p['html_url'], label)} {title}</li>"

@@ -6,12 +6,15 @@ timestamps are UTC ISO strings, so plain string comparison selects the week
 and the (created_at), (merged_at), ... indexes do the work.
 """
 
+import itertools
 import re
 from datetime import date, timedelta
 
-from .safe import plain
+from ..safe import clean, plain
 
-# A user is a bot if GitHub says so, or the harvester flagged them.
+# The one definition of a person: not a bot by GitHub's type, by a login
+# ending in [bot], or by the watchlist's bots: list (users.is_bot, set at
+# harvest). The canned queries say the same; tests hold them to it.
 HUMAN = (
     "coalesce(u.is_bot, 0) = 0 and coalesce(u.type, '') != 'Bot' "
     "and coalesce(u.login, '') not like '%[bot]'"
@@ -29,8 +32,25 @@ _VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?(.*)$")
 _PRE = re.compile(r"(?i)(a|b|rc|alpha|beta|dev|pre|preview)\.?\d*$")
 
 
+# Where a standalone module adds a section (e.g. "New in the ecosystem",
+# issue #13): append a DigestSection. Added sections are collected with the
+# others and rendered, in list order, right after "New repositories" in the
+# HTML and the Markdown. ``collect(db, start, end)`` must be a pure read
+# returning plain data (clean harvested text with ``safe.clean``); ``html``
+# and ``markdown`` take (that data, urls) and return a list of strings, HTML
+# escaped with ``safe.esc`` / Markdown with ``markdown.md``.
+class DigestSection:
+    def __init__(self, key, collect, html, markdown):
+        self.key, self.collect, self.html, self.markdown = key, collect, html, markdown
+
+
+EXTRA_SECTIONS = []
+
+
 def _rows(db, sql, params):
-    return [dict(r) for r in db.query(sql, params)]
+    """Rows as dicts, harvested text cleaned (``safe.clean``) for every renderer."""
+    return [{k: clean(v) if isinstance(v, str) else v for k, v in r.items()}
+            for r in db.query(sql, params)]
 
 
 def _one(db, sql, params):
@@ -55,6 +75,8 @@ def metrics(db, start, end):
             select c.user from issue_comments c join users u on u.id = c.user
             where c.created_at >= :start and c.created_at < :end and {HUMAN})
         select (select count(*) from wk where type = 'pull'),
+               (select count(*) from wk w join users u on u.id = w.user
+                where w.type = 'pull' and not ({HUMAN})),
                (select count(*) from wk where type = 'issue'),
                (select count(*) from people),
                (select count(distinct w.user) from wk w join users u on u.id = w.user
@@ -67,6 +89,7 @@ def metrics(db, start, end):
                coalesce(sum(i.type = 'pull' and +i.merged_at is null), 0)
         from issues i where i.closed_at >= :start and i.closed_at < :end""", p).fetchone()
     return {
+        "bot_prs": opened[1],
         "releases": _one(db, """select count(*) from releases r
             where r.published_at >= :start and r.published_at < :end
               and coalesce(r.draft, 0) = 0""", p),
@@ -74,12 +97,12 @@ def metrics(db, start, end):
         "prs_merged": _one(db, """select count(*) from issues i where i.type = 'pull'
             and i.merged_at >= :start and i.merged_at < :end""", p),
         "prs_closed_unmerged": closed[1],
-        "issues_opened": opened[1],
+        "issues_opened": opened[2],
         "issues_closed": closed[0],
         "comments": _one(db, """select count(*) from issue_comments c
             where c.created_at >= :start and c.created_at < :end""", p),
-        "contributors": opened[2],
-        "first_timers": opened[3],
+        "contributors": opened[3],
+        "first_timers": opened[4],
         "new_repos": _one(db, """select count(*) from repos
             where created_at >= :start and created_at < :end""", p),
         "stars_gained": stars_gained(db, start, end),
@@ -145,21 +168,62 @@ def is_prerelease(row):
     return bool(row.get("prerelease")) or bool(m and _PRE.search(m[4].strip("-.")))
 
 
+_LABEL = re.compile(r"\s*([*_]{1,2})[^*_]+\1:?\s*")
+_BORING = re.compile(r"(?i)^(what'?s changed|changelog|release notes|highlights|"
+                     r"new contributors|full changelog)\W*$")
+_SECURITY_ID = re.compile(r"\b(GHSA(?:-[0-9a-z]{4}){3}|CVE-\d{4}-\d{4,})\b", re.I)
+_SECURITY_WORD = re.compile(r"(?i)\bsecurity\b")
+
+
+def _note_lines(body):
+    """(is_bullet, text) for each readable line of release notes: headings and
+    section labels skipped, Markdown links reduced to their text, code spans kept."""
+    for line in (body or "").splitlines():
+        if line.lstrip().startswith("#") or _LABEL.fullmatch(line):
+            continue
+        bullet = bool(re.match(r"\s*[-*+]\s+", line))
+        line = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", line)  # [text](url) -> text
+        line = re.sub(r"\s+in https?://\S+$", "", line)  # "... in https://github.com/.../pull/1"
+        line = line.strip().lstrip("*->=+ ").strip()
+        if line and not re.fullmatch(r"[-=_*`~\s|:]*", line) and not _BORING.match(line):
+            yield bullet, line
+
+
 def notes_excerpt(body, limit=160):
     """The first line of release notes worth reading (headings and blanks skipped)."""
-    for line in (body or "").splitlines():
-        # Headings, and lines that are only bold/italic text ("**Added**"), label sections.
-        if line.lstrip().startswith("#") or re.fullmatch(r"\s*([*_]{1,2})[^*_]+\1:?\s*", line):
-            continue
-        line = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", line)  # [text](url) -> text
-        line = line.strip().lstrip("*->= ").strip()
-        if line and not re.fullmatch(r"[-=_*`~\s|:]*", line) and not re.match(
-                r"(?i)^(what'?s changed|changelog|release notes|highlights)\W*$", line):
-            return plain(line, limit)
+    for _bullet, line in _note_lines(body):
+        return plain(line, limit)
     return ""
 
 
+def notes_highlights(body, n=3, limit=140):
+    """Up to ``n`` highlights: the notes' opening line, then their first bullet
+    points, as plain text (code spans keep their backticks for the renderers)."""
+    out = []
+    for bullet, line in _note_lines(body):
+        if out and not bullet:
+            continue  # one opening line; after it, bullets only
+        out.append(plain(line, limit))
+        if len(out) == n:
+            break
+    return out
+
+
+def security_advisories(*texts):
+    """(is_security, [GHSA/CVE ids]) from a release's name, tag and notes: a
+    security release names an advisory or says "security"."""
+    text = " ".join(t or "" for t in texts)
+    ids = []
+    for found in _SECURITY_ID.findall(text):
+        found = found.upper() if found.upper().startswith("CVE") else "GHSA" + found[4:].lower()
+        if found not in ids:
+            ids.append(found)
+    return bool(ids or _SECURITY_WORD.search(text)), ids
+
+
 def releases(db, start, end):
+    """The week's releases (drafts never); security releases first, flagged
+    with their advisory ids; each with a few highlights from its notes."""
     rows = _rows(db, """
         select r.id, r.tag_name, r.name, r.prerelease, r.published_at, r.body,
                r.html_url, repos.full_name, repos.html_url as repo_url
@@ -172,8 +236,11 @@ def releases(db, start, end):
         r["pre"] = is_prerelease(r)
         r["kind"] = None if r["pre"] else version_kind(r["tag_name"])
         r["org"] = (r["full_name"] or "").split("/")[0]
-        r["notes"] = notes_excerpt(r["body"])
+        r["security"], r["advisories"] = security_advisories(r["name"], r["tag_name"], r["body"])
+        r["highlights"] = notes_highlights(r["body"])
+        r["notes"] = r["highlights"][0] if r["highlights"] else ""
         del r["body"]
+    rows.sort(key=lambda r: not r["security"])  # stable: security first, else as above
     return rows
 
 
@@ -186,36 +253,52 @@ def new_repos(db, start, end):
 
 
 def most_discussed(db, start, end, limit=6):
-    """Issues and PRs with the most comments written during the week.
+    """Issues and PRs with the most comments written by people during the week
+    (as the busiest_this_week query): bots' comments are not counted and
+    bots' own issues and PRs are not listed; ``people`` = distinct commenters;
+    ties by repository and number. Comments whose issue is not stored yet
+    (issue is null until the harvester links it) are left out.
 
-    Comments whose issue is not stored yet (issue is null until the harvester
-    links it) are left out, as in the busiest_this_week query; reading only
-    (created_at, issue, user) lets one covering index answer the scan."""
-    return _rows(db, """
-        with c as (
-            select c.issue, count(*) as week_comments, count(distinct c.user) as people
-            from issue_comments c
-            where c.created_at >= :start and c.created_at < :end and c.issue is not null
-            group by c.issue order by week_comments desc, people desc, c.issue
-            limit :limit)
-        select i.id, i.type, i.number, i.title, i.html_url, i.state, repos.full_name,
-               c.week_comments, c.people
-        from c join issues i on i.id = c.issue left join repos on repos.id = i.repo
-        order by c.week_comments desc, c.people desc, i.id
-    """, {"start": start, "end": end, "limit": limit})
+    The week's comments are ranked from the covering index alone; issue rows
+    are read only for the leading ranks, so a busy week costs a few lookups,
+    not one per commented issue."""
+    ranked = db.execute(f"""
+        with bots as materialized (select u.id from users u where not ({HUMAN}))
+        select c.issue, count(*), count(distinct c.user) from issue_comments c
+        where c.created_at >= :start and c.created_at < :end and c.issue is not null
+          and (c.user is null or c.user not in bots)
+        group by c.issue order by 2 desc, 3 desc
+    """, {"start": start, "end": end})
+    found = []
+    for (comments, people), group in itertools.groupby(ranked, key=lambda r: (r[1], r[2])):
+        ids = [r[0] for r in group]
+        for chunk in range(0, len(ids), 500):
+            found += [{**r, "week_comments": comments, "people": people} for r in _rows(db, f"""
+                select i.id, i.type, i.number, i.title, i.html_url, i.state, repos.full_name
+                from issues i left join repos on repos.id = i.repo
+                left join users u on u.id = i.user
+                where i.id in ({",".join("?" * len(ids[chunk:chunk + 500]))}) and {HUMAN}
+            """, ids[chunk:chunk + 500])]
+        if len(found) >= limit:
+            break
+    # SQLite's order: NULL first, then by UTF-8 bytes (= code points).
+    found.sort(key=lambda r: (-r["week_comments"], -r["people"], r["full_name"] is not None,
+                              r["full_name"] or "", r["number"] is not None, r["number"] or 0))
+    return found[:limit]
 
 
 def most_reacted(db, start, end, limit=5):
-    """Open issues active this week (updated in it), most reactions first."""
+    """Open issues active this week (updated in it) and not opened by a bot, most
+    reactions first (as most_reacted_open_issues with the week given)."""
     return _rows(db, f"""
         select * from (
-            select i.id, i.number, i.title, i.html_url, repos.full_name,
+            select i.id, i.number, i.title, i.html_url, repos.full_name, i.updated_at,
                    {REACTIONS} as reactions
-            from issues i join repos on repos.id = i.repo
+            from issues i join repos on repos.id = i.repo left join users u on u.id = i.user
             where i.type = 'issue' and i.state = 'open'
               and i.transferred_to is null and i.deleted_at is null
-              and i.updated_at >= :start and i.updated_at < :end)
-        where reactions > 0 order by reactions desc, id limit :limit
+              and i.updated_at >= :start and i.updated_at < :end and {HUMAN})
+        where reactions > 0 order by reactions desc, updated_at desc, id limit :limit
     """, {"start": start, "end": end, "limit": limit})
 
 
@@ -226,7 +309,7 @@ def merged_prs(db, start, end):
                not ({HUMAN}) as bot
         from issues i join repos on repos.id = i.repo left join users u on u.id = i.user
         where i.type = 'pull' and i.merged_at >= :start and i.merged_at < :end
-        order by lower(repos.full_name), i.merged_at, i.id
+        order by repos.full_name, i.merged_at, i.id
     """, {"start": start, "end": end})
     repos = {}
     for r in rows:
@@ -237,7 +320,7 @@ def merged_prs(db, start, end):
             g["bots"] += 1
         else:
             g["prs"].append(r)
-    return sorted(repos.values(), key=lambda g: (-g["merged"], g["full_name"].lower()))
+    return sorted(repos.values(), key=lambda g: (-g["merged"], g["full_name"]))
 
 
 def first_timers(db, start, end):
@@ -265,13 +348,15 @@ def first_timers(db, start, end):
 
 
 def posts(db, start, end):
+    """Feed entries published in the week (as posts_this_week), except those
+    that are a release already listed under Releases (same URL)."""
     return _rows(db, """
-        select e.title, e.link, e.author, coalesce(e.published, e.first_seen) as published,
-               coalesce(f.title, e.feed) as feed_title
+        select e.title, e.link, e.author, e.published, coalesce(f.title, e.feed) as feed_title
         from feed_entries e left join feeds f on f.url = e.feed
-        where (e.published >= :start and e.published < :end)
-           or (e.published is null and e.first_seen >= :start and e.first_seen < :end)
-        order by published, e.id
+        where e.published >= :start and e.published < :end
+          and not (e.link like 'http%' and exists (
+              select 1 from releases r where r.html_url = e.link and coalesce(r.draft, 0) = 0))
+        order by e.published, e.id
     """, {"start": start, "end": end})
 
 
@@ -294,11 +379,15 @@ def daily_activity(db, start, end):
     return [counts[d] for d in days]
 
 
-def data_days(db):
-    """Distinct days (YYYY-MM-DD) with any harvested activity, for --all."""
-    days = set()
+def first_activity_day(db, earliest, end):
+    """The first day (YYYY-MM-DD) with activity dated in [earliest, end), or None.
+    One index seek per source; timestamps outside the bounds (a feed's 1970
+    epoch, a clock far in the future) never make a week."""
+    days = []
     for table, col in (("issues", "created_at"), ("releases", "published_at"),
                        ("issue_comments", "created_at"), ("feed_entries", "published")):
-        days.update(d for (d,) in db.execute(
-            f"select distinct substr({col}, 1, 10) from {table} where {col} is not null"))
-    return days
+        (day,) = db.execute(f"select min({col}) from {table} where {col} >= ? and {col} < ?",
+                            [earliest, end]).fetchone()
+        if day:
+            days.append(day[:10])
+    return min(days, default=None)

@@ -7,7 +7,7 @@ the library; the HTML content goes in as ``type="html"`` text, as Atom wants.
 
 import xml.etree.ElementTree as ET
 
-from .safe import esc, safe_url
+from ..safe import clean, esc, safe_url
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 FEED_ID = "tag:tracking-jupyter.github.io,2026:digest"
@@ -17,8 +17,11 @@ FEED_TITLE = "Tracking Jupyter: the weekly digest"
 EPOCH = "2026-01-01T00:00:00Z"
 
 
-def atom_feed(rows, *, feed_url=None, site_url=None, title=FEED_TITLE):
-    """Atom 1.0 XML for digest rows (newest first)."""
+def atom_feed(rows, *, feed_url=None, site_url=None, title=FEED_TITLE, link=None,
+              content=None):
+    """Atom 1.0 XML for digest rows (newest first). ``link(row)`` and
+    ``content(row)`` override the entry's page URL and HTML (the static site
+    links its own pages); by default the stored ones, made absolute."""
     ET.register_namespace("", ATOM_NS)
     q = lambda tag: f"{{{ATOM_NS}}}{tag}"
     feed = ET.Element(q("feed"))
@@ -34,18 +37,33 @@ def atom_feed(rows, *, feed_url=None, site_url=None, title=FEED_TITLE):
     if safe_url(site_url):
         ET.SubElement(feed, q("link"), rel="alternate", href=site_url)
     for row in rows:
+        # Stored rows were cleaned when built; cleaning again guards rows
+        # written by older versions (ElementTree would write unparseable XML).
         entry = ET.SubElement(feed, q("entry"))
-        ET.SubElement(entry, q("id")).text = row["atom_id"]
-        ET.SubElement(entry, q("title")).text = row["title"]
+        ET.SubElement(entry, q("id")).text = clean(row["atom_id"])
+        ET.SubElement(entry, q("title")).text = clean(row["title"])
         ET.SubElement(entry, q("updated")).text = row["atom_updated"]
-        link = _absolute(row["atom_link"], site_url)
-        if link:
-            ET.SubElement(entry, q("link"), rel="alternate", type="text/html", href=link)
-        ET.SubElement(entry, q("summary")).text = row["title"]
-        ET.SubElement(entry, q("content"), type="html").text = row["atom_content_html"]
+        href = link(row) if link else _absolute(row["atom_link"], site_url)
+        if href:
+            ET.SubElement(entry, q("link"), rel="alternate", type="text/html", href=clean(href))
+        ET.SubElement(entry, q("summary")).text = clean(row.get("headline") or row["title"])
+        html = content(row) if content else absolute_links(row["atom_content_html"], site_url)
+        ET.SubElement(entry, q("content"), type="html").text = clean(html)
     ET.indent(feed)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(
         feed, encoding="unicode") + "\n"
+
+
+def absolute_links(text, site_url, *, markdown=False):
+    """Our site-relative links ('href="/tracker/..."', Markdown '](/...)') made
+    absolute under ``site_url``; unchanged when no http(s) site is known."""
+    site = safe_url(site_url)
+    if not text or not site:
+        return text
+    site = site.rstrip("/")
+    if markdown:
+        return text.replace("](/", f"]({site}/")
+    return text.replace('href="/', f'href="{esc(site)}/')
 
 
 def _absolute(link, site_url):
@@ -57,8 +75,9 @@ def _absolute(link, site_url):
     return link
 
 
-def html_page(row):
-    """A standalone, dependency-free HTML document for one week."""
+def html_page(row, *, site_url=None):
+    """A standalone, dependency-free HTML document for one week (links absolute
+    under ``site_url`` when given; the static site has its own pages: site.py)."""
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -73,7 +92,7 @@ blockquote {{ border-left: 4px solid #f37726; margin-left: 0; padding-left: 1em;
 </head>
 <body>
 <h1>{esc(row["title"])}</h1>
-{row["content_html"]}
+{clean(absolute_links(row["content_html"], site_url))}
 </body>
 </html>
 """

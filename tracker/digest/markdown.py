@@ -1,21 +1,41 @@
 """Render a week's digest data as Markdown (newsletter-ready, same sections as
 the HTML). Every harvested string goes through ``md``, which leaves no markup
-and no raw HTML; external links must pass ``safe_url``."""
+and no raw HTML but escapes only what Markdown would read as markup, so the
+text also reads well as plain text; external links must pass ``safe_url``."""
 
-from .digest_render import (
-    CAPS, DAY_NAMES, HEADLINES, REACTED_INTRO, _compare, _first_timer_groups, _item_label, _name, day,
-    fold, period_label, plural, source_label,
+import re
+
+from .html import (
+    CAPS, DAY_NAMES, bots_line, HEADLINES, REACTED_INTRO, _compare, _first_timer_groups, _item_label, _name, day,
+    fold, period_label, plural, release_groups, security_label, source_label,
 )
-from .safe import safe_url
+from ..safe import safe_url
+from .sections import EXTRA_SECTIONS
 from .svg import sparkline_text
 
-_MD_SPECIAL = "\\`*_[]()#+!|{}~"
+# Always markup: emphasis, code, links, strikethrough, escapes. "(" ")" "#" "!"
+# "+" "|" only act next to these or at a line start, which text never is here.
+_MD_SPECIAL = re.compile(r"[\\`*\[\]~]|(?<=\])\("
+                         # "_" emphasises only at a word's edge (snake_case is text)
+                         r"|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_ENTITY = re.compile(r"&(?=#?\w+;)")  # "&amp;" would show; "Q&A" stays as it is
+_CODE = re.compile(r"`([^`<]+)`")
 
 
 def md(text, limit=None):
     """Escape untrusted text for Markdown: no markup, no raw HTML gets through."""
-    text = fold(text, limit).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return "".join("\\" + c if c in _MD_SPECIAL else c for c in text)
+    return _escape(fold(text, limit))
+
+
+def _escape(text):
+    text = _ENTITY.sub("&amp;", text).replace("<", "&lt;")
+    return _MD_SPECIAL.sub(lambda m: "\\" + m[0], text)
+
+
+def md_code(text):
+    """Like ``md``, but `code spans` stay code spans (never with '<' inside)."""
+    parts = _CODE.split(fold(text))
+    return "".join(f"`{p}`" if i % 2 else _escape(p) for i, p in enumerate(parts))
 
 
 def _mdlink(url, text):
@@ -48,26 +68,32 @@ def render_md(data, urls):
     out += [f"## Headline numbers ([pulse]({urls['ecosystem_pulse']}))", ""]
     out += [f"- **{plural(m[k], one, many)}** · {_compare(data, k)}"
             for k, one, many in HEADLINES]
+    out += ["", bots_line(m)]
     out += ["", f"Daily activity: `{sparkline_text(data['daily'])}` "
             + " · ".join(f"{DAY_NAMES[i]} {n}" for i, n in enumerate(data["daily"])), ""]
 
     rows = data["releases"]
     final, pre = [r for r in rows if not r["pre"]], [r for r in rows if r["pre"]]
+    groups = release_groups(rows)
     out += [f"## Releases ([all]({urls['releases_this_week']}))", "",
             f"**{plural(len(final), 'release')}** and **{plural(len(pre), 'pre-release')}**.", ""]
     shown = 0
-    for title, group in (("", final), ("**Pre-releases**", pre)):
+    for title, group in groups:
         if not group:
             continue
         if title:
-            out += ["", title, ""]
+            out += ([""] if out[-1] else []) + [f"**{title}**", ""]
         for r in group[: max(CAPS["releases"] - shown, 0)]:
             shown += 1
             kind = f" *{r['kind']}*" if r["kind"] else ""
-            notes = f" — {md(r['notes'])}" if r["notes"] else ""
+            flag = f" **⚠ {md(security_label(r))}**" if r.get("security") else ""
+            highlights = r.get("highlights") or ([r["notes"]] if r.get("notes") else [])
+            notes = f" — {md_code(highlights[0])}" if len(highlights) == 1 else ""
             out.append(f"- {md(r['full_name'])} "
                        f"**{_mdlink(r['html_url'], r['tag_name'] or r['name'] or '?')}**"
-                       f"{kind}{notes}")
+                       f"{kind}{flag}{notes}")
+            if len(highlights) > 1:
+                out += [f"  - {md_code(h)}" for h in highlights]
     if shown < len(rows):
         out.append(f"- … and [{len(rows) - shown} more releases]({urls['releases_this_week']})")
 
@@ -78,10 +104,13 @@ def render_md(data, urls):
             + (f" — {md(r['description'], 120)}" if r["description"] else "")
             for r in repos[: CAPS["new_repos"]]]
     out += _more(repos, CAPS["new_repos"], urls["new_repos_this_week"])
+    for section in EXTRA_SECTIONS:  # e.g. "New in the ecosystem": see sections.py
+        out += ["", *section.markdown(data[section.key], urls)]
 
     for title, key, rows, measure in (
         ("Most discussed", "busiest_this_week", data["discussed"],
-         lambda r: plural(r["week_comments"], "comment")),
+         lambda r: plural(r["week_comments"], "comment")
+         + (f" from {r['people']} people" if r["people"] > 1 else "")),
         ("Most-reacted open issues", "most_reacted_open_issues", data["reacted"],
          lambda r: plural(r["reactions"], "reaction")),
     ):
@@ -89,7 +118,7 @@ def render_md(data, urls):
         if key == "most_reacted_open_issues":
             out += [REACTED_INTRO, ""]
         out += [f"{i}. **{measure(r)}**: {_mdlink(r['html_url'], _item_label(r)[1])} "
-                f"{md(r['title'], 100)}" for i, r in enumerate(rows, 1)] or ["Nothing this week."]
+                f"{md_code(fold(r['title'], 100))}" for i, r in enumerate(rows, 1)] or ["Nothing this week."]
 
     groups = data["merged"]
     out += ["", f"## Merged pull requests ([all]({urls['merged_prs_per_repo']}))", "",
@@ -98,12 +127,12 @@ def render_md(data, urls):
     for g in groups[: CAPS["merged_repos"]]:
         prs = g["prs"][: CAPS["merged_titles"]]
         titles = "; ".join(f"{_mdlink(p['html_url'], '#' + str(p['number']))} "
-                           f"{md(p['title'], 70)}" for p in prs)
+                           f"{md_code(fold(p['title'], 70))}" for p in prs)
         rest = len(g["prs"]) - len(prs)
         out.append(f"- **{md(g['full_name'])}**: {g['merged']}"
                    + (f" ({g['bots']} by bots)" if g["bots"] else "")
                    + (f" — {titles}" if titles else "")
-                   + (f"; and {rest} more" if rest > 0 else ""))
+                   + (f"; and [{rest} more]({urls['merged_prs_per_repo']})" if rest > 0 else ""))
     out += _more(groups, CAPS["merged_repos"], urls["merged_prs_per_repo"])
 
     out += ["", f"## First-time contributors ([all]({urls['first_time_contributors']}))"]
@@ -115,7 +144,7 @@ def render_md(data, urls):
                 who = f"**{md(_name(p))}** ({who})"
             kind, label = _item_label(p)
             out.append(f"- {who} — {kind} {_mdlink(p['html_url'], label)} "
-                       f"{md(p['title'], 80)}")
+                       f"{md_code(fold(p['title'], 80))}")
         out += _more(people, CAPS["first_timers"], urls["first_time_contributors"])
 
     posts = data["posts"]
@@ -124,4 +153,5 @@ def render_md(data, urls):
     out += [f"- {_mdlink(p['link'], fold(p['title'], 140) or '(untitled)')} — "
             f"*{md(p['feed_title'], 60)}*" for p in posts[: CAPS["posts"]]]
     out += _more(posts, CAPS["posts"], urls["posts_this_week"])
-    return "\n".join(out).rstrip() + "\n"
+    # One blank line between blocks, however the sections above ended.
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).rstrip() + "\n"

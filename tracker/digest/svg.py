@@ -6,7 +6,7 @@ but run no JavaScript. A Unicode text line goes with every chart for readers
 that drop SVG (text-mode readers such as newsboat, sanitising web readers).
 """
 
-from .safe import esc
+from ..safe import esc
 
 _BLOCKS = "▁▂▃▄▅▆▇█"
 

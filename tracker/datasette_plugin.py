@@ -1,0 +1,97 @@
+"""The tracker's own Datasette plugin: SQL functions the canned queries call.
+
+- ``xml_text(text)``: ``tracker.safe.clean`` (no ANSI escapes, no characters
+  XML 1.0 forbids), so datasette-atom never meets a string it cannot write
+  ("All strings must be XML compatible" was an HTTP 500).
+- ``tracker_base_url()``: TRACKER_BASE_URL if it is a plain http(s) URL, else
+  '' — the digest feed then builds absolute links from the request's Host.
+
+``render_cell`` links titles, logins and repositories on query pages;
+``extra_template_vars`` gives the digest pages ``tracker_db``, the database's
+name. Registered by ``tracker.publish.make_datasette`` and, for ``datasette serve
+-m`` with the tracker installed, by the ``datasette`` entry point.
+"""
+
+import os
+import re
+
+from datasette import hookimpl
+from markupsafe import Markup, escape
+from datasette.plugins import pm
+
+from .safe import clean, register_sql_functions, safe_url
+
+
+def base_url():
+    return (safe_url(os.environ.get("TRACKER_BASE_URL", "")) or "").rstrip("/")
+
+
+@hookimpl
+def prepare_connection(conn):
+    register_sql_functions(conn)
+    conn.create_function("tracker_base_url", 0, base_url)
+
+
+@hookimpl
+def extra_template_vars(datasette, request):
+    # The digest pages link the database's canned queries and feed by name;
+    # query pages explain a ?week= that is not a week instead of a blank table.
+    from .digest.build import DigestError, parse_week
+
+    week_error = None
+    week = (request.args.get("week") or "").strip() if request is not None else ""
+    if week:
+        try:
+            parse_week(week)
+        except DigestError:
+            week_error = (f"“{week}” is not a week: give an ISO week such as 2026-W24, or any "
+                          "date in it (2026-06-10), or leave it blank for the latest complete week.")
+    try:
+        name = datasette.get_database().name
+    except KeyError:
+        name = "tracker"
+    return {"tracker_db": name, "tracker_week_error": week_error}
+
+
+_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
+_WEEK = re.compile(r"^\d{4}-W\d{2}$")
+_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+LOGIN_COLUMNS = {"author", "contributor", "login"}
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    """Readable canned-query pages: titles link to the item on GitHub (or the
+    post), logins to their GitHub profiles, OWNER/NAME to the repository, a week to
+    its digest page.
+    Query pages only (``table`` is None); text is escaped, links are http(s)."""
+    if table is not None or not isinstance(value, str) or not value:
+        return None
+    keys = row.keys() if hasattr(row, "keys") else []
+    text = clean(value)  # no ANSI colour codes or control characters on the page
+    if column == "title":
+        for key in ("html_url", "atom_link", "link"):
+            url = safe_url(row[key]) if key in keys else None
+            if url:
+                return Markup(f'<a href="{escape(url)}">{escape(text)}</a>')
+    if column in LOGIN_COLUMNS and _LOGIN.match(value):
+        login = value.removesuffix("[bot]")
+        path = f"apps/{login}" if value.endswith("[bot]") else login
+        return Markup(f'<a href="https://github.com/{escape(path)}">{escape(value)}</a>')
+    if column == "week" and _WEEK.match(value) and not value.startswith("0000"):
+        return Markup(f'<a href="/digest/{value}">{value}</a>')  # the week's digest page
+    if column == "repo" and _REPO.match(value):
+        return Markup(f'<a href="https://github.com/{escape(value)}">{escape(value)}</a>')
+    if text != value:
+        limit = datasette.setting("truncate_cells_html")
+        return escape(text[:limit] + "…" if limit and len(text) > limit else text)
+    return None
+
+
+def register():
+    """Register this module with Datasette's plugin manager (idempotent)."""
+    import sys
+
+    module = sys.modules[__name__]
+    if not pm.is_registered(module):
+        pm.register(module, name="tracker")
