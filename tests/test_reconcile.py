@@ -2,6 +2,7 @@
 its schedule and its cost, through the real harvest against the emulator."""
 
 import json
+import re
 from datetime import datetime, timedelta, timezone
 
 import httpx
@@ -44,8 +45,9 @@ def a_day_passes(path):
 
 def query(db, name, **params):
     sql = expand((QUERIES / f"{name}.sql").read_text())
-    names = {"repo": "", "days": "", **params}
-    return list(db.query(sql, names))
+    # Every parameter the query names, blank unless given (as a Datasette form sends them).
+    names = {name: "" for name in re.findall(r"(?<!:):(\w+)", sql)}
+    return list(db.query(sql, {**names, **params}))
 
 
 def test_emulator_answers_301_for_a_transferred_issue_and_410_or_404_for_deleted(emu):
