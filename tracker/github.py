@@ -6,6 +6,7 @@ only; callers store ETags and watermarks. Exceptions::
     GitHubError            anything that stops the GitHub part of a run
     ├── AuthError          401: the token was rejected (fatal)
     ├── RateLimitExhausted primary budget spent, reset too far away to wait
+    ├── SearchRateLimited  the separate search budget spent (30/min); core untouched
     └── RequestFailed      retries exhausted (5xx, timeouts, dropped connections)
 """
 
@@ -47,6 +48,17 @@ class RequestFailed(GitHubError):
     exit_code = 5
 
 
+class SearchRateLimited(GitHubError):
+    """The search budget (``x-ratelimit-resource: search``) is spent and its reset is
+    beyond ``max_wait``. Only search stops: the core budget state is not touched."""
+
+    exit_code = 4
+
+    def __init__(self, message, reset_at=None):
+        super().__init__(message)
+        self.reset_at = reset_at
+
+
 @dataclass
 class Page:
     """One page of a listing (``items``) or a single object (``data``)."""
@@ -77,6 +89,11 @@ class Stats:
     rate_remaining: int | None = None
     rate_reset: int | None = None
     redirects: dict = field(default_factory=dict)
+    # The search resource is a separate bucket (30/min): kept apart from core.
+    search_requests: int = 0
+    search_limit: int | None = None
+    search_remaining: int | None = None
+    search_reset: int | None = None
 
 
 def _int(value):
@@ -178,7 +195,7 @@ class GitHubClient:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        secondary_attempt = 0
+        secondary_attempt = search_attempt = 0
         attempt = 0
         while True:
             self._wait_for_budget(url)
@@ -199,6 +216,10 @@ class GitHubClient:
                 raise AuthError(
                     "GitHub rejected the token (401 Bad credentials): check GITHUB_TOKEN"
                 )
+            if status in (403, 429) and _search_exhausted(response):
+                search_attempt += 1
+                self._wait_for_search_reset(response, url, search_attempt)
+                continue
             if status in (403, 429):
                 wait = self._limit_wait(response)
                 if wait is not None:
@@ -231,6 +252,11 @@ class GitHubClient:
                 self.stats.not_modified += 1
             else:
                 self.stats.counted += 1
+            if h.get("x-ratelimit-resource") == "search" and "x-ratelimit-remaining" in h:
+                self.stats.search_requests += 1
+                self.stats.search_limit = _int(h.get("x-ratelimit-limit"))
+                self.stats.search_remaining = _int(h.get("x-ratelimit-remaining"))
+                self.stats.search_reset = _int(h.get("x-ratelimit-reset"))
             if h.get("x-ratelimit-resource", "core") == "core" and "x-ratelimit-remaining" in h:
                 self.stats.rate_limit = _int(h.get("x-ratelimit-limit"))
                 self.stats.rate_remaining = _int(h.get("x-ratelimit-remaining"))
@@ -257,7 +283,21 @@ class GitHubClient:
             return SECONDARY_MIN_WAIT
         return None
 
+    def _wait_for_search_reset(self, response, url, attempt):
+        """A search-limit 403/429: sleep to the *search* reset, or raise SearchRateLimited."""
+        reset = _int(response.headers.get("x-ratelimit-reset"))
+        wait = (reset - self.clock() + 1) if reset else None
+        if wait is None or wait > self.max_wait or attempt > self.retries:
+            when = time.strftime("%H:%M:%S UTC", time.gmtime(reset)) if reset else "unknown"
+            raise SearchRateLimited(
+                f"GitHub search rate limit spent (resets at {when}); search stops here, "
+                f"the rest of the harvest goes on", reset_at=reset)
+        self.log(f"search rate limit spent; waiting {wait:.0f}s for its reset")
+        self.sleep(max(wait, 0))
+
     def _wait_for_budget(self, url):
+        if "/search/" in urlsplit(url).path:
+            return  # its own bucket; tracker.harvest.discovery paces to it
         with self._lock:
             remaining, reset = self.stats.rate_remaining, self.stats.rate_reset
         if remaining == 0 and reset and reset > self.clock():
@@ -284,6 +324,11 @@ class GitHubClient:
             self.stats.retries += 1
         self.log(f"retrying in {seconds:.0f}s: {why}")
         self.sleep(seconds)
+
+
+def _search_exhausted(response):
+    h = response.headers
+    return h.get("x-ratelimit-resource") == "search" and h.get("x-ratelimit-remaining") == "0"
 
 
 def _message(response):

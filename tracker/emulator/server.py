@@ -118,6 +118,8 @@ class Emulator:
         self.limits = RateLimits(core_limit=core_limit, unauth_limit=unauth_limit,
                                  search_limit=search_limit, unauth_search_limit=unauth_search_limit)
         self.faults = Faults()
+        # GitHub answers a spent primary budget with 403 or 429; tests pick (search only).
+        self.search_limit_status = 403
         self.requests: list[RequestRecord] = []
         self.host, self.port = host, port
         self.url: str | None = None
@@ -248,7 +250,8 @@ class Emulator:
                    f"{h.client_address[0]}. (But here's the good news: Authenticated requests "
                    "get a higher rate limit. Check out the documentation for more details.)")
             body = {"message": f"API rate limit exceeded for {who}.", "documentation_url": RATE_DOCS}
-            return self._send(h, 403, dumps(body), bucket.headers(resource))
+            status = self.search_limit_status if resource == "search" else 403
+            return self._send(h, status, dumps(body), bucket.headers(resource))
         try:
             with self.store.lock:
                 if h.command != "GET":

@@ -17,6 +17,7 @@ import httpx
 from ..db import load_states, open_db, save_state
 from ..github import USER_AGENT, AuthError, GitHubClient, GitHubError, RateLimitExhausted
 from . import save
+from .discovery import discover_step, discovery_targets
 from .repos import resolve_repos
 from .streams import repo_ops
 
@@ -173,6 +174,8 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
 def _harvest_github(db, client, config, only_repos, concurrency, now, summary, progress):
     state = load_states(db)
     try:
+        # Discovery (#13) first: for a watched repo the full metadata written next wins.
+        found = discover_step(client, db, config, now, state, only_repos, progress.log)
         targets, errors = resolve_repos(client, db, config, state, now,
                                         only=only_repos, log=progress.log)
     except (AuthError, RateLimitExhausted) as e:
@@ -180,9 +183,12 @@ def _harvest_github(db, client, config, only_repos, concurrency, now, summary, p
         summary.errors.append(str(e))
         summary.fatal = e
         return
+    errors = found.errors + errors
     summary.errors += errors
+    summary.counts["discovered"] = found.new
     for message in errors:
         progress.log(f"error: {message}")
+    targets += discovery_targets(db, targets, config, now, only_repos)  # light tier (#13)
     summary.repos = len(targets)
     # Bounded: a page of pulls parses to megabytes; workers wait for the writer.
     ops = queue.Queue(maxsize=2 * concurrency)
@@ -190,7 +196,7 @@ def _harvest_github(db, client, config, only_repos, concurrency, now, summary, p
 
     def work(repo):
         try:
-            for op in repo_ops(client, repo, state, stop):
+            for op in repo_ops(client, repo, state, stop, streams=repo.get("streams")):
                 ops.put(op)
         except (AuthError, RateLimitExhausted) as e:
             stop.set()
