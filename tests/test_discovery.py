@@ -294,3 +294,25 @@ def test_bad_query_is_reported_and_other_sources_go_on():
         assert stored_ids(db, f"topic:{EXT}") == ids_with_topic(store, EXT)
     finally:
         emu.stop()
+
+
+def test_quiet_full_run_costs_search_requests_only(tmp_path):
+    store = load_facts()
+    add_discoverable_repos(store, 120, [EXT, KERNEL], seed=10)
+    emu, clock = start(store)
+    try:
+        path = tmp_path / "t.db"
+        first = full_run(path, emu, clock, Config(topics=[EXT, KERNEL]))
+        assert first.status == "ok" and first.counts["discovered"] == 120
+        assert len(core_log(emu)) == 120  # one releases listing per discovered repo
+        emu.reset_log()
+        quiet = full_run(path, emu, clock, Config(topics=[EXT, KERNEL]))
+        assert quiet.status == "ok" and quiet.counts["discovered"] == 0
+        assert len(search_log(emu)) == 2 and core_log(emu) == []
+        # With the re-check due every run, known repos cost a conditional request: a free 304.
+        emu.reset_log()
+        every_run = Config(topics=[EXT, KERNEL], discovery=Discovery(releases_every_hours=0))
+        full_run(path, emu, clock, every_run)
+        assert len(core_log(emu)) == 120 and all(r.status == 304 for r in core_log(emu))
+    finally:
+        emu.stop()

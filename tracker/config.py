@@ -40,12 +40,14 @@ class Discovery:
     query is swept whole, and how much is harvested for a discovered repository
     (``none``: metadata and stats from the search item; ``light``: plus releases;
     ``full``: every stream, like a watched repo). ``tiers`` overrides the tier per
-    source (``topic:NAME`` or ``search:QUERY``)."""
+    source (``topic:NAME`` or ``search:QUERY``). Discovered repos already known are
+    re-checked at most every ``releases_every_hours`` (0: every run); new ones at once."""
 
     min_stars: int = 0
     include_forks: bool = False
     include_archived: bool = False
     resweep_days: int = 7
+    releases_every_hours: int = 24
     tier: str = "light"
     tiers: dict = field(default_factory=dict)
 
@@ -178,16 +180,16 @@ def _discovery(value, source):
         return Discovery()
     if not isinstance(value, dict):
         raise ConfigError(f"{source}: 'discovery' must be a mapping")
-    known = {"min_stars", "include_forks", "include_archived", "resweep_days", "tier", "tiers"}
+    known = {"min_stars", "include_forks", "include_archived", "resweep_days",
+             "releases_every_hours", "tier", "tiers"}
     unknown = set(value) - known
     if unknown:
         raise ConfigError(f"{source}: unknown key 'discovery.{sorted(unknown)[0]}'")
     out = Discovery()
-    for key in ("min_stars", "resweep_days"):
+    for key, least in (("min_stars", 0), ("resweep_days", 1), ("releases_every_hours", 0)):
         if key in value:
             n = value[key]
-            if not isinstance(n, int) or isinstance(n, bool) or n < (0 if key == "min_stars" else 1):
-                least = 0 if key == "min_stars" else 1
+            if not isinstance(n, int) or isinstance(n, bool) or n < least:
                 raise ConfigError(f"{source}: 'discovery.{key}' must be an integer >= {least}")
             setattr(out, key, n)
     for key in ("include_forks", "include_archived"):

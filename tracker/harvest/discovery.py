@@ -288,15 +288,26 @@ def discovery_targets(db, watched, config, now, only_repos=()):
     asks for: dicts shaped like resolve_repos's targets plus ``streams`` (names;
     None = all). ``light`` gives ``("releases",)``, whose page 1 is conditional (a
     304 is free); ``none`` repos are left out; ``full`` gets every stream.
+
+    Repos a source found for the first time in this run always come; the others
+    only when the last check of all of them (state ``discovery-releases``) is
+    ``releases_every_hours`` old, so hourly runs do not send thousands of 304s.
     """
     if only_repos:
         return []
     save_watched_sources(db, watched, now)
+    every = timedelta(hours=config.discovery.releases_every_hours)
+    last = (db.execute("select watermark from harvest_state where key = 'discovery-releases'"
+                       ).fetchone() or [None])[0]
+    recheck = last is None or _parse(now) - _parse(last) >= every
+    if recheck:
+        save_state(db, "discovery-releases", watermark=now, updated_at=now)
     db.conn.commit()
     watched_ids = {r["id"] for r in watched}
-    found, sources = {}, {}
+    found, sources, fresh = {}, {}, set()
     for row in db.query(
-            "select repos.id, repos.full_name, repos.default_branch, repo_sources.source "
+            "select repos.id, repos.full_name, repos.default_branch, repo_sources.source, "
+            "repo_sources.first_seen_at "
             "from repo_sources join repos on repos.id = repo_sources.repo "
             "where repos.missing_since is null and (repo_sources.source like 'topic:%' "
             "or repo_sources.source like 'search:%') order by repos.id"):
@@ -305,8 +316,12 @@ def discovery_targets(db, watched, config, now, only_repos=()):
         found[row["id"]] = {"id": row["id"], "full_name": row["full_name"],
                             "default_branch": row["default_branch"]}
         sources.setdefault(row["id"], []).append(row["source"])
+        if row["first_seen_at"] == now:
+            fresh.add(row["id"])
     out = []
     for rid, repo in found.items():
+        if not recheck and rid not in fresh:
+            continue
         tier = config.discovery.tier_of(sources[rid])
         if tier != "none":
             out.append({**repo, "streams": None if tier == "full" else ("releases",)})
