@@ -91,6 +91,8 @@ def main():
                                                      time.gmtime(clock.t - 60)),
                                    first_id=790_000_000)
         one_run(db_path, emu, clock, config, "3 new")
+        recheck = Config(topics=TOPICS, discovery=Discovery(tier=args.tier, releases_every_hours=0))
+        one_run(db_path, emu, clock, recheck, "re-check")
 
 
 if __name__ == "__main__":
