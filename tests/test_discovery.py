@@ -316,3 +316,49 @@ def test_quiet_full_run_costs_search_requests_only(tmp_path):
         assert len(core_log(emu)) == 120 and all(r.status == 304 for r in core_log(emu))
     finally:
         emu.stop()
+
+
+def test_client_search_limit_raises_without_touching_core_state():
+    from tracker.github import SearchRateLimited
+
+    emu, clock = start(load_facts())
+    try:
+        with client_for(emu, clock, max_wait=60) as client:
+            client.get("repos/ines/juniper")
+            core = (client.stats.rate_remaining, client.stats.rate_reset)
+            emu.set_rate_limit(0, reset_in=3600, resource="search")
+            try:
+                client.get("search/repositories", {"q": "topic:x"})
+            except SearchRateLimited as e:
+                assert e.reset_at and "search rate limit" in str(e)
+            else:
+                raise AssertionError("no SearchRateLimited")
+            assert (client.stats.rate_remaining, client.stats.rate_reset) == core
+            assert client.stats.search_remaining == 0
+            assert client.get("repos/ines/juniper").status == 200  # core goes on
+    finally:
+        emu.stop()
+
+
+def test_config_topics_search_and_discovery_options():
+    from tracker.config import ConfigError, default_config_text, parse_config
+
+    config = parse_config(default_config_text())
+    assert "jupyterlab-extension" in config.topics and config.search
+    assert config.discovery.resweep_days == 7 and config.discovery.tier == "light"
+    config = parse_config("github:\n  topics: [a-b]\n  search: ['x stars:>=5']\n"
+                          "discovery:\n  min_stars: 3\n  include_forks: true\n"
+                          "  tiers: {'topic:a-b': full}\n")
+    assert config.discovery.min_stars == 3 and config.discovery.tier_of(["topic:a-b"]) == "full"
+    assert config.discovery.tier_of(["search:x stars:>=5"]) == "light"
+    for bad, key in [("discovery:\n  min_stars: -1\n", "discovery.min_stars"),
+                     ("discovery:\n  include_forks: yes please\n", "discovery.include_forks"),
+                     ("discovery:\n  tiers: {'org:x': none}\n", "discovery.tiers"),
+                     ("discovery:\n  sometimes: 1\n", "discovery.sometimes"),
+                     ("github:\n  search: [3]\n", "github.search[0]")]:
+        try:
+            parse_config(bad)
+        except ConfigError as e:
+            assert key in str(e), (bad, e)
+        else:
+            raise AssertionError(bad)
