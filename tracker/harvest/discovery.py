@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from ..db import save_state
-from ..github import RequestFailed, SearchRateLimited
+from ..github import AuthError, RateLimitExhausted, RequestFailed, SearchRateLimited
 from . import rows as R
 from .save import save_users
 
@@ -267,7 +267,13 @@ def discover_step(client, db, config, now, state, only_repos, log):
     limited to named repos (``--repo``) or no topic/search is configured."""
     if only_repos or not (config.topics or config.search):
         return Discovered()
-    found = discover(client, db, config, now, state=state, log=log)
+    try:
+        found = discover(client, db, config, now, state=state, log=log)
+    except (AuthError, RateLimitExhausted):
+        raise  # the whole run's problem: run.py ends it as for the watchlist
+    except Exception as e:  # a bug here must not cost the watchlist's harvest
+        db.conn.rollback()
+        found = Discovered(errors=[f"discovery: {type(e).__name__}: {e}"])
     log(f"discovery: {len(config.topics) + len(config.search)} sources, {found.requests} "
         f"search requests, {found.new} new repos, {found.new_sources} new repo sources"
         + (f", swept {len(found.swept)}" if found.swept else ""))
