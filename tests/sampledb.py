@@ -28,6 +28,7 @@ What it holds (for tests that need exact facts):
 - Feeds: a blog (posts in W22 and W24), a hostile feed (W24 entries with
   script titles and ``javascript:`` links) and a broken feed (last_error).
 - harvest_runs: github and feeds runs; the last feeds run failed.
+- Discovered repositories and repo_sources: see ``sample_discovery.py``.
 
 ``HOSTILE`` lists the literal strings that must never reach HTML or Atom
 output unescaped.
@@ -36,6 +37,7 @@ output unescaped.
 import json
 from datetime import date, datetime, time, timezone
 
+from sample_discovery import populate_discovered
 from tracker.db import open_db
 
 SAMPLE_WEEKS = ["2026-W20", "2026-W21", "2026-W22", "2026-W23", "2026-W24"]
@@ -323,4 +325,5 @@ def populate_sample(db):
     with db.conn:
         for name, rows, pk in tables:
             db[name].upsert_all(rows, pk=pk)
+    populate_discovered(db)  # discovery's repos and sources (#13)
     return db

@@ -10,7 +10,8 @@ import feedparser
 import pytest
 import sqlite_utils
 
-from tracker.demo import run_demo
+from tracker.demo import DEMO_DISCOVERED, DEMO_TOPICS, run_demo
+from tracker.digest.ecosystem import new_in_ecosystem
 from tracker.publish import make_datasette
 
 
@@ -49,7 +50,7 @@ def test_demo_harvests_the_real_repos(demo):
     path, first, _ = demo
     db = sqlite_utils.Database(path)
     assert first.summary.status == "ok", first.summary.errors
-    names = {r[0] for r in db.execute("select full_name from repos")}
+    names = {r[0] for r in db.execute("select full_name from repos where tracked_via is not null")}
     assert names == {
         "jupyterhub/dockerspawner", "jupyterhub/jupyterhub-deploy-docker",
         "jupyterhub/zero-to-jupyterhub-k8s", "voila-dashboards/voila", "jupytext/jupytext",
@@ -61,10 +62,26 @@ def test_demo_harvests_the_real_repos(demo):
     assert db["feed_entries"].count == 104
 
 
+def test_demo_discovers_synthetic_repos(demo):
+    path, first, _ = demo
+    db = sqlite_utils.Database(path)
+    found = [r for r in db.execute(
+        "select full_name, description from repos where tracked_via is null")]
+    assert len(found) == DEMO_DISCOVERED
+    assert all(n.startswith("synthetic-dev-") and d.startswith("[synthetic]") for n, d in found)
+    sources = {r[0] for r in db.execute("select distinct source from repo_sources")}
+    assert {f"topic:{t}" for t in DEMO_TOPICS} <= sources
+    # The section has something to show in the demo's recent weeks.
+    shown = new_in_ecosystem(db, "2026-05-18", "2026-07-27")["repos"]
+    assert len(shown) >= 10 and all(r["why"] == "created" for r in shown)
+
+
 def test_second_demo_run_is_incremental(demo):
     _, _, second = demo
-    assert second.summary.counted == 0
-    assert second.summary.not_modified == second.summary.requests > 0
+    # One search per topic (searches always count); every core request is a free 304.
+    searches = len(DEMO_TOPICS)
+    assert second.summary.counted == searches
+    assert second.summary.not_modified == second.summary.requests - searches > 0
 
 
 def test_digest_feed_names_real_releases(demo):

@@ -41,10 +41,10 @@ def add_week_rows(db):
     ], pk="id", alter=True)
     db["repos"].upsert_all([
         {"id": 80001, "full_name": "digest-org/old-repo", "name": "old-repo", "owner": 90001,
-         "html_url": "https://github.com/digest-org/old-repo",
+         "tracked_via": "org:digest-org", "html_url": "https://github.com/digest-org/old-repo",
          "created_at": "2020-01-01T00:00:00Z"},
         {"id": 80002, "full_name": "digest-org/brand-new", "name": "brand-new",
-         "owner": 90001, "html_url": EVIL_URL, "description": HOSTILE,
+         "owner": 90001, "tracked_via": "org:digest-org", "html_url": EVIL_URL, "description": HOSTILE,
          "created_at": "2026-11-18T08:00:00Z"},
     ], pk="id", alter=True)
     db["releases"].upsert_all([

@@ -322,7 +322,8 @@ def test_unknown_org_reported_others_harvested(tmp_path, emulator):
 
 @pytest.mark.parametrize("text,message", [
     ("github:\n  orgz: [x]\n", "github.orgz"),
-    ("github:\n  topics: [jupyter]\n", "github.topics"),
+    ("github:\n  topics: [Jupyter Lab]\n", "github.topics[0]"),
+    ("discovery:\n  tier: heavy\n", "discovery.tier"),
     ("github:\n  repos: [just-a-name]\n", "github.repos[0]"),
     ("github: [\n", "not valid YAML"),
     ("feeds:\n  - url: ftp://x\n", "feeds[0].url"),

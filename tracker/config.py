@@ -18,6 +18,11 @@ DEFAULT_BOTS = [
 ]
 
 
+# GitHub's rule for topic names: lowercase letters, digits and hyphens, at most 50.
+TOPIC_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
+TIERS = ("none", "light", "full")
+
+
 class ConfigError(Exception):
     """The watchlist is missing, unreadable or invalid."""
 
@@ -30,6 +35,29 @@ class Feed:
 
 
 @dataclass
+class Discovery:
+    """``discovery:`` options: filters added to every topic/search query, how often a
+    query is swept whole, and how much is harvested for a discovered repository
+    (``none``: metadata and stats from the search item; ``light``: plus releases;
+    ``full``: every stream, like a watched repo). ``tiers`` overrides the tier per
+    source (``topic:NAME`` or ``search:QUERY``). Discovered repos already known are
+    re-checked at most every ``releases_every_hours`` (0: every run); new ones at once."""
+
+    min_stars: int = 0
+    include_forks: bool = False
+    include_archived: bool = False
+    resweep_days: int = 7
+    releases_every_hours: int = 24
+    tier: str = "light"
+    tiers: dict = field(default_factory=dict)
+
+    def tier_of(self, sources):
+        """The largest tier any of ``sources`` asks for."""
+        tiers = [self.tiers.get(s, self.tier) for s in sources] or [self.tier]
+        return max(tiers, key=TIERS.index)
+
+
+@dataclass
 class Config:
     orgs: list[str] = field(default_factory=list)
     users: list[str] = field(default_factory=list)
@@ -39,6 +67,9 @@ class Config:
     feeds: list[Feed] = field(default_factory=list)
     # Requests per minute to GitHub (None: tracker.pacer.DEFAULT_RATE; 0: unpaced).
     max_rate: int | None = None
+    topics: list[str] = field(default_factory=list)
+    search: list[str] = field(default_factory=list)
+    discovery: Discovery = field(default_factory=Discovery)
     path: str | None = None
     # Days between reconciliation walks of a repo (tracker/harvest/reconcile.py); 0 = never.
     reconcile_days: int = 7
@@ -80,14 +111,14 @@ def parse_config(text, source="config"):
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: the top level must be a mapping")
-    unknown = set(data) - {"github", "feeds", "bots"}
+    unknown = set(data) - {"github", "feeds", "bots", "discovery"}
     if unknown:
         raise ConfigError(f"{source}: unknown key {sorted(unknown)[0]!r}")
     github = data.get("github") or {}
     if not isinstance(github, dict):
         raise ConfigError(f"{source}: 'github' must be a mapping")
-    # Topic discovery is not built yet: reject `topics` rather than ignore it.
-    unknown = set(github) - {"orgs", "users", "repos", "exclude", "reconcile_days", "max_rate"}
+    unknown = set(github) - {"orgs", "users", "repos", "exclude", "reconcile_days", "max_rate",
+                             "topics", "search"}
     if unknown:
         raise ConfigError(f"{source}: unknown key 'github.{sorted(unknown)[0]}'")
     config = Config(
@@ -97,6 +128,9 @@ def parse_config(text, source="config"):
         exclude=_full_names(github, "exclude", source),
         feeds=_feeds(data.get("feeds"), source),
         max_rate=_max_rate(github, source),
+        topics=_topics(github, source),
+        search=_strings(github, "search", "github", source),
+        discovery=_discovery(data.get("discovery"), source),
     )
     if "bots" in data:
         config.bots = _strings(data, "bots", None, source)
@@ -154,6 +188,57 @@ def _full_names(github, key, source):
                 f"{source}: 'github.{key}[{i}]' must look like OWNER/NAME, got {name!r}"
             )
     return names
+
+
+def _topics(github, source):
+    topics = _strings(github, "topics", "github", source)
+    for i, topic in enumerate(topics):
+        if not TOPIC_RE.match(topic):
+            raise ConfigError(
+                f"{source}: 'github.topics[{i}]' is not a GitHub topic name (lowercase "
+                f"letters, digits and hyphens, at most 50): {topic!r}")
+    return topics
+
+
+def _discovery(value, source):
+    if value is None:
+        return Discovery()
+    if not isinstance(value, dict):
+        raise ConfigError(f"{source}: 'discovery' must be a mapping")
+    known = {"min_stars", "include_forks", "include_archived", "resweep_days",
+             "releases_every_hours", "tier", "tiers"}
+    unknown = set(value) - known
+    if unknown:
+        raise ConfigError(f"{source}: unknown key 'discovery.{sorted(unknown)[0]}'")
+    out = Discovery()
+    for key, least in (("min_stars", 0), ("resweep_days", 1), ("releases_every_hours", 0)):
+        if key in value:
+            n = value[key]
+            if not isinstance(n, int) or isinstance(n, bool) or n < least:
+                raise ConfigError(f"{source}: 'discovery.{key}' must be an integer >= {least}")
+            setattr(out, key, n)
+    for key in ("include_forks", "include_archived"):
+        if key in value:
+            if not isinstance(value[key], bool):
+                raise ConfigError(f"{source}: 'discovery.{key}' must be true or false")
+            setattr(out, key, value[key])
+    if "tier" in value:
+        out.tier = _tier(value["tier"], "discovery.tier", source)
+    tiers = value.get("tiers") or {}
+    if not isinstance(tiers, dict):
+        raise ConfigError(f"{source}: 'discovery.tiers' must map a source to a tier")
+    for name, tier in tiers.items():
+        if not isinstance(name, str) or not name.startswith(("topic:", "search:")):
+            raise ConfigError(f"{source}: 'discovery.tiers' keys look like topic:NAME or "
+                              f"search:QUERY, got {name!r}")
+        out.tiers[name] = _tier(tier, f"discovery.tiers[{name!r}]", source)
+    return out
+
+
+def _tier(value, name, source):
+    if value not in TIERS:
+        raise ConfigError(f"{source}: '{name}' must be one of {', '.join(TIERS)}")
+    return value
 
 
 def _feeds(value, source):

@@ -230,6 +230,12 @@ TABLES = {
         },
         {"pk": "key"},
     ),
+    # Why a repository is in the database besides the watchlist: one row per
+    # (repo, source) where source is topic:NAME or search:QUERY (tracker.harvest.discovery).
+    "repo_sources": (
+        {"repo": int, "source": str, "first_seen_at": str, "last_seen_at": str},
+        {"pk": ("repo", "source"), "foreign_keys": [("repo", "repos", "id")]},
+    ),
     "harvest_runs": (
         {
             "id": int, "started_at": str, "finished_at": str, "source": str,
@@ -281,6 +287,7 @@ INDEXES = [
     ("releases", ["html_url"]),
     ("repo_stats", ["harvested_at"]),
     ("harvest_errors", ["run"]),
+    ("repo_sources", ["source", "first_seen_at"]),
 ]
 
 FTS = {
@@ -365,10 +372,16 @@ def _migration_digest_headline(db):
         db["digests"].add_column("headline", str)
 
 
+def _migration_repo_sources(db):
+    """Discovery (#13): the repo_sources table on databases made before it existed."""
+    columns, options = TABLES["repo_sources"]
+    db["repo_sources"].create(columns, if_not_exists=True, **options)
+
+
 # Numbered migrations, applied once each in order; PRAGMA user_version records
 # the last one applied. Append, never edit a published migration.
 MIGRATIONS = [_migration_1, _migration_harvest_errors, _migration_real_world_data,
-              _migration_run_credentials, _migration_digest_headline]
+              _migration_run_credentials, _migration_digest_headline, _migration_repo_sources]
 
 
 def open_db(path):

@@ -13,7 +13,7 @@ from pathlib import Path
 from .config import Config, Feed
 from .db import open_db
 from .digest import build_digests, week_id
-from .emulator import Emulator, load_facts
+from .emulator import Emulator, add_discoverable_repos, load_facts
 from .feedserver import DATA_DIR as FEEDS_DIR, FeedServer
 from .github import GitHubClient
 from .harvest.run import Progress, run_harvest
@@ -32,6 +32,10 @@ DEMO_FEEDS = [
     ("dockerspawner.releases.atom", "DockerSpawner releases", ["releases"]),
     ("zero-to-jupyterhub-k8s.releases.atom", "Zero to JupyterHub releases", ["releases"]),
 ]
+# Discovery in the demo: synthetic repos ("[synthetic]", owners synthetic-dev-N) carrying
+# these topics, created over the eight months before the facts end, found by search.
+DEMO_TOPICS = ["jupyterlab-extension", "jupyter-kernel", "voila", "jupyterhub"]
+DEMO_DISCOVERED = 80
 # Only the emulator knows this token; it never leaves the machine.
 DEMO_TOKEN = "demo-token-for-the-local-emulator"
 
@@ -47,7 +51,16 @@ class DemoResult:
 def demo_config(feed_base):
     feeds = [Feed(url=f"{feed_base}/{name}", title=title, tags=tags)
              for name, title, tags in DEMO_FEEDS]
-    return Config(repos=list(DEMO_REPOS), feeds=feeds)
+    return Config(repos=list(DEMO_REPOS), feeds=feeds, topics=list(DEMO_TOPICS))
+
+
+def demo_store():
+    """The real facts plus synthetic repos for discovery to find (no releases of their
+    own, so the digest's release notes stay real)."""
+    store = load_facts()
+    add_discoverable_repos(store, DEMO_DISCOVERED, DEMO_TOPICS, seed=13, releases=0,
+                           start="2025-12-01T00:00:00Z", end="2026-07-24T00:00:00Z")
+    return store
 
 
 def active_weeks(db, limit=3):
@@ -65,7 +78,7 @@ def run_demo(db_path, *, port=8001, serve=True, out=None):
     out = out or (lambda text: print(text, file=sys.stderr))
     progress = Progress()
     # Fixed ports: URLs inside bodies (hence ETags) and feed keys must match across runs.
-    with Emulator(load_facts(), tokens={DEMO_TOKEN}, port=port + 2) as emu, \
+    with Emulator(demo_store(), tokens={DEMO_TOKEN}, port=port + 2) as emu, \
             FeedServer(FEEDS_DIR, port=port + 1) as feeds:
         config = demo_config(feeds.url.rstrip("/"))
         out(f"GitHub emulator on {emu.url}, feeds on {feeds.url} (real Jupyter data, offline)")
@@ -90,6 +103,7 @@ def run_demo(db_path, *, port=8001, serve=True, out=None):
             f"  {week} digest   {base}/digest/{week}",
             f"  {week} releases {base}/{name}/releases_this_week?week={week}",
             f"  {week} merged   {base}/{name}/merged_prs_per_repo?week={week}",
+            f"  {week} new      {base}/{name}/new_in_ecosystem?week={week}",
         ]
     out("Open:\n" + "\n".join(lines))
     result = DemoResult(summary, weeks, emu.url, [f.url for f in config.feeds])

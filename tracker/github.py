@@ -7,6 +7,7 @@ only; callers store ETags and watermarks. Exceptions::
     ├── AuthError          401: the token was rejected (fatal)
     ├── RateLimitExhausted primary budget spent, reset too far away to wait,
     │                      or too many limit answers in one run (fatal)
+    ├── SearchRateLimited  the separate search budget spent (30/min); core untouched
     ├── Unreachable        the API cannot be connected to at all (fatal)
     ├── RequestFailed      retries exhausted (5xx, timeouts, dropped connections,
     │                      malformed JSON); that listing's error
@@ -86,6 +87,17 @@ CONNECT_WAITS = (0.5, 1.5, 3.0)
 LIMIT_ANSWER_BOUND = 20
 
 
+class SearchRateLimited(GitHubError):
+    """The search budget (``x-ratelimit-resource: search``) is spent and its reset is
+    beyond ``max_wait``. Only search stops: the core budget state is not touched."""
+
+    exit_code = 4
+
+    def __init__(self, message, reset_at=None):
+        super().__init__(message)
+        self.reset_at = reset_at
+
+
 @dataclass
 class Page:
     """One page of a listing (``items``) or a single object (``data``)."""
@@ -119,6 +131,11 @@ class Stats:
     rate_remaining: int | None = None
     rate_reset: int | None = None
     redirects: dict = field(default_factory=dict)
+    # The search resource is a separate bucket (30/min): kept apart from core.
+    search_requests: int = 0
+    search_limit: int | None = None
+    search_remaining: int | None = None
+    search_reset: int | None = None
 
 
 def _int(value):
@@ -262,7 +279,7 @@ class GitHubClient:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         path = urlsplit(url).path
-        secondary_attempt = attempt = connect_attempt = 0
+        secondary_attempt = attempt = connect_attempt = search_attempt = 0
         renewed = False
         while True:
             if self.stop.is_set():
@@ -307,6 +324,12 @@ class GitHubClient:
                     renewed = True
                     continue
                 raise AuthError(self.credentials.rejected_message())
+            # Before the secondary/primary branches: a spent *search* budget waits
+            # for its own reset and never pauses the run or touches the core state.
+            if status in (403, 429) and _search_exhausted(response):
+                search_attempt += 1
+                self._wait_for_search_reset(response, url, search_attempt)
+                continue
             if status in (403, 429):
                 wait = self._limit_wait(response)
                 if wait is not None:
@@ -375,6 +398,11 @@ class GitHubClient:
                 self.stats.not_modified += 1
             else:
                 self.stats.counted += 1
+            if h.get("x-ratelimit-resource") == "search" and "x-ratelimit-remaining" in h:
+                self.stats.search_requests += 1
+                self.stats.search_limit = _int(h.get("x-ratelimit-limit"))
+                self.stats.search_remaining = _int(h.get("x-ratelimit-remaining"))
+                self.stats.search_reset = _int(h.get("x-ratelimit-reset"))
             if h.get("x-ratelimit-resource", "core") == "core" and "x-ratelimit-remaining" in h:
                 self.stats.rate_limit = _int(h.get("x-ratelimit-limit"))
                 self.stats.rate_remaining = _int(h.get("x-ratelimit-remaining"))
@@ -406,7 +434,21 @@ class GitHubClient:
         with self._lock:
             return self.clock() + self.stats.clock_skew
 
+    def _wait_for_search_reset(self, response, url, attempt):
+        """A search-limit 403/429: sleep to the *search* reset, or raise SearchRateLimited."""
+        reset = _int(response.headers.get("x-ratelimit-reset"))
+        wait = (reset - self.clock() + 1) if reset else None
+        if wait is None or wait > self.max_wait or attempt > self.retries:
+            when = time.strftime("%H:%M:%S UTC", time.gmtime(reset)) if reset else "unknown"
+            raise SearchRateLimited(
+                f"GitHub search rate limit spent (resets at {when}); search stops here, "
+                f"the rest of the harvest goes on", reset_at=reset)
+        self.log(f"search rate limit spent; waiting {wait:.0f}s for its reset")
+        self.sleep(max(wait, 0))
+
     def _wait_for_budget(self, url):
+        if "/search/" in urlsplit(url).path:
+            return  # its own bucket; tracker.harvest.discovery paces to it
         with self._lock:
             remaining, reset = self.stats.rate_remaining, self.stats.rate_reset
         if remaining == 0 and reset and reset > self._github_now():
@@ -464,6 +506,11 @@ def _credentials_for(token):
     from .auth import Credentials, TokenCredentials
 
     return TokenCredentials(token) if token else Credentials()
+
+
+def _search_exhausted(response):
+    h = response.headers
+    return h.get("x-ratelimit-resource") == "search" and h.get("x-ratelimit-remaining") == "0"
 
 
 def _message(response):

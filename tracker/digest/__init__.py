@@ -6,6 +6,7 @@
 - ``markdown`` section data -> newsletter-ready Markdown
 - ``atom``     stored rows -> an Atom 1.0 feed and standalone HTML pages
 - ``svg``      tiny inline charts
+- ``ecosystem`` "New in the ecosystem" and "Rising" (discovered repos, #13)
 
 The public surface is re-exported here: ``from tracker.digest import build_digests``.
 """
@@ -15,3 +16,4 @@ from .build import (  # noqa: F401
     export_digest, is_complete, parse_week, set_note, week_bounds, week_id, week_range,
     week_urls,
 )
+from . import ecosystem  # noqa: E402,F401  (registers its digest section)

@@ -33,7 +33,7 @@ TAG_PREFIX = "tag:tracking-jupyter.github.io,2026:digest/"
 QUERIES = (
     "releases_this_week", "new_repos_this_week", "busiest_this_week",
     "most_reacted_open_issues", "merged_prs_per_repo", "first_time_contributors",
-    "posts_this_week", "ecosystem_pulse", "harvest_health",
+    "posts_this_week", "ecosystem_pulse", "harvest_health", "new_in_ecosystem", "rising_repos",
 )
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 

@@ -39,6 +39,11 @@ _PRE = re.compile(r"(?i)(a|b|rc|alpha|beta|dev|pre|preview)\.?\d*$")
 # returning plain data (clean harvested text with ``safe.clean``); ``html``
 # and ``markdown`` take (that data, urls) and return a list of strings, HTML
 # escaped with ``safe.esc`` / Markdown with ``markdown.md``.
+# The watchlist's repos. Discovered ones (#13: tracked_via null, found by a topic
+# or search) have their own sections, "New in the ecosystem" and "Rising".
+WATCHED = "tracked_via is not null"
+
+
 class DigestSection:
     def __init__(self, key, collect, html, markdown):
         self.key, self.collect, self.html, self.markdown = key, collect, html, markdown
@@ -103,8 +108,8 @@ def metrics(db, start, end):
             where c.created_at >= :start and c.created_at < :end""", p),
         "contributors": opened[3],
         "first_timers": opened[4],
-        "new_repos": _one(db, """select count(*) from repos
-            where created_at >= :start and created_at < :end""", p),
+        "new_repos": _one(db, f"""select count(*) from repos
+            where created_at >= :start and created_at < :end and {WATCHED}""", p),
         "stars_gained": stars_gained(db, start, end),
     }
 
@@ -121,7 +126,7 @@ def stars_gained(db, start, end):
                    {snapshot.format("s.harvested_at < :start", "desc")} as before,
                    {snapshot.format("s.harvested_at >= :start and s.harvested_at < :end",
                                     "")} as first_in
-            from repos r)
+            from repos r where r.tracked_via is not null)
     """, {"start": start, "end": end})
 
 
@@ -142,7 +147,7 @@ def header(db, start, end):
     # shown, so a later fetch does not rewrite past weeks.
     feeds = {"n": _one(db, "select count(*) from feeds", {})}
     cover = _rows(db, """select count(*) as repos, count(distinct owner) as owners
-        from repos where (created_at is null or created_at < :end)
+        from repos where (created_at is null or created_at < :end) and tracked_via is not null
           and (missing_since is null or missing_since >= :start)""", p)[0]
     # One harvest_errors row per error (runs before that table: their count).
     errors = _rows(db, """select count(*) as runs, coalesce(sum(n), 0) as errors from (
@@ -245,9 +250,9 @@ def releases(db, start, end):
 
 
 def new_repos(db, start, end):
-    return _rows(db, """
+    return _rows(db, f"""
         select full_name, description, html_url, fork, language, created_at
-        from repos where created_at >= :start and created_at < :end
+        from repos where created_at >= :start and created_at < :end and {WATCHED}
         order by created_at, full_name
     """, {"start": start, "end": end})
 

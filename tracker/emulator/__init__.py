@@ -15,6 +15,7 @@ facts), ``synthetic`` (made-up ecosystems for benchmarks).
 from .facts import DATA_DIR, load_facts
 from .server import Emulator, RequestRecord
 from .store import Store
-from .synthetic import synthetic_ecosystem
+from .synthetic import add_discoverable_repos, synthetic_ecosystem
 
-__all__ = ["DATA_DIR", "Emulator", "RequestRecord", "Store", "load_facts", "synthetic_ecosystem"]
+__all__ = ["DATA_DIR", "Emulator", "RequestRecord", "Store", "add_discoverable_repos", "load_facts",
+           "synthetic_ecosystem"]

@@ -202,10 +202,33 @@ def _range_pred(expr: str, as_date: bool):
     return lambda x: (lo is None or x >= lo) and (hi is None or x < hi)
 
 
+SEARCH_IN = ("name", "description", "topics", "readme")
+
+
+def _text_of(r, fields) -> list[str]:
+    out = []
+    if "name" in fields:
+        out.append(r.name.lower())
+    if "description" in fields:
+        out.append((r.description or "").lower())
+    if "topics" in fields:
+        out += [t.lower() for t in r.topics]
+    return out
+
+
 def search_repos(store, q: str, *, sort=None, order=None):
-    """GET /search/repositories. Qualifiers: topic, org, user, repo, language, created,
-    pushed, stars, archived, fork, is; other words match name, description or topics.
-    "Best match" (no sort) is approximated by stars, highest first."""
+    """GET /search/repositories: every match, ordered (``routes.py`` caps and pages).
+
+    Qualifiers, as on GitHub: ``topic:`` (several = all of them), ``org:`` (an
+    organisation's repos) and ``user:`` (any owner's; several owners = any of them),
+    ``repo:``, ``language:``, ``created:``/``pushed:`` (dates or timestamps with
+    ``>``, ``>=``, ``<``, ``<=``, ``a..b``, ``*``), ``stars:`` (same ranges),
+    ``archived:true|false``, ``fork:true|only`` (forks are left out otherwise),
+    ``in:name,description,topics`` (where free words must appear; default name,
+    description and topics; ``readme`` is accepted and matches nothing here),
+    ``is:public`` (everything here is). Other words must all appear. "Best match"
+    (no sort) is approximated by stars, highest first. Raises Invalid (422).
+    """
     if not q or not q.strip():
         raise Invalid("q is missing")
     sort = choice(sort, ("stars", "forks", "updated", "help-wanted-issues"), None, "sort")
@@ -214,19 +237,19 @@ def search_repos(store, q: str, *, sort=None, order=None):
         words = shlex.split(q)
     except ValueError:
         words = q.split()
-    preds = []
-    fork_mode = "exclude"
+    preds, free, owners = [], [], []
+    fork_mode, fields = "exclude", ("name", "description", "topics")
     for word in words:
         key, sep, val = word.partition(":")
         key, low = key.lower(), val.lower()
-        if not sep:
-            w = word.lower()
-            preds.append(lambda r, w=w: w in r.name.lower() or w in (r.description or "").lower()
-                         or any(w == t.lower() for t in r.topics))
+        if not sep or not val:
+            free.append(word.lower())
         elif key == "topic":
             preds.append(lambda r, v=low: any(v == t.lower() for t in r.topics))
-        elif key in ("org", "user"):
-            preds.append(lambda r, v=low: r.owner.login.lower() == v)
+        elif key == "org":
+            owners.append((low, True))
+        elif key == "user":
+            owners.append((low, False))
         elif key == "repo":
             preds.append(lambda r, v=low: r.full_name.lower() == v)
         elif key == "language":
@@ -241,6 +264,20 @@ def search_repos(store, q: str, *, sort=None, order=None):
             preds.append(lambda r, v=low == "true": r.archived == v)
         elif key == "fork":
             fork_mode = "only" if low == "only" else "include" if low == "true" else fork_mode
+        elif key == "in":
+            fields = tuple(f for f in low.split(",") if f in SEARCH_IN)
+            if not fields:
+                raise Invalid(f"in: takes {', '.join(SEARCH_IN)}, not {val!r}")
+        elif key == "is":
+            continue
+        else:
+            free.append(word.lower())  # GitHub reads an unknown qualifier as text
+    for w in free:
+        preds.append(lambda r, w=w: any(w in text for text in _text_of(r, fields)))
+    if owners:
+        preds.append(lambda r: any(r.owner.login.lower() == login
+                                   and (not org or r.owner.type == "Organization")
+                                   for login, org in owners))
     if fork_mode == "exclude":
         preds.append(lambda r: not r.fork)
     elif fork_mode == "only":

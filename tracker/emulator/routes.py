@@ -126,11 +126,27 @@ def user_by_id(ctx, uid, repos=False):
     return user(ctx, owner.login, repos)
 
 
+SEARCH_CAP = 1000  # GitHub serves the first 1,000 results of any search, no more
+
+
 def search_repositories(ctx):
+    """Search answers: ``total_count`` counts every match, but only the first 1,000
+    can be paged (a page past them is 422, as on GitHub). ``store.search_incomplete``
+    > 0 makes the next answers time out inside GitHub's search: ``incomplete_results``
+    true and only part of the page."""
     found = q.search_repos(ctx.store, ctx.get("q"), sort=ctx.get("sort"), order=ctx.get("order"))
-    res = paginate(ctx, found, "/search/repositories",
+    per_page = min(max(_int(ctx.get("per_page"), 30), 1), 100)
+    if (max(_int(ctx.get("page"), 1), 1) - 1) * per_page >= SEARCH_CAP:
+        raise HTTPError(422, {"message": "Only the first 1000 search results are available",
+                              "documentation_url": "https://docs.github.com/v3/search/",
+                              "status": "422"})
+    res = paginate(ctx, found[:SEARCH_CAP], "/search/repositories",
                    lambda r: {**ctx.render.repo(r), "score": 1.0})
-    res.body = {"total_count": len(found), "incomplete_results": False, "items": res.body}
+    incomplete = ctx.store.search_incomplete > 0
+    if incomplete:
+        ctx.store.search_incomplete -= 1
+        res.body = res.body[: len(res.body) // 2]
+    res.body = {"total_count": len(found), "incomplete_results": incomplete, "items": res.body}
     res.last_modified = max((r.updated_at for r in found), default=0)
     return res
 

@@ -139,6 +139,8 @@ class Emulator:
         self.clock = clock
         self.faults = Faults()
         self.apps = Apps(self.store, clock=clock)  # GitHub Apps: see apps.py
+        # GitHub answers a spent primary budget with 403 or 429; tests pick (search only).
+        self.search_limit_status = 403
         self.requests: list[RequestRecord] = []
         self.host, self.port = host, port
         self.url: str | None = None
@@ -300,7 +302,8 @@ class Emulator:
                    f"{h.client_address[0]}. (But here's the good news: Authenticated requests "
                    "get a higher rate limit. Check out the documentation for more details.)")
             body = {"message": f"API rate limit exceeded for {who}.", "documentation_url": RATE_DOCS}
-            return self._send(h, 403, dumps(body), bucket.headers(resource))
+            status = self.search_limit_status if resource == "search" else 403
+            return self._send(h, status, dumps(body), bucket.headers(resource))
         retry_after = 60 if not calm else self.secondary.take(ident)
         if retry_after is not None:  # the primary limit is not spent by a refused request
             h.secondary, h.counted = True, False

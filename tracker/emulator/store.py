@@ -66,6 +66,8 @@ class Store:
         self.redirects: dict[str, int] = {}  # lower old full name -> repo id
         # (repo id, number) -> ("transferred", repo id, number) or ("deleted", 404|410)
         self.gone_issues: dict[tuple, tuple] = {}
+        # The next N search answers come back with incomplete_results: true (routes.py).
+        self.search_incomplete = 0
         self._next_id = {"issue": 1_100_000_000, "comment": 1_500_000_000,
                          "release": 100_000_000, "milestone": 9_000_000, "pull": 1_900_000_000}
 

@@ -98,3 +98,42 @@ def _fill_repo(store, repo, rng, users, n_issues, n_comments, n_releases, n_comm
                                    f"[synthetic] Commit {k}",
                                    (fake_sha(repo.id, "commit", k + 1),)))
     store.bulk_load(repo, items, comments)
+
+
+def add_discoverable_repos(store: Store, n: int, topics, seed: int = 0, *,
+                           start="2016-01-01T00:00:00Z", end="2026-11-26T00:00:00Z",
+                           second_topic: float = 0.2, releases: int = 1,
+                           first_id: int = 700_000_000) -> list:
+    """``n`` repositories outside any watched org, for discovery by topic search.
+
+    Owners are users ``synthetic-dev-K``, names ``synthetic-project-K``, the
+    description says "[synthetic]"; each carries ``topics[K % len(topics)]`` (and,
+    with probability ``second_topic``, a second one), was created at a random time in
+    [start, end] and has a few stars and ``releases`` releases. Deterministic per seed.
+    """
+    rng = random.Random(seed)
+    t0, t1 = to_ts(start), to_ts(end)
+    topics = list(topics)
+    made = []
+    with store.lock:
+        for k in range(n):
+            chosen = [topics[k % len(topics)]]
+            if len(topics) > 1 and rng.random() < second_topic:
+                chosen.append(topics[(k + 1 + rng.randrange(len(topics) - 1)) % len(topics)])
+            created = t0 + int(rng.random() * (t1 - t0))
+            repo = store.add_repo(
+                f"synthetic-dev-{k % 997 + 1}", f"synthetic-project-{first_id - 700_000_000 + k + 1}",
+                owner_type="User",
+                id=first_id + k, description=f"[synthetic] A project about {', '.join(chosen)}",
+                language="Python", default_branch="main", created_at=created,
+                pushed_at=min(t1, created + rng.randint(0, 400) * DAY), topics=chosen,
+                stargazers_count=min(20000, int(rng.paretovariate(1.2)) - 1))
+            repo.updated_at = repo.pushed_at
+            for r in range(releases):
+                at = min(t1, created + (r + 1) * DAY)
+                repo.releases.append(Release(store.new_id("release"), f"v0.{r}.0", f"v0.{r}.0",
+                                             "[synthetic] First steps.", False, False, at, at,
+                                             "synthetic-release-author", "main"))
+                repo.mod["releases"] = max(repo.mod["releases"], at)
+            made.append(repo)
+    return made

@@ -28,6 +28,7 @@ from ..db import load_states, open_db
 from ..github import (USER_AGENT, AuthError, GitHubClient, GitHubError, RateLimitExhausted,
                       Stopped, Unreachable)
 from ..pacer import DEFAULT_RATE
+from .discovery import discover_step, discovery_targets
 from .outcome import SIGNAL_NAMES, RunError, Summary, conclude
 from .progress import Progress
 from .reconcile import plan_reconcile, reconcile_ops
@@ -174,16 +175,27 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
 
 def _harvest_github(run, only_repos, concurrency):
     state = load_states(run.db)
+    # Discovery (#13) first: for a watched repo the full metadata written next wins.
+    found = _in_background(run, lambda db: discover_step(
+        run.client, db, run.config, run.now, state, only_repos, run.progress.log))
+    for error in found.errors:
+        run.error(error, stream="discovery")
+    run.summary.counts["discovered"] = found.new
     targets, errors = _in_background(run, lambda db: resolve_repos(
         run.client, db, run.config, state, run.now, only=only_repos, log=run.progress.log))
     for error in errors:
         run.error(error)  # RunErrors from repos.py keep their target and traceback
-    run.summary.repos = len(targets)
     if run.stop.is_set():
+        run.summary.repos = len(targets)
         return
     state = load_states(run.db)  # listings just saved repo states too
-    run.names = {repo["id"]: repo["full_name"] for repo in targets}
+    # Only watched repos get the weekly reconciliation walk; discovered ones are
+    # added after it is planned, each with the streams its tier asks for.
     plan_reconcile(run.db, targets, state, run.now, run.config.reconcile_days)
+    targets += discovery_targets(run.db, targets, run.config, run.now, only_repos,
+                                 fresh=found.fresh)
+    run.summary.repos = len(targets)
+    run.names = {repo["id"]: repo["full_name"] for repo in targets}
     # Bounded: a page of pulls parses to megabytes; workers wait for the writer.
     ops = queue.Queue(maxsize=2 * concurrency)
     todo = queue.SimpleQueue()
@@ -203,7 +215,7 @@ def _harvest_github(run, only_repos, concurrency):
     def work(repo):
         full = repo["full_name"]
         try:
-            for op in repo_ops(run.client, repo, state, stop):
+            for op in repo_ops(run.client, repo, state, stop, streams=repo.get("streams")):
                 if not put(op):
                     return
             for op in reconcile_ops(run.client, repo, state, stop, run.now):

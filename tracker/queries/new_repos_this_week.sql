@@ -37,6 +37,8 @@ items as (
   left join users on users.id = repos.owner
   where repos.created_at >= (select start from week)
     and repos.created_at < (select stop from week)
+    -- The watchlist's repos; discovered ones are in new_in_ecosystem.
+    and repos.tracked_via is not null
 )
 select (select id from week) as week, * from items
 union all
