@@ -40,7 +40,7 @@ from ..db import save_state
 from ..github import (AuthError, RateLimitExhausted, RequestFailed, SearchRateLimited, Stopped,
                       Unreachable)
 from . import rows as R
-from .save import save_users
+from .save import save_repo
 
 CAP = 1000  # results GitHub serves per search
 PER_PAGE = 100
@@ -235,23 +235,11 @@ def save_search_repo(db, item, now, bots=()):
     Search items lack a few fields of GET /repos (organization, subscribers,
     network): those stored columns are left as they are, never set to null.
     """
-    row, extras = R.repo_row(item, None, now)
-    row.pop("score", None)
-    for key in ("organization", "subscribers_count", "network_count"):
-        if key not in item:
-            row.pop(key, None)
-    save_users(db, extras["users"], bots)
-    if extras["license"]:
-        db["licenses"].upsert(R.license_row(extras["license"]), pk="key", alter=True)
-    old = db.execute("select full_name from repos where id = ?", [row["id"]]).fetchone()
-    if old is None:
-        row["first_seen_at"] = now
-    elif old[0] != row.get("full_name"):
-        row["renamed_from"] = old[0]
-    db["repos"].upsert(row, pk="id", alter=True)
+    new = db.execute("select 1 from repos where id = ?", [item["id"]]).fetchone() is None
+    save_repo(db, item, now=now, bots=bots)  # fields the item lacks keep their stored values
     stats = {k: v for k, v in R.repo_stats_row(item, now).items() if v is not None}
     db["repo_stats"].upsert(stats, pk=("repo", "harvested_at"), alter=True)
-    return old is None
+    return new
 
 
 def save_source(db, repo_id, source, now):

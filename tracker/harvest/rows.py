@@ -59,7 +59,10 @@ def repo_row(repo, tracked_via=None, now=None):
     row = _strip_urls(repo)
     users = [u for u in (repo.get("owner"), repo.get("organization")) if u]
     row["owner"] = _uid(repo.get("owner"))
-    row["organization"] = _uid(repo.get("organization"))
+    # Search items lack it (and subscribers/network counts): keep what is stored.
+    if "organization" in repo:
+        row["organization"] = _uid(repo.get("organization"))
+    row.pop("score", None)  # search relevance, not a repo fact
     license = repo.get("license")
     row["license"] = license["key"] if license else None
     for nested in ("parent", "source", "template_repository"):
