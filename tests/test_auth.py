@@ -330,3 +330,15 @@ def test_emulator_app_endpoints_follow_github(app_emulator, keys):
                            headers={"Authorization": f"Bearer {t}"})
         left.append(int(answer.headers["x-ratelimit-remaining"]))
     assert left == [4999, 4998, 4997]
+
+
+def test_app_token_calls_take_the_pacers_slots_too(app_emulator, keys):
+    """#16: every request counts against the per-minute limit, the App's own included."""
+    app_emulator.reset_log()
+    credentials = app_credentials(app_emulator, keys[0])
+    with GitHubClient(base_url=app_emulator.url, credentials=credentials) as client:
+        client.get("repos/jupyterhub/dockerspawner")
+        client.get("repos/jupyterhub/dockerspawner/releases")
+        sent = len(app_emulator.requests)
+        assert any(r.path.startswith("/app/") for r in app_emulator.requests)
+        assert client.pacer.granted == sent

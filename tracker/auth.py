@@ -50,6 +50,10 @@ class Credentials:
 
     kind = "none"  # stored in harvest_runs.credentials: none | token | app
     label = "none (unauthenticated)"
+    # Called before each request these credentials send themselves (an App's
+    # token calls): GitHubClient sets it to its pacer's acquire, so those
+    # requests count against the same per-minute limit as the harvest's.
+    pace = staticmethod(lambda: None)
 
     def token(self):
         """The token to send now, or None; may mint one (AuthError, Unreachable)."""
@@ -184,6 +188,7 @@ class AppCredentials(Credentials):
         import requests
         from github import GithubException, UnknownObjectException
 
+        self.pace()
         try:
             return fn(*args)
         except UnknownObjectException:

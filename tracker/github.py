@@ -190,6 +190,7 @@ class GitHubClient:
                                     stop=self.stop, log=self.log)
         if self.pacer.stop is None:
             self.pacer.stop = self.stop  # a pause must end when the run stops
+        self.credentials.pace = self.pacer.acquire  # App token calls are requests too
 
     @classmethod
     def from_env(cls, environ=None, *, owners=(), **kwargs):
