@@ -107,3 +107,16 @@ def test_demo_command_help():
     result = subprocess.run([sys.executable, "-m", "tracker", "demo", "--help"],
                             capture_output=True, text=True)
     assert result.returncode == 0 and "--no-serve" in result.stdout
+
+
+def test_demo_refuses_a_busy_port_before_harvesting(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "tracker", "demo", "--db", str(tmp_path / "d.db"),
+             "--port", str(port)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"Error: port {port} on 127.0.0.1 is in use")
+    assert "Traceback" not in result.stderr and not (tmp_path / "d.db").exists()

@@ -359,3 +359,20 @@ def test_unauthenticated_says_so_once(tmp_path, emulator):
                             env=env, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stderr.count("No GITHUB_TOKEN") == 1
+
+
+def test_repo_option_is_checked_like_the_watchlist(tmp_path, emulator):
+    config = tmp_path / "tracker.yml"
+    config.write_text("github:\n  orgs: [jupyterhub]\n")
+    env = {"GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": emulator.url}
+    args = ("harvest", "--db", str(tmp_path / "t.db"), "--config", str(config), "--no-digest")
+    bad = run_cli(*args, "--repo", "badname", env=env)
+    assert bad.returncode == 2 and "--repo must look like OWNER/NAME" in bad.stderr
+    assert not (tmp_path / "t.db").exists()
+    # Named on the command line, a repo GitHub does not know is that run's error.
+    missing = run_cli(*args, "--repo", "jupyterhub/no-such-repo", env=env)
+    assert missing.returncode == 1 and missing.stdout.startswith("partial:")
+    db = sqlite_utils.Database(tmp_path / "t.db")
+    assert [r["status"] for r in db["harvest_runs"].rows] == ["partial"]
+    assert db.execute("select target, http_status from harvest_errors").fetchall() == [
+        ("jupyterhub/no-such-repo", 404)]

@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .config import ConfigError, default_config_text, load_config
+from .config import ConfigError, default_config_text, is_full_name, load_config
 
 DB_OPTION = click.option(
     "--db", "db_path", default="tracker.db", show_default=True,
@@ -83,6 +83,9 @@ def harvest(db_path, config_path, repos, only, wait, max_wait, concurrency, max_
     from .harvest.run import HarvestError, LockedError, run_harvest
     from .harvest.signals import stop_on_signals
 
+    bad = [name for name in repos if not is_full_name(name)]
+    if bad:
+        fail(f"--repo must look like OWNER/NAME, got {bad[0]!r}", 2)
     try:
         config = load_config(config_path)
         credentials_from_env()  # GITHUB_TOKEN and App settings together: exit 2 before a run
@@ -228,6 +231,7 @@ def _weeks_text(weeks):
               help="How many complete weeks the feed carries.")
 def site(db_path, output, base_url, datasette_url, feed_weeks):
     """Write the digest as a static site: an index, one page per week, the Atom feed."""
+    from .digest import base_url_from_env
     from .digest.site import write_site
     from .db import open_db
 
@@ -238,6 +242,9 @@ def site(db_path, output, base_url, datasette_url, feed_weeks):
     written = write_site(open_db(db_path), output, base_url=base_url,
                          datasette_url=datasette_url, feed_weeks=feed_weeks)
     click.echo(f"Wrote {len(written)} files to {output}")
+    if not base_url_from_env(base_url):
+        click.echo("Warning: no --base-url or TRACKER_BASE_URL, so digest.atom's links are "
+                   "relative and feed readers cannot follow them; pages work anywhere.", err=True)
 
 
 @cli.command()
@@ -264,6 +271,10 @@ def note(db_path, week, text):
 @click.option("--no-serve", is_flag=True, help="Build the database and digests, then stop.")
 def demo(db_path, port, no_serve):
     """Run the whole tracker offline on real Jupyter data (no token, no network)."""
-    from .demo import run_demo
+    from .demo import busy_ports, run_demo
 
+    busy = busy_ports(port, serve=not no_serve)
+    if busy:
+        fail(f"port {', '.join(map(str, busy))} on 127.0.0.1 is in use; the demo needs "
+             f"--port P (Datasette) and P+1, P+2 free: pass another --port", 2)
     run_demo(db_path, port=port, serve=not no_serve)

@@ -179,11 +179,16 @@ def _names(github, key, source):
     return names
 
 
+def is_full_name(name):
+    """True for a GitHub repository name of the form OWNER/NAME."""
+    parts = name.split("/")
+    return len(parts) == 2 and all(NAME_RE.match(p) for p in parts)
+
+
 def _full_names(github, key, source):
     names = _strings(github, key, "github", source)
     for i, name in enumerate(names):
-        parts = name.split("/")
-        if len(parts) != 2 or not all(NAME_RE.match(p) for p in parts):
+        if not is_full_name(name):
             raise ConfigError(
                 f"{source}: 'github.{key}[{i}]' must look like OWNER/NAME, got {name!r}"
             )

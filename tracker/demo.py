@@ -5,6 +5,7 @@ and the same harvest code path as production (client, progress, writer) fills
 the database before Datasette serves it.
 """
 
+import socket
 import sys
 from dataclasses import dataclass
 from datetime import date
@@ -73,6 +74,19 @@ def active_weeks(db, limit=3):
     return sorted(released & merged, reverse=True)[:limit]
 
 
+def busy_ports(port, serve=True):
+    """Which of the demo's ports (Datasette ``port`` when serving, the feed server
+    on port+1, the emulator on port+2) something on 127.0.0.1 already holds."""
+    busy = []
+    for p in ([port] if serve else []) + [port + 1, port + 2]:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", p))
+            except OSError:
+                busy.append(p)
+    return busy
+
+
 def run_demo(db_path, *, port=8001, serve=True, out=None):
     """Harvest the demo data into ``db_path``, build digests, optionally serve."""
     out = out or (lambda text: print(text, file=sys.stderr))
@@ -105,7 +119,8 @@ def run_demo(db_path, *, port=8001, serve=True, out=None):
             f"  {week} merged   {base}/{name}/merged_prs_per_repo?week={week}",
             f"  {week} new      {base}/{name}/new_in_ecosystem?week={week}",
         ]
-    out("Open:\n" + "\n".join(lines))
+    heading = "Open:" if serve else f"Open, once `tracker serve --db {db_path} --port {port}` runs:"
+    out(heading + "\n" + "\n".join(lines))
     result = DemoResult(summary, weeks, emu.url, [f.url for f in config.feeds])
     if serve:
         from .publish import serve as serve_datasette

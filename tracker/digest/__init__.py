@@ -12,8 +12,8 @@ The public surface is re-exported here: ``from tracker.digest import build_diges
 """
 
 from .build import (  # noqa: F401
-    DigestError, build_digests, check_week, collect, complete_digests, every_week,
-    export_digest, is_complete, parse_week, set_note, week_bounds, week_id, week_range,
+    DigestError, base_url_from_env, build_digests, check_week, collect, complete_digests,
+    every_week, export_digest, is_complete, parse_week, set_note, week_bounds, week_id, week_range,
     week_urls,
 )
 from . import ecosystem  # noqa: E402,F401  (registers its digest section)

@@ -75,7 +75,11 @@ def resolve_repos(client, db, config, state, now, *, only=(), log=print):
         # After a rename, ask for the new name: each 301 would cost a request.
         path = st.get("location") or f"repos/{full_name}"
         try:
-            _single_repo(client, db, full_name, path, key, st, keep, now, log)
+            found_it = _single_repo(client, db, full_name, path, key, st, keep, now, log)
+            if not found_it and only:
+                # Asked for by name on the command line: a 404 is that run's error.
+                errors.append(RunError(f"--repo {full_name}: not found on GitHub (404)",
+                                       target=full_name, stream="repo", http_status=404))
         except FATAL:
             raise
         except Exception as e:  # that repo's error; the others still run
@@ -95,18 +99,18 @@ def _error(prefix, e, target, stream):
 
 
 def _single_repo(client, db, full_name, path, key, st, keep, now, log):
-    """Fetch one watchlist repo (conditionally) and keep it."""
+    """Fetch one watchlist repo (conditionally) and keep it; False if GitHub says 404."""
     page = client.get(path, etag=st.get("etag"), last_modified=st.get("last_modified"))
     if page.status == 404:
         # Vanished (or mistyped) repos are recorded, not fatal.
         mark_repo_missing(db, full_name, now)
         log(f"warning: repo {full_name} not found on GitHub (404); stored rows kept")
-        return
+        return False
     if page.status == 304:
         stored = _stored_repos(db, "full_name = ? collate nocase", [path.split("/", 1)[1]])
         if stored:
             keep(stored[0], f"repo:{full_name}", fresh=False)
-            return
+            return True
         page = client.get(path)
     repo = page.data
     if repo["full_name"].lower() != full_name.lower():
@@ -116,6 +120,7 @@ def _single_repo(client, db, full_name, path, key, st, keep, now, log):
     save_state(db, key, etag=page.etag, last_modified=page.last_modified,
                location=f"repos/{repo['full_name']}", updated_at=now)
     db.conn.commit()
+    return True
 
 
 def _owner_listing(client, db, kind, name, via, state, keep, now, log):

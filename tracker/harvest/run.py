@@ -364,4 +364,7 @@ def _rebuild_digests(db, progress):
     except ImportError:
         return
     weeks = build_digests(db)
-    progress.log(f"digest rebuilt: {', '.join(weeks)}")
+    if len(weeks) > 4:  # a first harvest fills every week since the oldest data
+        progress.log(f"digest rebuilt: {len(weeks)} weeks ({weeks[0]} … {weeks[-1]})")
+    elif weeks:
+        progress.log(f"digest rebuilt: {', '.join(weeks)}")

@@ -8,7 +8,7 @@
 -- placeholder row stands in), atom_updated always ends in Z, every row has a
 -- link and content. Links are http(s) or a fixed fallback; harvested text is
 -- stripped of characters XML 1.0 forbids, then escaped with nested replace()
--- (& first), never raw. tracker/digest_ecosystem.py computes the same list.
+-- (& first), never raw. tracker/digest/ecosystem.py computes the same list.
 with week as (/* include _week.sql */),
 discovery as (
   select repo, source, first_seen_at from repo_sources

@@ -3,7 +3,7 @@
 -- the week's last snapshot minus the last one before the week (or, for a repo
 -- first snapshotted during the week, its first one in the week). Discovery
 -- refreshes a repo's counts when a search returns it, so the resolution is the
--- weekly re-sweep. :topic as in new_in_ecosystem. tracker/digest_ecosystem.py
+-- weekly re-sweep. :topic as in new_in_ecosystem. tracker/digest/ecosystem.py
 -- computes the same list.
 with week as (/* include _week.sql */),
 discovered as (
