@@ -125,6 +125,9 @@ class Emulator:
         self._log_lock = threading.Lock()
         self._ids = itertools.count(1)
         self._started = int(time.time())
+        # /search/issues switches: index lag in seconds (items changed more recently are
+        # not found yet) and whether answers say incomplete_results (a search timeout).
+        self.search_options = {"search_lag": 0, "search_incomplete": False}
 
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> "Emulator":
@@ -254,7 +257,8 @@ class Emulator:
                 if h.command != "GET":
                     raise HTTPError(404, {"message": "Not Found", "status": "404",
                                           "documentation_url": "https://docs.github.com/rest"})
-                result = dispatch(Ctx(self.store, self._render, self.url, path, pairs))
+                result = dispatch(Ctx(self.store, self._render, self.url, path, pairs,
+                                      self.search_options))
                 body = self._render.dumps(result.body)
         except HTTPError as e:
             return self._send(h, e.status, dumps(e.body), e.headers + bucket.headers(resource))
