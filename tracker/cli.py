@@ -66,7 +66,11 @@ def init(path, force):
               help="Repositories fetched in parallel.")
 @click.option("--no-digest", is_flag=True, help="Do not rebuild this and last week's digest.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary line.")
-def harvest(db_path, config_path, repos, only, wait, max_wait, concurrency, no_digest, quiet):
+@click.option("--search", is_flag=True,
+              help="Detect changed issues/PRs with one search query per group of owners and "
+                   "walk only the streams that still need it (exact fallback).")
+def harvest(db_path, config_path, repos, only, wait, max_wait, concurrency, no_digest, quiet,
+            search):
     """Harvest the watchlist from GitHub and feeds into the database.
 
     Incremental: unchanged listings cost a free 304, new activity is fetched
@@ -82,7 +86,7 @@ def harvest(db_path, config_path, repos, only, wait, max_wait, concurrency, no_d
         summary = run_harvest(
             db_path, config, repos=list(repos), only=only, wait=wait,
             max_wait=max_wait, concurrency=concurrency, digest=not no_digest,
-            quiet=quiet,
+            quiet=quiet, search=search,
         )
     except LockedError as e:
         fail(str(e), 75)

@@ -6,7 +6,8 @@ only; callers store ETags and watermarks. Exceptions::
     GitHubError            anything that stops the GitHub part of a run
     ├── AuthError          401: the token was rejected (fatal)
     ├── RateLimitExhausted primary budget spent, reset too far away to wait
-    └── RequestFailed      retries exhausted (5xx, timeouts, dropped connections)
+    ├── RequestFailed      retries exhausted (5xx, timeouts, dropped connections)
+    └── SearchRateLimited  the search budget (30/min) is spent; the core budget is untouched
 """
 
 import json
@@ -47,6 +48,15 @@ class RequestFailed(GitHubError):
     exit_code = 5
 
 
+class SearchRateLimited(GitHubError):
+    """A /search answer said the *search* budget is spent. Callers fall back to core
+    listings; it never stops the core harvest nor touches the core budget state."""
+
+    def __init__(self, message, reset_at=None):
+        super().__init__(message)
+        self.reset_at = reset_at
+
+
 @dataclass
 class Page:
     """One page of a listing (``items``) or a single object (``data``)."""
@@ -72,6 +82,7 @@ class Stats:
     requests: int = 0
     counted: int = 0
     not_modified: int = 0
+    search: int = 0  # /search requests: they spend the search budget, not ``counted``
     retries: int = 0
     rate_limit: int | None = None
     rate_remaining: int | None = None
@@ -199,6 +210,10 @@ class GitHubClient:
                 raise AuthError(
                     "GitHub rejected the token (401 Bad credentials): check GITHUB_TOKEN"
                 )
+            if status in (403, 429) and _is_search(response) and self._primary_exhausted(response):
+                reset = _int(response.headers.get("x-ratelimit-reset"))
+                raise SearchRateLimited(f"GitHub search rate limit spent ({urlsplit(url).path})",
+                                        reset_at=reset)
             if status in (403, 429):
                 wait = self._limit_wait(response)
                 if wait is not None:
@@ -229,6 +244,8 @@ class GitHubClient:
             self.stats.requests += 1
             if response.status_code == 304:
                 self.stats.not_modified += 1
+            elif _is_search(response):
+                self.stats.search += 1
             else:
                 self.stats.counted += 1
             if h.get("x-ratelimit-resource", "core") == "core" and "x-ratelimit-remaining" in h:
@@ -284,6 +301,11 @@ class GitHubClient:
             self.stats.retries += 1
         self.log(f"retrying in {seconds:.0f}s: {why}")
         self.sleep(seconds)
+
+
+def _is_search(response):
+    return (response.headers.get("x-ratelimit-resource") == "search"
+            or "/search/" in response.url.path)
 
 
 def _message(response):

@@ -16,7 +16,7 @@ import httpx
 
 from ..db import load_states, open_db, save_state
 from ..github import USER_AGENT, AuthError, GitHubClient, GitHubError, RateLimitExhausted
-from . import save
+from . import changes, save
 from .repos import resolve_repos
 from .streams import repo_ops
 
@@ -126,12 +126,13 @@ SAVERS = {
     "comments": save.save_comments,
     "commits": save.save_commits,
     "contributors": save.save_contributors,
+    "pull_fields": changes.save_pull_fields,  # search-detected PR changes (changes.py)
 }
 
 
 def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=900,
                 concurrency=4, digest=True, quiet=False, client=None, feed_client=None,
-                environ=None, progress=None):
+                environ=None, progress=None, search=False):
     """Harvest everything the watchlist names; returns a Summary."""
     progress = progress or Progress(quiet=quiet)
     started = time.monotonic()
@@ -151,7 +152,8 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
             if only != "feeds":
                 if not client.authenticated:
                     progress.log("No GITHUB_TOKEN: unauthenticated, 60 requests/hour")
-                _harvest_github(db, client, config, repos, concurrency, now, summary, progress)
+                _harvest_github(db, client, config, repos, concurrency, now, summary, progress,
+                                search)
             if only != "github" and config.feeds and not repos:
                 _harvest_feeds(db, config, feed_client, summary, progress)
         finally:
@@ -170,11 +172,15 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
         return summary
 
 
-def _harvest_github(db, client, config, only_repos, concurrency, now, summary, progress):
+def _harvest_github(db, client, config, only_repos, concurrency, now, summary, progress,
+                    search=False):
     state = load_states(db)
+    ops_of = repo_ops
     try:
         targets, errors = resolve_repos(client, db, config, state, now,
                                         only=only_repos, log=progress.log)
+        if search:  # change detection: which streams each repo still needs (changes.py)
+            ops_of = changes.plan_run(client, db, targets, state, log=progress.log).repo_ops
     except (AuthError, RateLimitExhausted) as e:
         summary.status = "failed" if isinstance(e, AuthError) else "partial"
         summary.errors.append(str(e))
@@ -190,7 +196,7 @@ def _harvest_github(db, client, config, only_repos, concurrency, now, summary, p
 
     def work(repo):
         try:
-            for op in repo_ops(client, repo, state, stop):
+            for op in ops_of(client, repo, state, stop):
                 ops.put(op)
         except (AuthError, RateLimitExhausted) as e:
             stop.set()

@@ -43,8 +43,9 @@ def state_key(repo_id, stream):
     return f"repo:{repo_id}:{stream}"
 
 
-def repo_ops(client, repo, state, stop):
-    """Yield write ops for every stream of one repository."""
+def repo_ops(client, repo, state, stop, streams=None):
+    """Yield write ops for the streams of one repository (``streams``: an iterable of
+    names from STREAMS to walk; None walks them all)."""
     full, rid = repo["full_name"], repo["id"]
     base = f"repos/{full}"
     plans = [
@@ -55,6 +56,9 @@ def repo_ops(client, repo, state, stop):
         ("commits", f"{base}/commits", {"sha": repo.get("default_branch") or "HEAD"}, _committed),
         ("contributors", f"{base}/contributors", {}, None),
     ]
+    if streams is not None:
+        wanted = set(streams)
+        plans = [plan for plan in plans if plan[0] in wanted]
     try:
         for stream, path, params, date_of in plans:
             if stop.is_set():
