@@ -11,6 +11,13 @@ pull-requests, issue-comments and contributors per repo), pointed at the
 emulator by rewriting its hard-coded api.github.com URLs in a sitecustomize shim.
 Prints counted requests (those that spend rate limit), 304s, wall time, rows/s
 and peak RSS. Nothing is asserted.
+
+With --search the tracker runs twice per phase, side by side on two databases: the
+exact path and `tracker harvest --search` (change detection, tracker/harvest/changes.py),
+through four phases: full harvest, 1% of issues changed spread over all repos, 1% in 5
+repos, nothing changed. Columns add search requests (the search budget, not counted)
+and whether the database equals the emulator's truth after the phase
+(tracker.emulator.truth).
 """
 
 import argparse
@@ -72,8 +79,57 @@ G2S_DRIVER = textwrap.dedent('''
 ''')
 
 
+# Runs a module or script and writes its own peak RSS (KiB) where BENCH_RSS_FILE says,
+# so each run's peak is its own rather than the largest child's so far.
+RSS_WRAPPER = textwrap.dedent('''
+    import atexit, os, resource, runpy, sys
+    atexit.register(lambda: open(os.environ["BENCH_RSS_FILE"], "w").write(
+        str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)))
+    target, sys.argv = sys.argv[1], sys.argv[1:]
+    if target.endswith(".py"):
+        runpy.run_path(target, run_name="__main__")
+    else:
+        runpy.run_module(target, run_name="__main__", alter_sys=True)
+''')
+
+
 def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def run_measured(cmd, env):
+    """Run ``cmd`` ([python, module-or-script, args...]) wrapped; (result, seconds, peak MB)."""
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        start = time.monotonic()
+        result = subprocess.run([cmd[0], "-c", RSS_WRAPPER, *cmd[1:]], capture_output=True,
+                                text=True, env={**os.environ, **env, "BENCH_RSS_FILE": rss.name,
+                                                "PYTHONPATH": os.pathsep.join(filter(None, [
+                                                    env.get("PYTHONPATH"), str(ROOT)]))})
+        seconds = time.monotonic() - start
+        text = rss.read().strip()
+    return result, seconds, (int(text) / 1024 if text else float("nan"))
+
+
+def measure_phase(label, emu, cmd, env, db_path):
+    """One harvest: counted core requests, search requests, 304s, wall time, peak MB, and
+    whether the database equals the emulator's truth."""
+    from tracker.emulator.truth import differences
+
+    emu.reset_log()
+    result, seconds, peak = run_measured(cmd, env)
+    if result.returncode:
+        print(result.stdout[-2000:], result.stderr[-2000:], file=sys.stderr)
+    log = list(emu.requests)
+    core = sum(1 for r in log if r.counted and not r.path.startswith("/search/"))
+    search = sum(1 for r in log if r.path.startswith("/search/"))
+    not_modified = sum(1 for r in log if r.status == 304)
+    diffs = differences(emu.store, sqlite_utils.Database(db_path))
+    exact = "exact" if not diffs else f"{len(diffs)} differ"
+    print(f"{label:<44} {core:>7} {search:>7} {not_modified:>6} {seconds:>8.1f} {peak:>7.0f}"
+          f"  {exact}", flush=True)
+    for line in diffs[:3]:
+        print(f"    {line}", flush=True)
+    return {"counted": core, "search": search, "seconds": seconds}
 
 
 def measure(label, emu, cmd, env, db_path):
@@ -130,7 +186,12 @@ def main():
                         help="concentrate the changes in this many repos (default: anywhere)")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--g2s", action="store_true", help="also run github-to-sqlite")
+    parser.add_argument("--search", action="store_true",
+                        help="phases full / 1%% spread / 1%% in 5 repos / no change, exact path "
+                             "and `harvest --search` side by side, DB checked against the truth")
     args = parser.parse_args()
+    if args.search:
+        return search_phases(args)
 
     print(f"synthetic ecosystem: {args.orgs} orgs, {args.repos} repos, {args.issues} issues, "
           f"{args.comments} comments; latency {args.latency * 1000:.0f} ms", flush=True)
@@ -170,6 +231,66 @@ def main():
                   f"github-to-sqlite makes {g2s['counted']} counted requests every day; tracker "
                   f"{same['counted']} when nothing changed, {changed['counted']} at "
                   f"{args.change:.0%} changed (1/{g2s['counted'] / max(changed['counted'], 1):.0f})")
+    print(f"databases in {tmp}")
+
+
+def search_phases(args):
+    """The four phases, tracker exact vs tracker --search (vs github-to-sqlite)."""
+    print(f"synthetic ecosystem: {args.orgs} orgs, {args.repos} repos, {args.issues} issues, "
+          f"{args.comments} comments; latency {args.latency * 1000:.0f} ms", flush=True)
+    store = synthetic_ecosystem(orgs=args.orgs, repos=args.repos, issues=args.issues,
+                                comments=args.comments, seed=0)
+    orgs = sorted({r.owner.login for r in store.repos.values()})
+    tmp = Path(tempfile.mkdtemp(prefix="bench-search-"))
+    config = tmp / "tracker.yml"
+    config.write_text("github:\n  orgs: [" + ", ".join(orgs) + "]\n")
+    print(f"{'phase / harvester':<44} {'counted':>7} {'search':>7} {'304s':>6} {'seconds':>8}"
+          f" {'peakMB':>7}  database vs emulator")
+    with Emulator(store, tokens={TOKEN}, latency=args.latency, core_limit=10**7,
+                  search_limit=10**6) as emu:
+        env = {"GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": emu.url}
+
+        def tracker(db, *extra):
+            return [sys.executable, "tracker", "harvest", "--db", str(db), "--config",
+                    str(config), "--no-digest", "--quiet", "--concurrency",
+                    str(args.concurrency), *extra]
+
+        g2s_cmd = g2s_env = None
+        if args.g2s:
+            shim = tmp / "shim"
+            shim.mkdir()
+            (shim / "sitecustomize.py").write_text(SHIM)
+            (tmp / "auth.json").write_text('{"github_personal_token": "%s"}' % TOKEN)
+            (tmp / "g2s.py").write_text(G2S_DRIVER)
+            g2s_env = {"BENCH_API_URL": emu.url, "PYTHONPATH": str(shim)}
+        results = {}
+        phases = [("full harvest", None), (f"{args.change:.0%} changed, spread", 0),
+                  (f"{args.change:.0%} changed in 5 repos", 5), ("nothing changed", None)]
+        for k, (phase, spread) in enumerate(phases):
+            if spread is not None:
+                touched = change(store, args.change, seed=k, changed_repos=spread or None)
+                print(f"  ({touched} issues touched, comments on {max(1, touched // 2)})")
+            results[(phase, "exact")] = measure_phase(
+                f"{phase}: tracker", emu, tracker(tmp / "exact.db"), env, tmp / "exact.db")
+            results[(phase, "search")] = measure_phase(
+                f"{phase}: tracker --search", emu, tracker(tmp / "search.db", "--search"),
+                env, tmp / "search.db")
+            if k == 0:
+                pulls = [r for r in emu.requests if r.counted and r.path.endswith("/pulls")]
+                print(f"  (first harvest: {len(pulls)} of {results[(phase, 'search')]['counted']}"
+                      f" counted requests read the pulls listing, which repeats what the issues"
+                      f" listing says about each PR except head/base)", flush=True)
+            if args.g2s and k == 0:  # its daily job costs the same every day
+                g2s_db = tmp / f"g2s-{k}.db"
+                g2s_cmd = [sys.executable, str(tmp / "g2s.py"), str(g2s_db),
+                           str(tmp / "auth.json"), ",".join(orgs)]
+                emu.reset_log()
+                result, seconds, peak = run_measured(g2s_cmd, g2s_env)
+                log = list(emu.requests)
+                core = sum(1 for r in log if r.counted)
+                print(f"{phase + ': github-to-sqlite (daily job)':<44} {core:>7} {0:>7} "
+                      f"{sum(1 for r in log if r.status == 304):>6} {seconds:>8.1f} "
+                      f"{peak:>7.0f}  (its own schema)", flush=True)
     print(f"databases in {tmp}")
 
 
