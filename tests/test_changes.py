@@ -4,7 +4,6 @@ After every sequence of changes the database must equal the emulator exactly
 (tracker.emulator.truth); search must only ever save core requests, never data.
 """
 
-import time
 from datetime import datetime, timedelta, timezone
 
 import sqlite_utils
@@ -17,14 +16,22 @@ from tracker.harvest.changes import MAX_QUALIFIERS, MAX_QUERY, _groups
 from conftest import TOKEN, harvest
 
 SPOT = "jupyterhub/dockerspawner"
+DEPLOY = "jupyterhub/jupyterhub-deploy-docker"  # small, with open PRs
+# Both kinds of qualifier: user:ines and repo:... (the seed's small repos keep tests fast).
+SMALL = Config(users=["ines"], repos=[SPOT, DEPLOY])
 
 
-def run(path, emu, config=None, **kw):
+def watched(store, config):
+    owners = {o.lower() for o in config.orgs + config.users}
+    return {r.full_name for r in store.repos.values()
+            if r.owner.login.lower() in owners or r.full_name in config.repos}
+
+
+def run(path, emu, config=SMALL, **kw):
     emu.reset_log()
     summary = harvest(path, emu, config, search=True, **kw)
     assert summary.status == "ok", summary.errors
-    owners = None if config is None else config.orgs + config.users
-    assert differences(emu.store, sqlite_utils.Database(path), owners) == []
+    assert differences(emu.store, sqlite_utils.Database(path), watched(emu.store, config)) == []
     return summary
 
 
@@ -51,18 +58,18 @@ def test_changes_found_by_search_cost_few_core_requests(tmp_path, emulator):
     store.update_issue(SPOT, 526, title="[synthetic] retitled", labels=["bug"])
     issue = store.add_issue(SPOT, "[synthetic] new issue", "synthetic-user-1")
     store.add_comment(SPOT, issue.number, "synthetic-user-2", "[synthetic] hello")
-    open_pr = next(i for i in store.repo("voila-dashboards/voila").issues.values()
+    open_pr = next(i for i in store.repo(DEPLOY).issues.values()
                    if i.pull and i.state == "open")
-    store.update_issue("voila-dashboards/voila", open_pr.number, title="[synthetic] PR edit")
+    store.update_issue(DEPLOY, open_pr.number, title="[synthetic] PR edit")
     summary = run(path, emulator)
     assert summary.counted == len(core(emulator))
     paths = {r.path.rsplit("/", 1)[-1] for r in core(emulator)}
-    # The org listing changed (a new issue moves open_issues_count), and comments moved.
-    assert paths == {"repos", "comments"}, [(r.path, r.query) for r in core(emulator)]
+    # The repo itself changed (a new issue moves open_issues_count), and comments moved.
+    assert paths == {"dockerspawner", "comments"}, [(r.path, r.query) for r in core(emulator)]
     assert not walked(emulator, "/issues")  # the issues themselves came from search
     # A new PR, a merge and a push need the pulls and commits listings.
     pr = store.add_issue(SPOT, "[synthetic] new PR", "synthetic-user-3", is_pull=True)
-    store.update_issue("voila-dashboards/voila", open_pr.number, merged=True)
+    store.update_issue(DEPLOY, open_pr.number, merged=True)
     store.add_commit(SPOT, "[synthetic] a push", "synthetic-user-3")
     store.add_release(SPOT, "99.0.0", body="[synthetic] notes")
     run(path, emulator)
@@ -74,7 +81,7 @@ def test_changes_found_by_search_cost_few_core_requests(tmp_path, emulator):
 
 def test_issue_changed_during_index_lag_is_stored_by_next_run(tmp_path, emulator):
     path = tmp_path / "t.db"
-    config = Config(orgs=["jupyterhub"])
+    config = SMALL
     run(path, emulator, config)
     emulator.store.update_issue(SPOT, 526, title="[synthetic] changed during the lag")
     emulator.search_options["search_lag"] = 3600  # the index has not seen it yet
@@ -159,7 +166,7 @@ def test_search_limit_costs_no_core_budget_and_no_data(tmp_path, emulator):
 
 def test_safety_sweep_catches_an_index_miss(tmp_path, emulator):
     path = tmp_path / "t.db"
-    config = Config(orgs=["jupyterhub"])
+    config = SMALL
     run(path, emulator, config)
     emulator.store.update_issue(SPOT, 526, title="[synthetic] never indexed")
     emulator.search_options["search_lag"] = 10**9  # the index misses it for good
@@ -190,6 +197,6 @@ def test_plain_harvest_unchanged_by_search_state(tmp_path, emulator):
     path = tmp_path / "t.db"
     run(path, emulator)
     emulator.store.update_issue(SPOT, 526, title="[synthetic] plain run")
-    time.sleep(0)  # no wait needed: the exact path needs no index
-    assert harvest(path, emulator).status == "ok"
-    assert differences(emulator.store, sqlite_utils.Database(path)) == []
+    assert harvest(path, emulator, SMALL).status == "ok"
+    assert differences(emulator.store, sqlite_utils.Database(path),
+                       watched(emulator.store, SMALL)) == []

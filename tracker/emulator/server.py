@@ -14,7 +14,9 @@ back so it is not counted. 301, 404 and 422 count, as on GitHub.
 
 Buckets: ``core_limit`` per token, ``unauth_limit`` per client address without a
 token, ``search_limit`` (``unauth_search_limit``, 10 as on GitHub, without a
-token) for /search. ``tokens=None`` accepts any token. A 429 fault carries no
+token) for /search. ``tokens=None`` accepts any token. ``search_options`` switches
+/search/issues: ``search_lag`` (seconds: items changed more recently are not found
+yet) and ``search_incomplete`` (answers say ``incomplete_results: true``). A 429 fault carries no
 x-ratelimit headers, like the recorded exchange; "drop" sends nothing and
 "truncate" only a status line, a Content-Length and half the body; every other
 answer has them.

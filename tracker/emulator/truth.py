@@ -14,10 +14,10 @@ from .render import Renderer, text
 LIMIT = 20  # differences reported, at most
 
 
-def _expected(store, owners):
+def _expected(store, repos):
     issues, pulls, comments, releases, commits = {}, {}, set(), set(), set()
     for repo in store.repos.values():
-        if owners is not None and repo.owner.login.lower() not in owners:
+        if repos is not None and repo.full_name.lower() not in repos:
             continue
         for i in repo.issues.values():
             title = text(i.title, Renderer._made_up_title(i))
@@ -33,12 +33,12 @@ def _expected(store, owners):
     return issues, pulls, comments, releases, commits
 
 
-def differences(store, db, owners=None) -> list[str]:
+def differences(store, db, repos=None) -> list[str]:
     """Human-readable differences between ``db`` (sqlite_utils) and ``store``, limited to
-    the repositories of ``owners`` (logins) when given; [] if exact."""
-    owners = None if owners is None else {o.lower() for o in owners}
+    ``repos`` (full names) when given; [] if exact."""
+    repos = None if repos is None else {name.lower() for name in repos}
     with store.lock:
-        issues, pulls, comments, releases, commits = _expected(store, owners)
+        issues, pulls, comments, releases, commits = _expected(store, repos)
     out = []
     got = {r[0]: tuple(r[1:]) for r in db.execute(
         "select id, repo, number, state, title, updated_at, closed_at, comments, merged_at "

@@ -253,11 +253,19 @@ def _in(numbers):
     return ",".join("?" * len(numbers))
 
 
+def _by_number(db, sql, rid, numbers):
+    """{number: value} for ``sql`` (with an ``in ({})`` slot), in chunks of 500 numbers."""
+    out = {}
+    for k in range(0, len(numbers), 500):
+        chunk = numbers[k:k + 500]
+        out.update(db.execute(sql.format(_in(chunk)), [rid, *chunk]).fetchall())
+    return out
+
+
 def _comments_moved(db, rid, hits):
-    numbers = [h["number"] for h in hits]
-    stored = dict(db.execute(
-        f"select issue_number, count(*) from issue_comments where repo = ? "
-        f"and issue_number in ({_in(numbers)}) group by issue_number", [rid, *numbers]))
+    stored = _by_number(db, "select issue_number, count(*) from issue_comments where repo = ? "
+                        "and issue_number in ({}) group by issue_number", rid,
+                        [h["number"] for h in hits])
     return any((h.get("comments") or 0) != stored.get(h["number"], 0) for h in hits)
 
 
@@ -266,10 +274,8 @@ def _pulls_needed(db, rid, hits):
     pulls = [h for h in hits if h.get("pull_request")]
     if not pulls:
         return False
-    numbers = [h["number"] for h in pulls]
-    stored = dict(db.execute(
-        f"select number, merged_at from pull_requests where repo = ? "
-        f"and number in ({_in(numbers)})", [rid, *numbers]))
+    stored = _by_number(db, "select number, merged_at from pull_requests where repo = ? "
+                        "and number in ({})", rid, [h["number"] for h in pulls])
     return any(h["number"] not in stored or
                (h["pull_request"].get("merged_at") and not stored[h["number"]])
                for h in pulls)
