@@ -200,3 +200,12 @@ def test_plain_harvest_unchanged_by_search_state(tmp_path, emulator):
     assert harvest(path, emulator, SMALL).status == "ok"
     assert differences(emulator.store, sqlite_utils.Database(path),
                        watched(emulator.store, SMALL)) == []
+
+
+def test_search_errors_fall_back_to_the_exact_path(tmp_path, emulator):
+    path = tmp_path / "t.db"
+    run(path, emulator)
+    emulator.store.update_issue(SPOT, 526, title="[synthetic] search is down")
+    emulator.add_fault("502", path_contains="/search/", count=None)
+    summary = run(path, emulator, retries=1)
+    assert not summary.errors and walked(emulator, "/issues")
