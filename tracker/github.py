@@ -210,7 +210,7 @@ class GitHubClient:
                 raise AuthError(
                     "GitHub rejected the token (401 Bad credentials): check GITHUB_TOKEN"
                 )
-            if status in (403, 429) and _is_search(response) and self._primary_exhausted(response):
+            if status in (403, 429) and self._is_search(response) and self._primary_exhausted(response):
                 reset = _int(response.headers.get("x-ratelimit-reset"))
                 raise SearchRateLimited(f"GitHub search rate limit spent ({urlsplit(url).path})",
                                         reset_at=reset)
@@ -244,7 +244,7 @@ class GitHubClient:
             self.stats.requests += 1
             if response.status_code == 304:
                 self.stats.not_modified += 1
-            elif _is_search(response):
+            elif self._is_search(response):
                 self.stats.search += 1
             else:
                 self.stats.counted += 1
@@ -252,6 +252,12 @@ class GitHubClient:
                 self.stats.rate_limit = _int(h.get("x-ratelimit-limit"))
                 self.stats.rate_remaining = _int(h.get("x-ratelimit-remaining"))
                 self.stats.rate_reset = _int(h.get("x-ratelimit-reset"))
+
+    def _is_search(self, response):
+        """A /search answer: it spends the search budget, never the core one."""
+        prefix = urlsplit(self.base_url).path.rstrip("/") + "/search/"
+        return (response.headers.get("x-ratelimit-resource") == "search"
+                or response.url.path.startswith(prefix))
 
     @staticmethod
     def _primary_exhausted(response):
@@ -301,11 +307,6 @@ class GitHubClient:
             self.stats.retries += 1
         self.log(f"retrying in {seconds:.0f}s: {why}")
         self.sleep(seconds)
-
-
-def _is_search(response):
-    return (response.headers.get("x-ratelimit-resource") == "search"
-            or "/search/" in response.url.path)
 
 
 def _message(response):
