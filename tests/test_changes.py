@@ -209,3 +209,16 @@ def test_search_errors_fall_back_to_the_exact_path(tmp_path, emulator):
     emulator.add_fault("502", path_contains="/search/", count=None)
     summary = run(path, emulator, retries=1)
     assert not summary.errors and walked(emulator, "/issues")
+
+
+def test_a_repo_whose_run_failed_takes_the_exact_path_next(tmp_path, emulator):
+    path = tmp_path / "t.db"
+    run(path, emulator)
+    issue = emulator.store.add_issue(SPOT, "[synthetic] asked about", "synthetic-user-1")
+    emulator.store.add_comment(SPOT, issue.number, "synthetic-user-2", "[synthetic] lost?")
+    emulator.add_fault("500", path_contains="/issues/comments", count=None)
+    failed = harvest(path, emulator, SMALL, search=True, retries=1)
+    assert failed.status == "partial" and "comments" in failed.errors[0]
+    emulator.clear_faults()
+    run(path, emulator)  # exact again for that repo: nothing was lost
+    assert [r.path for r in walked(emulator, "/issues")] == [f"/repos/{SPOT}/issues"]
