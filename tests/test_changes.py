@@ -211,7 +211,7 @@ def test_search_errors_fall_back_to_the_exact_path(tmp_path, emulator):
     assert not summary.errors and walked(emulator, "/issues")
 
 
-def test_a_repo_whose_run_failed_takes_the_exact_path_next(tmp_path, emulator):
+def test_a_repo_whose_run_failed_is_completed_by_the_next_run(tmp_path, emulator):
     path = tmp_path / "t.db"
     run(path, emulator)
     issue = emulator.store.add_issue(SPOT, "[synthetic] asked about", "synthetic-user-1")
@@ -220,5 +220,5 @@ def test_a_repo_whose_run_failed_takes_the_exact_path_next(tmp_path, emulator):
     failed = harvest(path, emulator, SMALL, search=True, retries=1)
     assert failed.status == "partial" and "comments" in failed.errors[0]
     emulator.clear_faults()
-    run(path, emulator)  # exact again for that repo: nothing was lost
-    assert [r.path for r in walked(emulator, "/issues")] == [f"/repos/{SPOT}/issues"]
+    run(path, emulator)  # the window reaches back to its last clean run: nothing lost
+    assert [r.path for r in walked(emulator, "/comments")] == [f"/repos/{SPOT}/issues/comments"]

@@ -16,12 +16,15 @@ dropped), and each repository walks only the streams that still need it:
 
 Search is an index, so exactness comes from the fallback: a repository walks every
 stream the exact way (``streams.repo_ops``, as without search) when it is new, when its
-last run did not finish cleanly, when its safety sweep is due (``SWEEP_EVERY``: catches
-an index miss within a day), or when its group's search answered ``incomplete_results``,
-hit the 1,000-result cap in a single second, failed, or ran out of search budget
-(``SearchRateLimited``). The window starts ``OVERLAP`` before the last clean run so that
-items changed during the index lag (or under clock skew) are found by the next run; it
-ends at this run's start, so items changed while we page fall into the next window.
+safety sweep is due (``SWEEP_EVERY``: catches an index miss within a day), or when its
+group's search answered ``incomplete_results``, hit the 1,000-result cap in a single
+second, failed, or ran out of search budget (``SearchRateLimited``). The window starts
+``OVERLAP`` before the oldest last clean run of the repositories searched, so items
+changed during the index lag (or under clock skew), and those of a repository whose
+last run failed, are found by the next run; it ends at this run's start, so items
+changed while we page fall into the next window. Every choice of streams compares the
+search items with what is *stored* (comment rows, pull_requests rows, the recorded
+``pushed_at``), so a failed walk is simply chosen again next time.
 
 State (``harvest_state``, field ``watermark``): ``repo:{id}:synced`` (start of the last
 run whose plan for the repo finished cleanly), ``repo:{id}:swept`` (last exact walk),
@@ -97,20 +100,22 @@ def plan_run(client, db, targets, state, *, now=None, overlap=OVERLAP,
     """
     started = now or datetime.now(timezone.utc).strftime(FMT)
     plan = Plan(started)
-    synced = {t["id"]: (state.get(f"repo:{t['id']}:synced") or {}).get("watermark")
-              for t in targets}
-    latest = max((s for s in synced.values() if s), default=None)
     due = (_ts(started) - sweep_every).strftime(FMT)
     via = dict(db.execute("select id, tracked_via from repos").fetchall())
-    searchable = {}
+    searchable, since = {}, []
     for t in targets:
+        synced = (state.get(f"repo:{t['id']}:synced") or {}).get("watermark")
         swept = (state.get(f"repo:{t['id']}:swept") or {}).get("watermark")
-        if latest and synced[t["id"]] == latest and swept and swept > due:
+        # swept <= synced: a repo swept within the day has a recent clean run too.
+        if synced and swept and swept > due:
             searchable[t["full_name"].lower()] = t
+            since.append(synced)
         else:
             plan.streams[t["id"]] = None
     if searchable:
-        floor = (_ts(latest) - overlap).strftime(FMT)
+        # From the oldest clean run among them: a repo whose last run failed gets its
+        # missed changes found again (and its streams chosen against what is stored).
+        floor = (_ts(min(since)) - overlap).strftime(FMT)
         groups = _groups(searchable.values(), via, f" updated:{floor}..{started}")
         items, failed = _search_groups(client, groups, floor, started, plan, log)
         for qualifier in failed:
