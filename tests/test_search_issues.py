@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 
 from tracker.emulator import Emulator, load_facts, synthetic_ecosystem
+from tracker.emulator.records import to_ts
 
 SCHEMA = Path(__file__).resolve().parent / "schemas" / "search__issues-and-pull-requests.json"
 AUTH = {"Authorization": "Bearer good-token"}
@@ -89,8 +90,7 @@ def test_is_issue_is_pr_and_ranges(emu, client):
         len(repo.issues) - len(pulls)
     ordered = sorted(repo.issues.values(), key=lambda i: (i.updated_at, i.id))
     pivot = ordered[len(ordered) // 2]
-    stamp = json.loads(json.dumps(client.get(
-        f"/repos/jupyterhub/dockerspawner/issues/{pivot.number}").json()))["updated_at"]
+    stamp = client.get(f"/repos/jupyterhub/dockerspawner/issues/{pivot.number}").json()["updated_at"]
     expect = {">=": sum(1 for i in ordered if i.updated_at >= pivot.updated_at),
               ">": sum(1 for i in ordered if i.updated_at > pivot.updated_at),
               "<": sum(1 for i in ordered if i.updated_at < pivot.updated_at),
@@ -102,13 +102,8 @@ def test_is_issue_is_pr_and_ranges(emu, client):
     span = search(client, f"repo:jupyterhub/dockerspawner updated:{low_stamp}..{stamp}")
     assert span["total_count"] == expect["<="]
     day = stamp[:10]
-    created = sum(1 for i in ordered if i.created_at >= to_day(day))
+    created = sum(1 for i in ordered if i.created_at >= to_ts(day))
     assert search(client, f"repo:jupyterhub/dockerspawner created:>={day}")["total_count"] == created
-
-
-def to_day(day):
-    from tracker.emulator.records import to_ts
-    return to_ts(day)
 
 
 def test_sort_updated_order_and_pages(client):
