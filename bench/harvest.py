@@ -79,12 +79,15 @@ G2S_DRIVER = textwrap.dedent('''
 ''')
 
 
-# Runs a module or script and writes its own peak RSS (KiB) where BENCH_RSS_FILE says,
-# so each run's peak is its own rather than the largest child's so far.
+# Runs a module or script and writes its own peak RSS (KiB) where BENCH_RSS_FILE says.
+# VmHWM, not ru_maxrss: Linux keeps ru_maxrss across execve, so a child would report the
+# bench process's own size (the emulator) whenever that is larger.
 RSS_WRAPPER = textwrap.dedent('''
-    import atexit, os, resource, runpy, sys
-    atexit.register(lambda: open(os.environ["BENCH_RSS_FILE"], "w").write(
-        str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)))
+    import atexit, os, re, runpy, sys
+    def _peak():
+        with open("/proc/self/status") as f:
+            return re.search(r"VmHWM:\\s+(\\d+)", f.read()).group(1)
+    atexit.register(lambda: open(os.environ["BENCH_RSS_FILE"], "w").write(_peak()))
     target, sys.argv = sys.argv[1], sys.argv[1:]
     if target.endswith(".py"):
         runpy.run_path(target, run_name="__main__")
