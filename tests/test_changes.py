@@ -13,7 +13,7 @@ from tracker.emulator import Emulator, synthetic_ecosystem
 from tracker.emulator.truth import differences
 from tracker.harvest.changes import MAX_QUALIFIERS, MAX_QUERY, _groups
 
-from conftest import TOKEN, harvest
+from conftest import TOKEN, Sleeps, harvest
 
 SPOT = "jupyterhub/dockerspawner"
 DEPLOY = "jupyterhub/jupyterhub-deploy-docker"  # small, with open PRs
@@ -129,6 +129,19 @@ def test_more_than_a_thousand_changes_are_paged_below_the_cap(tmp_path):
         assert not walked(emu, "/issues")
 
 
+def test_over_a_thousand_in_one_second_splits_the_owner_group(tmp_path):
+    store = synthetic_ecosystem(orgs=2, repos=2, issues=1200, comments=0, seed=6,
+                                commits_per_repo=2)
+    config = Config(orgs=["synthetic-org-1", "synthetic-org-2"])
+    with Emulator(store, tokens={TOKEN}) as emu:
+        path = tmp_path / "t.db"
+        run(path, emu, config)
+        store.touch_issues(None, 1.0)  # 600 per org, all in the same second
+        run(path, emu, config)
+        assert not walked(emu, "/issues")  # one org per query fits under the cap
+        assert any(r.query["q"].startswith("org:synthetic-org-2 ") for r in searches(emu))
+
+
 def test_thousand_result_cap_falls_back_to_the_exact_path(tmp_path):
     store = small_ecosystem()
     config = Config(orgs=["synthetic-org-1"])
@@ -222,3 +235,13 @@ def test_a_repo_whose_run_failed_is_completed_by_the_next_run(tmp_path, emulator
     emulator.clear_faults()
     run(path, emulator)  # the window reaches back to its last clean run: nothing lost
     assert [r.path for r in walked(emulator, "/comments")] == [f"/repos/{SPOT}/issues/comments"]
+
+
+def test_a_search_limit_near_its_reset_is_waited_for_once(tmp_path, emulator):
+    path = tmp_path / "t.db"
+    run(path, emulator)
+    emulator.set_rate_limit(remaining=0, reset_in=30, resource="search")
+    sleeps = Sleeps()
+    run(path, emulator, sleeps=sleeps)  # still spent after the (recorded) wait: fallback
+    assert len(sleeps) == 1 and 25 <= sleeps[0] <= 32
+    assert [r.status for r in searches(emulator)] == [403, 403]

@@ -26,6 +26,7 @@ DEFAULT_API_URL = "https://api.github.com"
 USER_AGENT = f"tracker/{__version__} (+https://github.com/jupyter; activity tracker)"
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 SECONDARY_MIN_WAIT = 60.0
+SEARCH_MAX_WAIT = 61.0  # the search budget refills every minute: one wait, then give up
 
 
 class GitHubError(Exception):
@@ -191,6 +192,7 @@ class GitHubClient:
             headers["If-Modified-Since"] = last_modified
         secondary_attempt = 0
         attempt = 0
+        search_waited = False
         while True:
             self._wait_for_budget(url)
             try:
@@ -211,7 +213,16 @@ class GitHubClient:
                     "GitHub rejected the token (401 Bad credentials): check GITHUB_TOKEN"
                 )
             if status in (403, 429) and self._is_search(response) and self._primary_exhausted(response):
+                # The search budget only: wait once for its reset if that is near, else
+                # let the caller fall back; the core budget state is never touched.
                 reset = _int(response.headers.get("x-ratelimit-reset"))
+                wait = reset - self.clock() + 1 if reset else None
+                if not search_waited and wait is not None and wait <= min(self.max_wait,
+                                                                         SEARCH_MAX_WAIT):
+                    search_waited = True
+                    self.log(f"search rate limit spent; waiting {max(wait, 0):.0f}s for its reset")
+                    self.sleep(max(wait, 0))
+                    continue
                 raise SearchRateLimited(f"GitHub search rate limit spent ({urlsplit(url).path})",
                                         reset_at=reset)
             if status in (403, 429):

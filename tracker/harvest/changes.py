@@ -54,7 +54,12 @@ class _Fallback(Exception):
 
 
 class _Capped(_Fallback):
-    """More than 1,000 results share one second: narrower qualifiers are needed."""
+    """More than 1,000 results share one second: narrower qualifiers are needed for the
+    items at or before ``cursor`` (everything newer was already collected)."""
+
+    def __init__(self, message, cursor):
+        super().__init__(message)
+        self.cursor = cursor
 
 
 class Plan:
@@ -158,23 +163,23 @@ def _groups(targets, via, suffix):
 def _search_groups(client, groups, floor, until, plan, log):
     """All items of every group; returns ({id: item}, qualifiers that must go exact)."""
     items, failed = {}, []
-    pending = list(groups)
+    pending = [(group, until) for group in groups]
     while pending:
-        group = pending.pop(0)
+        group, upto = pending.pop(0)
         try:
-            items.update(_collect(client, group, floor, until, plan))
+            _collect(client, group, floor, upto, plan, items)
         except AuthError:
             raise
         except _Capped as e:
             if len(group) > 1:  # narrower queries may each fit under the cap
                 half = len(group) // 2
-                pending[:0] = [group[:half], group[half:]]
+                pending[:0] = [(group[:half], e.cursor), (group[half:], e.cursor)]
                 continue
             log(f"change detection: {group[0]}: {e}; exact path")
             failed += group
         except SearchRateLimited as e:
             log(f"change detection: {e}; exact path for the rest")
-            failed += group + [q for g in pending for q in g]
+            failed += group + [q for g, _ in pending for q in g]
             pending = []
         except (_Fallback, GitHubError) as e:
             log(f"change detection: {' '.join(group)}: {e}; exact path")
@@ -182,24 +187,17 @@ def _search_groups(client, groups, floor, until, plan, log):
     return items, failed
 
 
-def _collect(client, qualifiers, floor, until, plan):
-    """Every item of one query, newest first; pages restart below the oldest item seen
-    when the 1,000-result cap is reached or the total shrinks (an item left the window
-    while we paged, which would shift the next page by one)."""
-    found, cursor, stuck = {}, until, 0
+def _collect(client, qualifiers, floor, until, plan, found):
+    """Every item of one query, newest first, added to ``found`` ({id: item}); pages
+    restart below the oldest item seen when the 1,000-result cap is reached or the total
+    shrinks (an item left the window while we paged, which would shift the next page)."""
+    cursor, stuck = until, 0
     while True:
         q = f"{' '.join(qualifiers)} updated:{floor}..{cursor}"
         oldest, page, restart = [], 1, None
         total = None
         while restart is None:
-            answer = client.get("search/issues", {"q": q, "sort": "updated", "order": "desc",
-                                                  "per_page": PER_PAGE, "page": page})
-            plan.search_requests += 1
-            body = answer.data if answer.status == 200 else None
-            if not isinstance(body, dict) or not isinstance(body.get("items"), list):
-                raise _Fallback(f"search answered HTTP {answer.status}")
-            if body.get("incomplete_results"):
-                raise _Fallback("search answered incomplete_results")
+            body = _search(client, q, page, PER_PAGE, plan)
             count = body.get("total_count") or 0
             if total is not None and count < total:
                 restart = oldest[-1]  # drop this page: it may have skipped one item
@@ -213,14 +211,33 @@ def _collect(client, qualifiers, floor, until, plan):
             oldest.append(batch[-1]["updated_at"])
             if page * PER_PAGE >= CAP:
                 restart = oldest[-1]
+                # A whole page in one second may mean over 1,000 there: ask how many
+                # (one request) rather than paging through them again.
+                if batch[0]["updated_at"] == restart and _search(
+                        client, f"{' '.join(qualifiers)} updated:{restart}..{restart}", 1, 1,
+                        plan).get("total_count", 0) > CAP:
+                    raise _Capped(f"over {CAP} results changed at {restart}", restart)
             page += 1
         if restart == cursor:
             stuck += 1
             if total > CAP:
-                raise _Capped(f"over {CAP} results changed at {cursor}")
+                raise _Capped(f"over {CAP} results changed at {cursor}", cursor)
             if stuck > 2:
                 raise _Fallback("search results kept changing while paging")
         cursor = restart
+
+
+def _search(client, q, page, per_page, plan):
+    """One search request; its body, or _Fallback when it cannot be trusted."""
+    answer = client.get("search/issues", {"q": q, "sort": "updated", "order": "desc",
+                                          "per_page": per_page, "page": page})
+    plan.search_requests += 1
+    body = answer.data if answer.status == 200 else None
+    if not isinstance(body, dict) or not isinstance(body.get("items"), list):
+        raise _Fallback(f"search answered HTTP {answer.status}")
+    if body.get("incomplete_results"):
+        raise _Fallback("search answered incomplete_results")
+    return body
 
 
 def _decide(db, plan, searchable, items):
