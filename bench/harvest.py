@@ -21,6 +21,13 @@ its request rate over the run's wall time and its busiest minute in the
 emulator's log; then the full harvest's wall time against the pacer's floor
 (requests / --max-rate). github-to-sqlite, which does not pace, runs with the
 limit off.
+
+With --search the tracker runs twice per phase, side by side on two databases: the
+exact path and `tracker harvest --search` (change detection, tracker/harvest/changes.py),
+through four phases: full harvest, 1% of issues changed spread over all repos, 1% in 5
+repos, nothing changed. Columns add search requests (the search budget, not counted)
+and whether the database equals the emulator's truth after the phase
+(tracker.emulator.truth).
 """
 
 import argparse
@@ -90,8 +97,60 @@ def busiest_minute(stamps):
     return max((bisect.bisect_left(stamps, t + 60) - i for i, t in enumerate(stamps)), default=0)
 
 
+# Runs a module or script and writes its own peak RSS (KiB) where BENCH_RSS_FILE says.
+# VmHWM, not ru_maxrss: Linux keeps ru_maxrss across execve, so a child would report the
+# bench process's own size (the emulator) whenever that is larger.
+RSS_WRAPPER = textwrap.dedent('''
+    import atexit, os, re, runpy, sys
+    def _peak():
+        with open("/proc/self/status") as f:
+            return re.search(r"VmHWM:\\s+(\\d+)", f.read()).group(1)
+    atexit.register(lambda: open(os.environ["BENCH_RSS_FILE"], "w").write(_peak()))
+    target, sys.argv = sys.argv[1], sys.argv[1:]
+    if target.endswith(".py"):
+        runpy.run_path(target, run_name="__main__")
+    else:
+        runpy.run_module(target, run_name="__main__", alter_sys=True)
+''')
+
+
 def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def run_measured(cmd, env):
+    """Run ``cmd`` ([python, module-or-script, args...]) wrapped; (result, seconds, peak MB)."""
+    with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss:
+        start = time.monotonic()
+        result = subprocess.run([cmd[0], "-c", RSS_WRAPPER, *cmd[1:]], capture_output=True,
+                                text=True, env={**os.environ, **env, "BENCH_RSS_FILE": rss.name,
+                                                "PYTHONPATH": os.pathsep.join(filter(None, [
+                                                    env.get("PYTHONPATH"), str(ROOT)]))})
+        seconds = time.monotonic() - start
+        text = rss.read().strip()
+    return result, seconds, (int(text) / 1024 if text else float("nan"))
+
+
+def measure_phase(label, emu, cmd, env, db_path):
+    """One harvest: counted core requests, search requests, 304s, wall time, peak MB, and
+    whether the database equals the emulator's truth."""
+    from tracker.emulator.truth import differences
+
+    emu.reset_log()
+    result, seconds, peak = run_measured(cmd, env)
+    if result.returncode:
+        print(result.stdout[-2000:], result.stderr[-2000:], file=sys.stderr)
+    log = list(emu.requests)
+    core = sum(1 for r in log if r.counted and not r.path.startswith("/search/"))
+    search = sum(1 for r in log if r.path.startswith("/search/"))
+    not_modified = sum(1 for r in log if r.status == 304)
+    diffs = differences(emu.store, sqlite_utils.Database(db_path))
+    exact = "exact" if not diffs else f"{len(diffs)} differ"
+    print(f"{label:<44} {core:>7} {search:>7} {not_modified:>6} {seconds:>8.1f} {peak:>7.0f}"
+          f"  {exact}", flush=True)
+    for line in diffs[:3]:
+        print(f"    {line}", flush=True)
+    return {"counted": core, "search": search, "seconds": seconds}
 
 
 def measure(label, emu, cmd, env, db_path):
@@ -158,7 +217,12 @@ def main():
                         help="tracker harvest --max-rate (default: tracker's, 720/min)")
     parser.add_argument("--points-per-minute", type=int, default=900,
                         help="emulator's secondary limit per token (0: off)")
+    parser.add_argument("--search", action="store_true",
+                        help="phases full / 1%% spread / 1%% in 5 repos / no change, exact path "
+                             "and `harvest --search` side by side, DB checked against the truth")
     args = parser.parse_args()
+    if args.search:
+        return search_phases(args)
 
     print(f"synthetic ecosystem: {args.orgs} orgs, {args.repos} repos, {args.issues} issues, "
           f"{args.comments} comments; latency {args.latency * 1000:.0f} ms", flush=True)
@@ -279,6 +343,66 @@ def reconcile_phase(emu, store, config, cmd, env, db_path):
           f"{sum(r.status == 304 for r in quiet)} free 304s "
           f"({len(quiet) / len(repos):.1f} per repo); at the default weekly cadence a run "
           f"walks about 1/7 of the repos")
+
+
+def search_phases(args):
+    """The four phases, tracker exact vs tracker --search (vs github-to-sqlite)."""
+    print(f"synthetic ecosystem: {args.orgs} orgs, {args.repos} repos, {args.issues} issues, "
+          f"{args.comments} comments; latency {args.latency * 1000:.0f} ms", flush=True)
+    store = synthetic_ecosystem(orgs=args.orgs, repos=args.repos, issues=args.issues,
+                                comments=args.comments, seed=0)
+    orgs = sorted({r.owner.login for r in store.repos.values()})
+    tmp = Path(tempfile.mkdtemp(prefix="bench-search-"))
+    config = tmp / "tracker.yml"
+    config.write_text("github:\n  orgs: [" + ", ".join(orgs) + "]\n")
+    print(f"{'phase / harvester':<44} {'counted':>7} {'search':>7} {'304s':>6} {'seconds':>8}"
+          f" {'peakMB':>7}  database vs emulator")
+    with Emulator(store, tokens={TOKEN}, latency=args.latency, core_limit=10**7,
+                  search_limit=10**6) as emu:
+        env = {"GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": emu.url}
+
+        def tracker(db, *extra):
+            return [sys.executable, "tracker", "harvest", "--db", str(db), "--config",
+                    str(config), "--no-digest", "--quiet", "--concurrency",
+                    str(args.concurrency), *extra]
+
+        g2s_cmd = g2s_env = None
+        if args.g2s:
+            shim = tmp / "shim"
+            shim.mkdir()
+            (shim / "sitecustomize.py").write_text(SHIM)
+            (tmp / "auth.json").write_text('{"github_personal_token": "%s"}' % TOKEN)
+            (tmp / "g2s.py").write_text(G2S_DRIVER)
+            g2s_env = {"BENCH_API_URL": emu.url, "PYTHONPATH": str(shim)}
+        results = {}
+        phases = [("full harvest", None), (f"{args.change:.0%} changed, spread", 0),
+                  (f"{args.change:.0%} changed in 5 repos", 5), ("nothing changed", None)]
+        for k, (phase, spread) in enumerate(phases):
+            if spread is not None:
+                touched = change(store, args.change, seed=k, changed_repos=spread or None)
+                print(f"  ({touched} issues touched, comments on {max(1, touched // 2)})")
+            results[(phase, "exact")] = measure_phase(
+                f"{phase}: tracker", emu, tracker(tmp / "exact.db"), env, tmp / "exact.db")
+            results[(phase, "search")] = measure_phase(
+                f"{phase}: tracker --search", emu, tracker(tmp / "search.db", "--search"),
+                env, tmp / "search.db")
+            if k == 0:
+                pulls = [r for r in emu.requests if r.counted and r.path.endswith("/pulls")]
+                print(f"  (first harvest: {len(pulls)} of {results[(phase, 'search')]['counted']}"
+                      f" counted requests read the pulls listing, which repeats what the issues"
+                      f" listing says about each PR except head/base)", flush=True)
+            if args.g2s and k == 0:  # its daily job costs the same every day
+                g2s_db = tmp / f"g2s-{k}.db"
+                g2s_cmd = [sys.executable, str(tmp / "g2s.py"), str(g2s_db),
+                           str(tmp / "auth.json"), ",".join(orgs)]
+                emu.reset_log()
+                result, seconds, peak = run_measured(g2s_cmd, g2s_env)
+                log = list(emu.requests)
+                core = sum(1 for r in log if r.counted)
+                print(f"{phase + ': github-to-sqlite (daily job)':<44} {core:>7} {0:>7} "
+                      f"{sum(1 for r in log if r.status == 304):>6} {seconds:>8.1f} "
+                      f"{peak:>7.0f}  (its own schema)", flush=True)
+    print(f"databases in {tmp}")
 
 
 if __name__ == "__main__":

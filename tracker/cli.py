@@ -70,8 +70,11 @@ def init(path, force):
 @click.option("--no-digest", is_flag=True, help="Do not rebuild this and last week's digest.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary line.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
+@click.option("--search", is_flag=True,
+              help="Detect changed issues/PRs with one search query per group of owners and "
+                   "walk only the streams that still need it (exact fallback).")
 def harvest(db_path, config_path, repos, only, wait, max_wait, concurrency, max_rate, no_digest,
-            quiet, debug):
+            quiet, debug, search):
     """Harvest the watchlist from GitHub and feeds into the database.
 
     Incremental: unchanged listings cost a free 304, new activity is fetched
@@ -96,7 +99,7 @@ def harvest(db_path, config_path, repos, only, wait, max_wait, concurrency, max_
             summary = run_harvest(
                 db_path, config, repos=list(repos), only=only, wait=wait,
                 max_wait=max_wait, concurrency=concurrency, digest=not no_digest,
-                quiet=quiet, stop=stop, debug=debug, max_rate=max_rate,
+                quiet=quiet, stop=stop, debug=debug, max_rate=max_rate, search=search,
             )
     except LockedError as e:
         fail(str(e), 75)

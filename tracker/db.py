@@ -240,7 +240,7 @@ TABLES = {
         {
             "id": int, "started_at": str, "finished_at": str, "source": str,
             "status": str, "requests": int, "counted_requests": int,
-            "not_modified": int, "rate_limit_remaining": int,
+            "not_modified": int, "search_requests": int, "rate_limit_remaining": int,
             "rate_limit_reset": str, "repos": int, "releases": int, "issues": int,
             "comments": int, "feed_entries": int, "errors": int, "error_log": str,
             "exit_code": int,
@@ -378,10 +378,17 @@ def _migration_repo_sources(db):
     db["repo_sources"].create(columns, if_not_exists=True, **options)
 
 
+def _migration_search_requests(db):
+    """harvest_runs.search_requests: /search requests a run made (their own budget)."""
+    if "search_requests" not in db["harvest_runs"].columns_dict:
+        db["harvest_runs"].add_column("search_requests", int)
+
+
 # Numbered migrations, applied once each in order; PRAGMA user_version records
 # the last one applied. Append, never edit a published migration.
 MIGRATIONS = [_migration_1, _migration_harvest_errors, _migration_real_world_data,
-              _migration_run_credentials, _migration_digest_headline, _migration_repo_sources]
+              _migration_run_credentials, _migration_digest_headline, _migration_repo_sources,
+              _migration_search_requests]
 
 
 def open_db(path):

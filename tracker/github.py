@@ -37,6 +37,7 @@ DEFAULT_API_URL = "https://api.github.com"
 USER_AGENT = f"tracker/{__version__} (+https://github.com/jupyter; activity tracker)"
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 SECONDARY_MIN_WAIT = 60.0
+SEARCH_MAX_WAIT = 61.0  # the search budget refills every minute: one wait, then give up
 
 
 class GitHubError(Exception):
@@ -123,6 +124,7 @@ class Stats:
     requests: int = 0
     counted: int = 0
     not_modified: int = 0
+    search: int = 0  # /search requests: they spend the search budget, not ``counted``
     retries: int = 0
     limit_answers: int = 0
     clock_skew: float = 0.0  # GitHub's clock minus ours, from the Date header
@@ -132,7 +134,6 @@ class Stats:
     rate_reset: int | None = None
     redirects: dict = field(default_factory=dict)
     # The search resource is a separate bucket (30/min): kept apart from core.
-    search_requests: int = 0
     search_limit: int | None = None
     search_remaining: int | None = None
     search_reset: int | None = None
@@ -280,8 +281,8 @@ class GitHubClient:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         path = urlsplit(url).path
-        secondary_attempt = attempt = connect_attempt = search_attempt = 0
-        renewed = False
+        secondary_attempt = attempt = connect_attempt = 0
+        renewed = search_waited = False
         while True:
             if self.stop.is_set():
                 raise Stopped()
@@ -326,11 +327,18 @@ class GitHubClient:
                     continue
                 raise AuthError(self.credentials.rejected_message())
             # Before the secondary/primary branches: a spent *search* budget waits
-            # for its own reset and never pauses the run or touches the core state.
-            if status in (403, 429) and _search_exhausted(response):
-                search_attempt += 1
-                self._wait_for_search_reset(response, url, search_attempt)
-                continue
+            # for its own reset once, when that is near, else the caller falls back
+            # (discovery stops, change detection takes the exact path). It never
+            # pauses the run nor touches the core budget state.
+            if status in (403, 429) and self._is_search(response) \
+                    and self._primary_exhausted(response):
+                if not search_waited and self._wait_for_search_reset(response, url):
+                    search_waited = True
+                    continue
+                raise SearchRateLimited(
+                    f"GitHub search rate limit spent ({path}); search stops here, the rest "
+                    "of the harvest goes on",
+                    reset_at=_int(response.headers.get("x-ratelimit-reset")))
             if status in (403, 429):
                 wait = self._limit_wait(response)
                 if wait is not None:
@@ -397,10 +405,11 @@ class GitHubClient:
             self.stats.requests += 1
             if response.status_code == 304:
                 self.stats.not_modified += 1
+            elif self._is_search(response):
+                self.stats.search += 1
             else:
                 self.stats.counted += 1
             if h.get("x-ratelimit-resource") == "search" and "x-ratelimit-remaining" in h:
-                self.stats.search_requests += 1
                 self.stats.search_limit = _int(h.get("x-ratelimit-limit"))
                 self.stats.search_remaining = _int(h.get("x-ratelimit-remaining"))
                 self.stats.search_reset = _int(h.get("x-ratelimit-reset"))
@@ -408,6 +417,12 @@ class GitHubClient:
                 self.stats.rate_limit = _int(h.get("x-ratelimit-limit"))
                 self.stats.rate_remaining = _int(h.get("x-ratelimit-remaining"))
                 self.stats.rate_reset = _int(h.get("x-ratelimit-reset"))
+
+    def _is_search(self, response):
+        """A /search answer: it spends the search budget, never the core one."""
+        prefix = urlsplit(self.base_url).path.rstrip("/") + "/search/"
+        return (response.headers.get("x-ratelimit-resource") == "search"
+                or response.url.path.startswith(prefix))
 
     @staticmethod
     def _primary_exhausted(response):
@@ -435,17 +450,16 @@ class GitHubClient:
         with self._lock:
             return self.clock() + self.stats.clock_skew
 
-    def _wait_for_search_reset(self, response, url, attempt):
-        """A search-limit 403/429: sleep to the *search* reset, or raise SearchRateLimited."""
+    def _wait_for_search_reset(self, response, url):
+        """A search-limit 403/429: sleep to the *search* reset and return True when it
+        is near (the search budget refills every minute), else return False."""
         reset = _int(response.headers.get("x-ratelimit-reset"))
         wait = (reset - self.clock() + 1) if reset else None
-        if wait is None or wait > self.max_wait or attempt > self.retries:
-            when = time.strftime("%H:%M:%S UTC", time.gmtime(reset)) if reset else "unknown"
-            raise SearchRateLimited(
-                f"GitHub search rate limit spent (resets at {when}); search stops here, "
-                f"the rest of the harvest goes on", reset_at=reset)
-        self.log(f"search rate limit spent; waiting {wait:.0f}s for its reset")
+        if wait is None or wait > min(self.max_wait, SEARCH_MAX_WAIT):
+            return False
+        self.log(f"search rate limit spent; waiting {max(wait, 0):.0f}s for its reset")
         self.sleep(max(wait, 0))
+        return True
 
     def _wait_for_budget(self, url):
         if "/search/" in urlsplit(url).path:

@@ -9,7 +9,8 @@ and its mutations), ``query`` (GitHub's filters and sorts), ``render`` (records 
 GitHub JSON), ``routes`` (URLs, pagination, Link), ``limits`` (rate-limit buckets,
 faults), ``server`` (HTTP, ETag/304, auth), ``apps`` (GitHub App JWTs, installations,
 installation tokens), ``facts`` (seed from the real Jupyter
-facts), ``synthetic`` (made-up ecosystems for benchmarks).
+facts), ``synthetic`` (made-up ecosystems for benchmarks), ``truth`` (compare a
+tracker database with the emulator's world).
 """
 
 from .facts import DATA_DIR, load_facts

@@ -286,3 +286,78 @@ def search_repos(store, q: str, *, sort=None, order=None):
     key = {"updated": lambda r: (r.updated_at, r.id), "forks": lambda r: (r.forks, r.id)}.get(
         sort, lambda r: (r.stars, r.id))
     return sorted(found, key=key, reverse=order == "desc")
+
+
+MAX_QUERY_CHARS = 256  # GitHub: "The search query ... cannot be longer than 256 characters"
+MAX_OPERATORS = 5  # GitHub: no more than five AND, OR or NOT operators
+SEARCH_CAP = 1000  # GitHub: only the first 1,000 results of a search are reachable
+
+
+def search_issues(store, q: str, *, sort=None, order=None, lag: int = 0):
+    """GET /search/issues -> [(repo, issue)], ordered. Qualifiers: org, user, repo (several
+    of one kind are OR'ed, as on GitHub), is:issue/pr/open/closed/merged, type:, state:,
+    author:, label:, updated:, created:, closed:, comments:; other words match the title
+    or body. Items changed in the last ``lag`` seconds are not indexed yet (search lag).
+    "Best match" (no sort) is approximated by newest created first."""
+    if not q or not q.strip():
+        raise Invalid("q is missing")
+    if len(q) > MAX_QUERY_CHARS:
+        raise Invalid(f"The search is longer than {MAX_QUERY_CHARS} characters.")
+    sort = choice(sort, ("comments", "created", "updated"), None, "sort")
+    order = choice(order, ("asc", "desc"), "desc", "order")
+    try:
+        words = shlex.split(q)
+    except ValueError:
+        words = q.split()
+    if sum(1 for w in words if w in ("AND", "OR", "NOT")) > MAX_OPERATORS:
+        raise Invalid(f"More than {MAX_OPERATORS} AND / OR / NOT operators were specified.")
+    owners, names, preds = set(), set(), []
+    for word in words:
+        if word in ("AND", "OR", "NOT"):
+            continue  # boolean structure is not modelled: terms are AND'ed
+        key, sep, val = word.partition(":")
+        key, low = key.lower(), val.lower()
+        if not sep:
+            w = word.lower()
+            preds.append(lambda r, i, w=w: w in str(i.title).lower() or w in str(i.body).lower())
+        elif key in ("org", "user"):
+            owners.add(low)
+        elif key == "repo":
+            names.add(low)
+        elif key in ("is", "type"):
+            kind = {"issue": "issue", "pr": "pr", "pull-request": "pr"}.get(low)
+            if kind:
+                preds.append(lambda r, i, pr=kind == "pr": (i.pull is not None) == pr)
+            elif low in ("open", "closed"):
+                preds.append(lambda r, i, s=low: i.state == s)
+            elif low in ("merged", "unmerged"):
+                preds.append(lambda r, i, m=low == "merged": i.pull is not None
+                             and (i.pull.merged_at is not None) == m)
+            else:
+                raise Invalid(f"unknown qualifier value {word!r}")
+        elif key == "state":
+            preds.append(lambda r, i, s=low: i.state == s)
+        elif key == "author":
+            preds.append(lambda r, i, v=low: (i.user or "").lower() == v)
+        elif key == "label":
+            preds.append(lambda r, i, v=low: v in {x.lower() for x in i.labels})
+        elif key in ("updated", "created", "closed"):
+            p = _range_pred(val, True)
+            preds.append(lambda r, i, p=p, a=key + "_at": getattr(i, a) is not None
+                         and p(getattr(i, a)))
+        elif key == "comments":
+            p = _range_pred(val, False)
+            preds.append(lambda r, i, p=p: p(i.comments))
+        else:
+            raise Invalid(f"unsupported qualifier {key!r}")
+    repos = [r for r in store.repos.values()
+             if (not owners and not names) or r.owner.login.lower() in owners
+             or r.full_name.lower() in names]
+    visible_until = store.now() - lag if lag else None
+    found = [(r, i) for r in repos for i in r.issues.values()
+             if (visible_until is None or i.updated_at <= visible_until)
+             and all(p(r, i) for p in preds)]
+    key = {"updated": lambda ri: (ri[1].updated_at, ri[1].id),
+           "comments": lambda ri: (ri[1].comments, ri[1].id)}.get(
+        sort, lambda ri: (ri[1].created_at, ri[1].id))
+    return sorted(found, key=key, reverse=order == "desc")

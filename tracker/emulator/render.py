@@ -226,6 +226,16 @@ class Renderer:
         d.update(zip(REACTIONS, counts))
         return d
 
+    # A PR's made-up title and body are the same in the issue and the pull views, as
+    # GitHub's real ones are.
+    @staticmethod
+    def _made_up_title(i) -> str:
+        return f"[synthetic] {'Pull request' if i.pull else 'Issue'} #{i.number}"
+
+    @staticmethod
+    def _made_up_body(i) -> str:
+        return f"[synthetic] Body of {'pull request' if i.pull else 'issue'} #{i.number}."
+
     def issue(self, repo, i) -> dict:
         full, n = repo.full_name, i.number
         b = f"{self.api}/repos/{full}"
@@ -234,7 +244,7 @@ class Renderer:
              "comments_url": f"{u}/comments", "events_url": f"{u}/events",
              "html_url": f"{GH}/{full}/{'pull' if i.pull else 'issues'}/{n}",
              "id": i.id, "node_id": node_id("Issue", i.id), "number": n,
-             "title": text(i.title, f"[synthetic] Issue #{n}"), "user": self.user(i.user),
+             "title": text(i.title, self._made_up_title(i)), "user": self.user(i.user),
              "labels": self._labels(repo, i.labels), "state": i.state, "locked": i.locked,
              "assignee": self.user(i.assignee),
              "assignees": [self.user(i.assignee)] if i.assignee else [],
@@ -248,7 +258,7 @@ class Renderer:
                                  "diff_url": f"{GH}/{full}/pull/{n}.diff",
                                  "patch_url": f"{GH}/{full}/pull/{n}.patch",
                                  "merged_at": iso(i.pull.merged_at)}
-        d["body"] = text(i.body, f"[synthetic] Body of issue #{n}.")
+        d["body"] = text(i.body, self._made_up_body(i))
         d["reactions"] = self._reactions(f"{u}/reactions", i.reactions)
         d["timeline_url"] = f"{u}/timeline"
         d["performed_via_github_app"] = None
@@ -270,8 +280,8 @@ class Renderer:
             "commits_url": f"{u}/commits", "review_comments_url": f"{u}/comments",
             "review_comment_url": f"{b}/pulls/comments{{/number}}", "comments_url": f"{iu}/comments",
             "statuses_url": statuses, "number": n, "state": i.state, "locked": i.locked,
-            "title": text(i.title, f"[synthetic] Pull request #{n}"), "user": self.user(i.user),
-            "body": text(i.body, f"[synthetic] Body of pull request #{n}."),
+            "title": text(i.title, self._made_up_title(i)), "user": self.user(i.user),
+            "body": text(i.body, self._made_up_body(i)),
             "labels": self._labels(repo, i.labels), "milestone": self._milestone(repo, i.milestone),
             "active_lock_reason": None, "created_at": iso(i.created_at),
             "updated_at": iso(i.updated_at), "closed_at": iso(i.closed_at),

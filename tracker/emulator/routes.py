@@ -44,6 +44,7 @@ class Ctx:
     base: str  # "http://127.0.0.1:PORT"
     path: str
     pairs: list  # query parameters in request order
+    options: dict = field(default_factory=dict)  # emulator switches (search lag, ...)
 
     @property
     def query(self) -> dict:
@@ -148,6 +149,26 @@ def search_repositories(ctx):
         res.body = res.body[: len(res.body) // 2]
     res.body = {"total_count": len(found), "incomplete_results": incomplete, "items": res.body}
     res.last_modified = max((r.updated_at for r in found), default=0)
+    return res
+
+
+def search_issues(ctx):
+    """GitHub's search semantics: ``total_count`` is the whole match, but only the first
+    1,000 results can be paged to (a page past them is 422); ``incomplete_results`` and
+    the index lag (seconds) come from the emulator's ``search_incomplete``/``search_lag``."""
+    found = q.search_issues(ctx.store, ctx.get("q"), sort=ctx.get("sort"), order=ctx.get("order"),
+                            lag=ctx.options.get("search_lag", 0))
+    per_page = min(max(_int(ctx.get("per_page"), 30), 1), 100)
+    if (max(_int(ctx.get("page"), 1), 1) - 1) * per_page >= q.SEARCH_CAP and found:
+        raise HTTPError(422, {"message": "Only the first 1000 search results are available",
+                              "documentation_url": "https://docs.github.com/v3/search/",
+                              "status": "422"})
+    res = paginate(ctx, found[:q.SEARCH_CAP], "/search/issues",
+                   lambda ri: {**ctx.render.issue(*ri), "score": 1.0})
+    res.body = {"total_count": len(found),
+                "incomplete_results": bool(ctx.options.get("search_incomplete")),
+                "search_type": "lexical", "items": res.body}
+    res.last_modified = max((i.updated_at for _, i in found), default=0)
     return res
 
 
@@ -262,6 +283,7 @@ def _gone_issue(ctx, repo, number, rest):
 
 ROUTES = [
     (re.compile(r"/search/repositories"), search_repositories, {}),
+    (re.compile(r"/search/issues"), search_issues, {}),
     (re.compile(r"/orgs/([^/]+)"), org, {}),
     (re.compile(r"/orgs/([^/]+)/repos"), org, {"repos": True}),
     (re.compile(r"/organizations/(\d+)"), org_by_id, {}),

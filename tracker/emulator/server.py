@@ -17,7 +17,9 @@ back so it is not counted. 301, 404 and 422 count, as on GitHub.
 Buckets: ``core_limit`` per token (per installation for App installation tokens,
 so a re-minted token keeps its installation's budget), ``unauth_limit`` per client address without a
 token, ``search_limit`` (``unauth_search_limit``, 10 as on GitHub, without a
-token) for /search. ``tokens=None`` accepts any token. A 429 fault carries no
+token) for /search. ``tokens=None`` accepts any token. ``search_options`` switches
+/search/issues: ``search_lag`` (seconds: items changed more recently are not found
+yet) and ``search_incomplete`` (answers say ``incomplete_results: true``). A 429 fault carries no
 x-ratelimit headers, like the recorded exchange; "drop" sends nothing and
 "truncate" only a status line, a Content-Length and half the body; every other
 answer has them.
@@ -148,6 +150,9 @@ class Emulator:
         self._log_lock = threading.Lock()
         self._ids = itertools.count(1)
         self._started = int(time.time())
+        # /search/issues switches: index lag in seconds (items changed more recently are
+        # not found yet) and whether answers say incomplete_results (a search timeout).
+        self.search_options = {"search_lag": 0, "search_incomplete": False}
 
     # -- lifecycle -------------------------------------------------------------
     def start(self) -> "Emulator":
@@ -318,7 +323,8 @@ class Emulator:
                 if h.command != "GET":
                     raise HTTPError(404, {"message": "Not Found", "status": "404",
                                           "documentation_url": "https://docs.github.com/rest"})
-                result = dispatch(Ctx(self.store, self._render, self.url, path, pairs))
+                result = dispatch(Ctx(self.store, self._render, self.url, path, pairs,
+                                      self.search_options))
                 body = self._render.dumps(result.body)
         except HTTPError as e:
             body = None if e.body is None else dumps(e.body)

@@ -42,6 +42,7 @@ class Summary:
     requests: int = 0
     counted: int = 0
     not_modified: int = 0
+    search: int = 0  # /search requests: the search budget, not counted in ``counted``
     rate_remaining: int | None = None
     errors: list = field(default_factory=list)  # RunError (str with .target, .stream, ...)
     seconds: float = 0.0
@@ -63,7 +64,8 @@ class Summary:
             f"{status}: {self.repos} repos, {c.get('releases', 0)} releases, "
             f"{c.get('issues', 0)} issues/PRs, {c.get('comments', 0)} comments, "
             f"{c.get('feed_entries', 0)} feed entries; {self.requests} requests "
-            f"({self.counted} counted, {self.not_modified} not modified), "
+            f"({self.counted} counted, {self.not_modified} not modified"
+            f"{f', {self.search} search' if self.search else ''}), "
             f"rate limit left {rate}, {len(self.errors)} errors, {self.seconds:.1f}s"
         )
 

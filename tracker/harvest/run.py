@@ -28,6 +28,7 @@ from ..db import load_states, open_db
 from ..github import (USER_AGENT, AuthError, GitHubClient, GitHubError, RateLimitExhausted,
                       Stopped, Unreachable)
 from ..pacer import DEFAULT_RATE
+from . import changes
 from .discovery import discover_step, discovery_targets
 from .outcome import SIGNAL_NAMES, RunError, Summary, conclude
 from .progress import Progress
@@ -99,14 +100,16 @@ def db_lock(db_path, wait=False, stop=None):
 
 def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=900,
                 concurrency=4, digest=True, quiet=False, client=None, feed_client=None,
-                environ=None, progress=None, stop=None, debug=False, max_rate=None):
+                environ=None, progress=None, stop=None, debug=False, max_rate=None,
+                search=False):
     """Harvest everything the watchlist names; returns a Summary (never raises for
     GitHub or feed failures: they are in ``summary.errors`` / ``summary.fatal``).
 
     ``stop``: a StopEvent; set it (a signal handler does) to end the run cleanly,
     recorded ``interrupted``. ``max_rate``: GitHub requests per minute (None: the
-    config's ``github.max_rate``, else 720; 0: unpaced). Raises LockedError when
-    another run holds the lock.
+    config's ``github.max_rate``, else 720; 0: unpaced). ``search``: detect changed
+    issues/PRs with /search/issues first (tracker/harvest/changes.py). Raises
+    LockedError when another run holds the lock.
     """
     progress = progress or Progress(quiet=quiet)
     started = time.monotonic()
@@ -137,7 +140,7 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
             if only != "feeds":
                 if not client.authenticated:
                     progress.log("No GITHUB_TOKEN: unauthenticated, 60 requests/hour")
-                _harvest_github(run, repos, concurrency)
+                _harvest_github(run, repos, concurrency, search)
             if only != "github" and config.feeds and not repos and not stop.is_set():
                 _harvest_feeds(run, feed_client)
         except Stopped:
@@ -151,6 +154,7 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
             summary.requests += stats.requests
             summary.counted += stats.counted
             summary.not_modified += stats.not_modified
+            summary.search = stats.search
             summary.rate_remaining = stats.rate_remaining
             # Workers may still be blocked in a slow request: closing the pool
             # under them could wait for it, and the process is about to exit.
@@ -173,7 +177,7 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
 
 # -- GitHub ----------------------------------------------------------------------
 
-def _harvest_github(run, only_repos, concurrency):
+def _harvest_github(run, only_repos, concurrency, search=False):
     state = load_states(run.db)
     # Discovery (#13) first: for a watched repo the full metadata written next wins.
     found = _in_background(run, lambda db: discover_step(
@@ -189,6 +193,11 @@ def _harvest_github(run, only_repos, concurrency):
         run.summary.repos = len(targets)
         return
     state = load_states(run.db)  # listings just saved repo states too
+    ops_of = repo_ops
+    if search:  # change detection (#15): which streams each watched repo still needs
+        plan = _in_background(run, lambda db: changes.plan_run(
+            run.client, db, targets, state, log=run.progress.log))
+        ops_of = plan.repo_ops
     # Only watched repos get the weekly reconciliation walk; discovered ones are
     # added after it is planned, each with the streams its tier asks for.
     plan_reconcile(run.db, targets, state, run.now, run.config.reconcile_days)
@@ -215,7 +224,11 @@ def _harvest_github(run, only_repos, concurrency):
     def work(repo):
         full = repo["full_name"]
         try:
-            for op in repo_ops(run.client, repo, state, stop, streams=repo.get("streams")):
+            if "streams" in repo:  # discovered (#13): the streams of its tier
+                ops = repo_ops(run.client, repo, state, stop, streams=repo["streams"])
+            else:
+                ops = ops_of(run.client, repo, state, stop)
+            for op in ops:
                 if not put(op):
                     return
             for op in reconcile_ops(run.client, repo, state, stop, run.now):
@@ -339,7 +352,7 @@ def _finish_run(db, run_id, summary, stats=None):
     db["harvest_runs"].update(run_id, {
         "finished_at": utcnow(), "status": summary.status,
         "requests": summary.requests, "counted_requests": summary.counted,
-        "not_modified": summary.not_modified,
+        "not_modified": summary.not_modified, "search_requests": summary.search,
         "rate_limit_remaining": summary.rate_remaining, "repos": summary.repos,
         "rate_limit_reset": (datetime.fromtimestamp(reset, timezone.utc)
                              .strftime("%Y-%m-%dT%H:%M:%SZ") if reset else None),

@@ -13,6 +13,7 @@ import traceback
 from ..db import save_state
 from ..github import GitHubError
 from . import save
+from .changes import save_pull_fields
 from .reconcile import save_reconciled
 
 SAVERS = {
@@ -23,6 +24,7 @@ SAVERS = {
     "commits": save.save_commits,
     "contributors": save.save_contributors,
     "reconciled": save_reconciled,
+    "pull_fields": save_pull_fields,  # search-detected PR changes (changes.py)
 }
 
 
