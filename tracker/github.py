@@ -1,20 +1,8 @@
 """The GitHub REST client: auth, pagination, conditional requests, rate limits.
 
 One ``GitHubClient`` per run, shared by worker threads. It does network I/O
-only; callers store ETags and watermarks. Exceptions::
-
-    GitHubError            anything that stops the GitHub part of a run
-    ├── AuthError          401: the token was rejected (fatal)
-    ├── RateLimitExhausted primary budget spent, reset too far away to wait,
-    │                      or too many limit answers in one run (fatal)
-    ├── SearchRateLimited  the separate search budget spent (30/min); core untouched
-    ├── Unreachable        the API cannot be connected to at all (fatal)
-    ├── RequestFailed      retries exhausted (5xx, timeouts, dropped connections,
-    │                      malformed JSON); that listing's error
-    ├── OffOrigin          a redirect or Link URL leaves the API origin; refused
-    └── Permanent          an answer that will not change (e.g. "contributor list
-                           is too large"); recorded once, then skipped
-    Stopped                the run's stop event was set (not an error)
+only; callers store ETags and watermarks. What it hands back (``Page``,
+``Stats``) and its exceptions live in ``tracker.github_types``, importable from here.
 
 Every wait (back-off, rate-limit reset) is ``stop.wait(seconds)``, so a stop
 request ends it at once; tests inject ``sleep`` instead.
@@ -24,13 +12,16 @@ import json
 import os
 import threading
 import time
-from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from . import __version__
+from .github_types import (  # noqa: F401  (re-exported: callers import them from here)
+    AuthError, GitHubError, OffOrigin, Page, Permanent, RateLimitExhausted, RequestFailed,
+    SearchRateLimited, Stats, Stopped, Unreachable,
+)
 from .pacer import DEFAULT_RATE, Pacer
 
 DEFAULT_API_URL = "https://api.github.com"
@@ -38,105 +29,12 @@ USER_AGENT = f"tracker/{__version__} (+https://github.com/jupyter; activity trac
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 SECONDARY_MIN_WAIT = 60.0
 SEARCH_MAX_WAIT = 61.0  # the search budget refills every minute: one wait, then give up
-
-
-class GitHubError(Exception):
-    exit_code = 1
-
-
-class AuthError(GitHubError):
-    exit_code = 3
-
-
-class RateLimitExhausted(GitHubError):
-    exit_code = 4
-
-    def __init__(self, message, reset_at=None):
-        super().__init__(message)
-        self.reset_at = reset_at
-
-
-class RequestFailed(GitHubError):
-    exit_code = 5
-
-
-class Unreachable(GitHubError):
-    exit_code = 5
-
-
-class OffOrigin(RequestFailed):
-    exit_code = 1
-
-
-class Permanent(GitHubError):
-    """GitHub answers this the same way every time: not worth a request per run."""
-
-    def __init__(self, message, status=None):
-        super().__init__(message)
-        self.status = status
-
-
-class Stopped(Exception):
-    """The run was asked to stop (signal, fatal error elsewhere)."""
-
-
 # 403 messages that mean "this will never work for this repo", with budget left.
 PERMANENT_MESSAGES = ("too large to list contributors",)
 # Connection refused / DNS failure: a few quick tries, then the API is down.
 CONNECT_WAITS = (0.5, 1.5, 3.0)
 # Rate-limit answers (primary or secondary) in a row tolerated before stopping.
 LIMIT_ANSWER_BOUND = 20
-
-
-class SearchRateLimited(GitHubError):
-    """The search budget (``x-ratelimit-resource: search``) is spent and its reset is
-    beyond ``max_wait``. Only search stops: the core budget state is not touched."""
-
-    exit_code = 4
-
-    def __init__(self, message, reset_at=None):
-        super().__init__(message)
-        self.reset_at = reset_at
-
-
-@dataclass
-class Page:
-    """One page of a listing (``items``) or a single object (``data``)."""
-
-    url: str
-    status: int
-    data: object = None
-    etag: str | None = None
-    last_modified: str | None = None
-    next_url: str | None = None
-
-    @property
-    def not_modified(self):
-        return self.status == 304
-
-    @property
-    def items(self):
-        return self.data if isinstance(self.data, list) else []
-
-
-@dataclass
-class Stats:
-    requests: int = 0
-    counted: int = 0
-    not_modified: int = 0
-    search: int = 0  # /search requests: they spend the search budget, not ``counted``
-    retries: int = 0
-    limit_answers: int = 0
-    clock_skew: float = 0.0  # GitHub's clock minus ours, from the Date header
-    secondary_limits: int = 0  # 403/429 secondary-limit answers (each paused every worker)
-    rate_limit: int | None = None
-    rate_remaining: int | None = None
-    rate_reset: int | None = None
-    redirects: dict = field(default_factory=dict)
-    # The search resource is a separate bucket (30/min): kept apart from core.
-    search_limit: int | None = None
-    search_remaining: int | None = None
-    search_reset: int | None = None
 
 
 def _int(value):
