@@ -1,6 +1,7 @@
 """The emulator's GET /search/repositories against GitHub's semantics and schema.
 
-The schema is vendored in tests/schemas/ (see its README for source and licence).
+The schema is the contract vendored in tests/fixtures/github-api/ (see its README for source
+and licence).
 """
 
 import json
@@ -13,7 +14,7 @@ import pytest
 from tracker.emulator import Emulator, Store
 
 TOKEN = "good-token"
-SCHEMA = Path(__file__).parent / "schemas" / "search__repos.json"
+SCHEMA = Path(__file__).parent / "fixtures" / "github-api" / "search__repos.json"
 
 
 def openapi_to_jsonschema(node):
@@ -77,7 +78,7 @@ def names(c, q, **params):
 
 def test_body_matches_github_schema(c):
     body = c.get("/search/repositories", params={"q": "topic:jupyterlab-extension"}).json()
-    schema = openapi_to_jsonschema(json.loads(SCHEMA.read_text())["schema"])
+    schema = openapi_to_jsonschema(json.loads(SCHEMA.read_text())["response_200"]["schema"])
     jsonschema.Draft7Validator(schema, format_checker=jsonschema.FormatChecker()).validate(body)
     assert body["items"] and body["incomplete_results"] is False
 

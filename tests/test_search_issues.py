@@ -1,6 +1,6 @@
 """The emulator's GET /search/issues: GitHub's qualifiers, cap, lag and rate limit.
 
-Items are validated against the official schema vendored in tests/schemas/.
+Items are validated against the official schema vendored in tests/fixtures/github-api/.
 """
 
 import json
@@ -13,7 +13,8 @@ import pytest
 from tracker.emulator import Emulator, load_facts, synthetic_ecosystem
 from tracker.emulator.records import to_ts
 
-SCHEMA = Path(__file__).resolve().parent / "schemas" / "search__issues-and-pull-requests.json"
+SCHEMA = (Path(__file__).resolve().parent / "fixtures" / "github-api"
+          / "search__issues-and-pull-requests.json")
 AUTH = {"Authorization": "Bearer good-token"}
 
 

@@ -225,10 +225,10 @@ def _harvest_github(run, only_repos, concurrency, search=False):
         full = repo["full_name"]
         try:
             if "streams" in repo:  # discovered (#13): the streams of its tier
-                ops = repo_ops(run.client, repo, state, stop, streams=repo["streams"])
+                repo_work = repo_ops(run.client, repo, state, stop, streams=repo["streams"])
             else:
-                ops = ops_of(run.client, repo, state, stop)
-            for op in ops:
+                repo_work = ops_of(run.client, repo, state, stop)
+            for op in repo_work:
                 if not put(op):
                     return
             for op in reconcile_ops(run.client, repo, state, stop, run.now):
