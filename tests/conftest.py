@@ -28,6 +28,19 @@ def facts(folder, name):
     return json.loads(path.read_text())
 
 
+def openapi_to_jsonschema(node):
+    """OpenAPI 3.0 ``nullable: true`` -> JSON Schema ``anyOf [..., null]``."""
+    if isinstance(node, list):
+        return [openapi_to_jsonschema(x) for x in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: openapi_to_jsonschema(v) for k, v in node.items()}
+    if out.get("nullable") is True:
+        del out["nullable"]
+        return {"anyOf": [out, {"type": "null"}]}
+    return out
+
+
 class Sleeps(list):
     """Records back-off sleeps instead of sleeping, so fault tests stay fast
     (``real=True``: also sleep, for waits the emulator measures on its clock)."""

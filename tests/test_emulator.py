@@ -23,24 +23,11 @@ import pytest
 from tracker.emulator import Emulator, load_facts, synthetic_ecosystem
 from tracker.emulator.facts import DATA_DIR
 
-from conftest import GITHUB_API
+from conftest import GITHUB_API, openapi_to_jsonschema
 TOKEN = "good-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 DOCKERSPAWNER = "/repos/jupyterhub/dockerspawner"
 Z2JH = "/repos/jupyterhub/zero-to-jupyterhub-k8s"
-
-
-def openapi_to_jsonschema(node):
-    """OpenAPI 3.0 ``nullable: true`` -> JSON Schema ``anyOf [..., null]``."""
-    if isinstance(node, list):
-        return [openapi_to_jsonschema(x) for x in node]
-    if not isinstance(node, dict):
-        return node
-    out = {k: openapi_to_jsonschema(v) for k, v in node.items()}
-    if out.get("nullable") is True:
-        del out["nullable"]
-        return {"anyOf": [out, {"type": "null"}]}
-    return out
 
 
 def validate(contract: str, body) -> None:

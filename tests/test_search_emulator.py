@@ -12,22 +12,10 @@ import jsonschema
 import pytest
 
 from tracker.emulator import Emulator, Store
+from conftest import openapi_to_jsonschema
 
 TOKEN = "good-token"
 SCHEMA = Path(__file__).parent / "fixtures" / "github-api" / "search__repos.json"
-
-
-def openapi_to_jsonschema(node):
-    """OpenAPI 3.0 ``nullable: true`` -> JSON Schema ``anyOf [..., null]``."""
-    if isinstance(node, list):
-        return [openapi_to_jsonschema(x) for x in node]
-    if not isinstance(node, dict):
-        return node
-    out = {k: openapi_to_jsonschema(v) for k, v in node.items()}
-    if out.get("nullable") is True:
-        del out["nullable"]
-        return {"anyOf": [out, {"type": "null"}]}
-    return out
 
 
 def world():

@@ -12,23 +12,11 @@ import pytest
 
 from tracker.emulator import Emulator, load_facts, synthetic_ecosystem
 from tracker.emulator.records import to_ts
+from conftest import openapi_to_jsonschema
 
 SCHEMA = (Path(__file__).resolve().parent / "fixtures" / "github-api"
           / "search__issues-and-pull-requests.json")
 AUTH = {"Authorization": "Bearer good-token"}
-
-
-def openapi_to_jsonschema(node):
-    """OpenAPI 3.0 ``nullable: true`` -> JSON Schema ``anyOf [..., null]``."""
-    if isinstance(node, list):
-        return [openapi_to_jsonschema(x) for x in node]
-    if not isinstance(node, dict):
-        return node
-    out = {k: openapi_to_jsonschema(v) for k, v in node.items()}
-    if out.get("nullable") is True:
-        del out["nullable"]
-        return {"anyOf": [out, {"type": "null"}]}
-    return out
 
 
 @pytest.fixture(scope="module")
