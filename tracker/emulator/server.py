@@ -32,7 +32,7 @@ primary headers (remaining > 0). Neither spends the primary limit, and a
 request refused by the primary limit spends no point (so a client spinning on
 an exhausted budget in a test with a fake sleep is not also refused); 0 or None
 turns a limit off. Every request in ``requests`` carries ``at``, its arrival
-time on ``clock`` (monotonic seconds; injectable so tests can run a minute in
+time on ``clock`` (seconds, time.time by default; injectable so tests can run a minute in
 no time), and ``secondary`` when it was answered with a secondary limit.
 """
 
