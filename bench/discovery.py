@@ -7,7 +7,7 @@ Runs the real harvest (tracker.harvest.run.run_harvest: discovery, then the ligh
 tier) in-process against an in-process emulator holding only synthetic repos
 outside any watched org. The search budget is GitHub's (30 a minute); its waits
 are not slept but added up on a simulated clock shared with the emulator's
-buckets, and printed as "search wait", the time GitHub would make the run take.
+buckets, and printed as "waited", the time GitHub would make the run take.
 Prints, per run: search requests, core requests (sent, counted against the
 rate limit, 304s), repos found, wall time. Nothing is asserted.
 """
@@ -55,7 +55,8 @@ def one_run(db_path, emu, clock, config, label):
     core = [r for r in log if not r.path.startswith("/search/")]
     print(f"{label:<10} search requests {len(search):>4} (over the limit: "
           f"{sum(1 for r in search if r.status in (403, 429))}), waited "
-          f"{clock.waited - waited:>5.0f}s (simulated: search resets, pacing) | core requests {len(core):>5} sent, "
+          f"{clock.waited - waited:>5.0f}s (simulated: search resets, pacing) | "
+          f"core requests {len(core):>5} sent, "
           f"{sum(1 for r in core if r.counted):>5} counted, "
           f"{sum(1 for r in core if r.status == 304):>5} not modified | "
           f"new repos {summary.counts.get('discovered', 0):>5} | status {summary.status} | "
