@@ -182,6 +182,19 @@ def test_a_payload_without_reactions_or_author_keeps_the_stored_ones():
     assert after["user"] == full["user"]["id"] and json.loads(after["reactions"])["+1"] == 3
 
 
+def test_a_comment_without_author_or_reactions_keeps_the_stored_ones():
+    db = open_db(sqlite_utils.Database(memory=True))
+    repo_id = save.save_repo(db, example("repos__get"), now="2026-11-26T00:00:00Z")
+    full = example("issues__list-comments-for-repo")[0]
+    save.save_comments(db, [copy.deepcopy(full)], repo_id)
+    stored = db["issue_comments"].get(full["id"])
+    assert stored["user"] == full["user"]["id"]
+    partial = {k: v for k, v in copy.deepcopy(full).items() if k != "reactions"}
+    partial.update(user=None, body="Edited")
+    save.save_comments(db, [partial], repo_id)
+    assert db["issue_comments"].get(full["id"]) == {**stored, "body": "Edited"}
+
+
 def test_nested_objects_without_ids_are_saved_with_what_they_have():
     db = open_db(sqlite_utils.Database(memory=True))
     repo_id = save.save_repo(db, example("repos__get"), now="2026-11-26T00:00:00Z")

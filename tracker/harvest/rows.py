@@ -205,14 +205,20 @@ def pull_row(pull, repo_id):
     return row, {"users": users + creator, "milestone": milestone}
 
 
+COMMENT_KEEP = ("user", "reactions", "body", "author_association", "html_url")
+
+
 def comment_row(comment, repo_id):
+    """(row, extras): extras["absent"] names the COMMENT_KEEP fields the payload lacked,
+    which keep their stored values (a null author is unknown, not "nobody")."""
     row = {k: v for k, v in comment.items() if k != "url"}
     row["user"] = _uid(comment.get("user"))
     row["reactions"] = _reactions(comment.get("reactions"))
     row["repo"] = repo_id
     number = (comment.get("issue_url") or "").rstrip("/").rsplit("/", 1)[-1]
     row["issue_number"] = int(number) if number.isdigit() else None
-    return row, {"users": [comment["user"]] if comment.get("user") else []}
+    return row, {"users": [comment["user"]] if comment.get("user") else [],
+                 "absent": _absent(row, comment, COMMENT_KEEP)}
 
 
 def raw_author_row(person):

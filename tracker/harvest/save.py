@@ -168,12 +168,14 @@ def save_pulls(db, pulls, repo_id, bots=()):
 
 
 def save_comments(db, comments, repo_id, bots=()):
-    rows, users = [], []
+    rows, users, absent = [], [], {}
     for comment in comments:
         row, extras = R.comment_row(comment, repo_id)
         rows.append(row)
         users += extras["users"]
+        absent[row["id"]] = extras["absent"]
     save_users(db, users, bots)
+    _keep_known(db, "issue_comments", rows, absent)
     if rows:
         db["issue_comments"].upsert_all(rows, pk="id", alter=True)
         # The issue may not be stored yet; save_issues links it when it is.
