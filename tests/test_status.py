@@ -151,3 +151,12 @@ def test_json_shape_after_a_real_harvest(tmp_path, emulator):
     github = report["sources"]["github"]
     assert github["streams"] > 0 and github["oldest_stream"]["repo"] == "ines/juniper"
     assert set(report["sources"]["feeds"]) >= {"last_complete", "age_hours", "feeds"}
+
+
+def test_a_feeds_only_run_records_no_credentials(tmp_path, emulator):
+    db_path = tmp_path / "tracker.db"
+    harvest(db_path, emulator, Config(repos=["ines/juniper"]))
+    harvest(db_path, emulator, Config(repos=["ines/juniper"]), only="feeds")
+    runs = open_db(str(db_path)).execute(
+        "select source, credentials from harvest_runs order by id").fetchall()
+    assert runs == [("all", "token"), ("feeds", "none")]  # nothing was sent to GitHub

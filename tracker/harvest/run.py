@@ -132,8 +132,10 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
                                            max_wait=max_wait, log=progress.log, stop=stop,
                                            max_rate=rate)
         client.stop = client.pacer.stop = stop
-        # Which kind of credentials (never the secret), for `tracker status`.
-        db["harvest_runs"].update(run_id, {"credentials": client.credentials.kind})
+        # Which kind of credentials (never the secret), for `tracker status`; a
+        # feeds-only run sends none to GitHub.
+        db["harvest_runs"].update(run_id, {
+            "credentials": "none" if only == "feeds" else client.credentials.kind})
         db.conn.commit()
         run = Run(db, db_path, config, client, summary, progress, stop, now, debug)
         try:
