@@ -46,7 +46,7 @@ def init(path, force):
     """Write the default watchlist for the Jupyter ecosystem."""
     target = Path(path)
     if target.exists() and not force:
-        fail(f"{path} exists; use --force to overwrite it")
+        fail(f"{path} exists; use --force to overwrite it", 2)
     target.write_text(default_config_text())
     click.echo(f"Wrote {path}")
 
