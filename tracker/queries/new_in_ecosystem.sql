@@ -7,8 +7,8 @@
 -- Feed rules (datasette-atom 0.9 answers 500 otherwise): never empty (a
 -- placeholder row stands in), atom_updated always ends in Z, every row has a
 -- link and content. Links are http(s) or a fixed fallback; harvested text is
--- stripped of characters XML 1.0 forbids, then escaped with nested replace()
--- (& first), never raw. tracker/digest/ecosystem.py computes the same list.
+-- cleaned with xml_text() (ANSI escapes, XML-forbidden characters), then escaped
+-- with nested replace() (& first), never raw. tracker/digest/ecosystem.py computes the same list.
 with week as (/* include _week.sql */),
 discovery as (
   select repo, source, first_seen_at from repo_sources
@@ -37,8 +37,6 @@ picked as (
       or exists (select 1 from json_each(case when json_valid(repos.topics) then repos.topics else '[]' end)
                  where lower(value) = lower(trim(:topic))))
 ),
--- Characters XML 1.0 forbids (C0 controls but tab, LF, CR; U+FFFE, U+FFFF) are
--- removed in three layers: thirty nested replace() calls overflow SQLite's parser.
 raw as (
   select id,
     coalesce(nullif(description, ''), 'No description.') as d,
@@ -48,29 +46,9 @@ raw as (
       case when json_valid(topics) then topics else '[]' end)), '') as t
   from picked
 ),
-clean1 as (
-  select id,
-    replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(d, char(1), ''), char(2), ''), char(3), ''), char(4), ''), char(5), ''), char(6), ''), char(7), ''), char(8), ''), char(11), ''), char(12), '') as d,
-    replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(n, char(1), ''), char(2), ''), char(3), ''), char(4), ''), char(5), ''), char(6), ''), char(7), ''), char(8), ''), char(11), ''), char(12), '') as n,
-    replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(o, char(1), ''), char(2), ''), char(3), ''), char(4), ''), char(5), ''), char(6), ''), char(7), ''), char(8), ''), char(11), ''), char(12), '') as o,
-    replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(t, char(1), ''), char(2), ''), char(3), ''), char(4), ''), char(5), ''), char(6), ''), char(7), ''), char(8), ''), char(11), ''), char(12), '') as t
-  from raw
-),
-clean2 as (
-  select id,
-    replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(d, char(14), ''), char(15), ''), char(16), ''), char(17), ''), char(18), ''), char(19), ''), char(20), ''), char(21), ''), char(22), ''), char(23), '') as d,
-    replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(n, char(14), ''), char(15), ''), char(16), ''), char(17), ''), char(18), ''), char(19), ''), char(20), ''), char(21), ''), char(22), ''), char(23), '') as n,
-    replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(o, char(14), ''), char(15), ''), char(16), ''), char(17), ''), char(18), ''), char(19), ''), char(20), ''), char(21), ''), char(22), ''), char(23), '') as o,
-    replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(t, char(14), ''), char(15), ''), char(16), ''), char(17), ''), char(18), ''), char(19), ''), char(20), ''), char(21), ''), char(22), ''), char(23), '') as t
-  from clean1
-),
-clean3 as (
-  select id,
-    replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(d, char(24), ''), char(25), ''), char(26), ''), char(27), ''), char(28), ''), char(29), ''), char(30), ''), char(31), ''), char(65534), ''), char(65535), '') as d,
-    replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(n, char(24), ''), char(25), ''), char(26), ''), char(27), ''), char(28), ''), char(29), ''), char(30), ''), char(31), ''), char(65534), ''), char(65535), '') as n,
-    replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(o, char(24), ''), char(25), ''), char(26), ''), char(27), ''), char(28), ''), char(29), ''), char(30), ''), char(31), ''), char(65534), ''), char(65535), '') as o,
-    replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(t, char(24), ''), char(25), ''), char(26), ''), char(27), ''), char(28), ''), char(29), ''), char(30), ''), char(31), ''), char(65534), ''), char(65535), '') as t
-  from clean2
+-- ANSI escapes and characters XML 1.0 forbids removed (xml_text = tracker.safe.clean).
+clean as (
+  select id, xml_text(d) as d, xml_text(n) as n, xml_text(o) as o, xml_text(t) as t from raw
 ),
 items as (
   select
@@ -86,7 +64,7 @@ items as (
       then 'created' else 'first seen' end as why,
     sources,
     'tracker:ecosystem:' || picked.id as atom_id,
-    'New in the ecosystem: ' || clean3.n as atom_title,
+    'New in the ecosystem: ' || clean.n as atom_title,
     coalesce(strftime('%Y-%m-%dT%H:%M:%SZ',
                case when created_at >= (select start from week) and created_at < (select stop from week)
                  then created_at else discovered_at end),
@@ -99,12 +77,12 @@ items as (
            then 'https://github.com/' || full_name end,
       'https://github.com/'
     ) as atom_link,
-    '<p>' || replace(replace(replace(replace(replace(clean3.d, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;') || '</p><p>'
+    '<p>' || replace(replace(replace(replace(replace(clean.d, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;') || '</p><p>'
       || coalesce(stargazers_count, 0) || ' stars'
-      || case when clean3.t != '' then '; topics: ' || replace(replace(replace(replace(replace(clean3.t, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;') else '' end
+      || case when clean.t != '' then '; topics: ' || replace(replace(replace(replace(replace(clean.t, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;') else '' end
       || '.</p>' as atom_content_html,
-    clean3.o as atom_author_name
-  from picked join clean3 on clean3.id = picked.id
+    clean.o as atom_author_name
+  from picked join clean on clean.id = picked.id
 )
 select (select id from week) as week, * from items
 union all
