@@ -125,7 +125,7 @@ def test_bad_weeks_raise_digest_error(db, bad):
     with pytest.raises(DigestError):
         set_note(db, bad, "hello")
     with pytest.raises(DigestError):
-        export_digest(db, fmt="md", week=bad)
+        export_digest(db, fmt="md", week=bad, now=NOW)
     with pytest.raises(DigestError):
         set_note(db, None, "hello")
 
@@ -345,8 +345,8 @@ def assert_no_live_markup(html):
 def test_hostile_strings_escaped_in_html_and_markdown(db, week):
     build_digests(db, week=week, now=NOW)
     outputs = {"html": row(db, week)["content_html"],
-               "page": export_digest(db, fmt="html", week=week),
-               "md": export_digest(db, fmt="md", week=week)}
+               "page": export_digest(db, fmt="html", week=week, now=NOW),
+               "md": export_digest(db, fmt="md", week=week, now=NOW)}
     assert_no_live_markup(outputs["html"])
     assert_no_live_markup(outputs["page"])
     for name, text in outputs.items():
@@ -360,13 +360,13 @@ def test_hostile_strings_escaped_in_html_and_markdown(db, week):
 
 def test_markdown_keeps_markup_literal(db):
     build_digests(db, week=WEEK, now=NOW)
-    md = export_digest(db, fmt="md", week=WEEK)
+    md = export_digest(db, fmt="md", week=WEEK, now=NOW)
     assert "\\*\\*bold\\*\\*" in md and "\\[click\\]" in md
 
 
 def test_atom_export_is_valid_atom_with_stable_ids(db):
     build_digests(db, all_weeks=True, now=NOW)
-    xml = export_digest(db, fmt="atom")
+    xml = export_digest(db, fmt="atom", now=NOW)
     feed = feedparser.parse(xml, sanitize_html=False)
     assert not feed.bozo, feed.get("bozo_exception")
     assert feed.version == "atom10"
@@ -382,18 +382,18 @@ def test_atom_export_is_valid_atom_with_stable_ids(db):
     assert re.search(SVG, content) and "Daily activity" in content
     assert_no_live_markup(content)
     build_digests(db, all_weeks=True, now=NOW + timedelta(days=3))
-    assert [e.id for e in feedparser.parse(export_digest(db, fmt="atom")).entries] == ids
-    empty = feedparser.parse(export_digest(open_db(":memory:"), fmt="atom"))
+    assert [e.id for e in feedparser.parse(export_digest(db, fmt="atom", now=NOW)).entries] == ids
+    empty = feedparser.parse(export_digest(open_db(":memory:"), fmt="atom", now=NOW))
     assert not empty.bozo and empty.entries == []
 
 
 def test_export_errors(db):
     with pytest.raises(DigestError):
-        export_digest(db, fmt="html", week="2026-W01")
+        export_digest(db, fmt="html", week="2026-W01", now=NOW)
     with pytest.raises(DigestError):
-        export_digest(db, fmt="pdf")
+        export_digest(db, fmt="pdf", now=NOW)
     with pytest.raises(DigestError):
-        export_digest(db, fmt="md", week="nope")
+        export_digest(db, fmt="md", week="nope", now=NOW)
 
 
 def test_cli_digest_and_note(db_path, tmp_path):
