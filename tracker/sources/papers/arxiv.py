@@ -90,9 +90,10 @@ def harvest_arxiv(db, client, base_url, query, *, pacing, counter, save, known,
         total, parsed = fetch_arxiv_page(client, base_url, query, start, pacing=pacing,
                                          counter=counter)
         records = arxiv_records(parsed)
+        old = all(known(r) for r in records)  # asked before saving the page
         save(records)
         seen += len(records)
         start += len(parsed.entries)
-        if start >= total or not parsed.entries or all(known(r) for r in records):
+        if start >= total or not parsed.entries or old:
             break
     return seen

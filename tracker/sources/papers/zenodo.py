@@ -77,8 +77,9 @@ def harvest_zenodo(db, client, base_url, query, *, pacing, counter, save, known,
         total, hits, more = fetch_zenodo_page(client, base_url, query, page, pacing=pacing,
                                               counter=counter)
         records = zenodo_records(hits)
+        old = all(known(r) for r in records)  # asked before saving the page
         save(records)
         seen += len(records)
-        if not more or not hits or all(known(r) for r in records):
+        if not more or not hits or old:
             break
     return seen
