@@ -403,6 +403,8 @@ def _harvest_sources(run, client, now, pacing, environ):
         run.summary.counts[name] = n
     run.summary.requests += result.requests
     run.summary.not_modified += result.not_modified
+    run.summary.counts["source_requests"] = result.requests
+    run.summary.counts["source_not_modified"] = result.not_modified
     run.progress.log("sources: " + ", ".join(
         f"{name} {c.requests} requests, {c.bytes} bytes" for name, c in result.costs.items()))
 
