@@ -131,3 +131,21 @@ def test_empty_sections_are_left_out(tmp_path):
     assert upcoming_events_rows(db, "2026-06-08", "2026-06-15") == []
     from tracker.digest.events import _html
     assert _html([], {}) == []
+
+
+def test_upcoming_events_ics_merges_the_calendars(path):
+    import icalendar
+
+    async def run():
+        ds = make_datasette(path)
+        return await ds.client.get(f"/{path.stem}/upcoming_events.ics",
+                                   params={"week": "2026-W24"})
+    ics = asyncio.run(run())
+    assert ics.status_code == 200 and ics.headers["content-type"].startswith("text/calendar")
+    cal = icalendar.Calendar.from_ical(ics.content)
+    events = cal.walk("VEVENT")
+    assert [str(e["SUMMARY"]) for e in events] == [
+        "[synthetic] Sample call", "[synthetic] Sprint <script>alert(1)</script>",
+        "[synthetic] Sample call (moved)"]
+    assert events[1]["DTSTART"].dt.isoformat() == "2026-06-20" and "URL" not in events[1]
+    assert events[2]["DTSTART"].dt.isoformat() == "2026-06-24T14:00:00+00:00"

@@ -19,7 +19,7 @@ a calendar is read in full again when its last full read is a week old.
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import icalendar
 import recurring_ical_events
@@ -93,22 +93,19 @@ def calendar_rows(name, content, now, *, tags=(), synthetic=False):
     series = {str(e.get("UID")) for e in cal.walk("VEVENT")
               if any(e.get(k) is not None for k in ("RRULE", "RDATE", "RECURRENCE-ID"))}
     start, end = window(now)
-    count = 0
     try:
-        for instance in recurring_ical_events.of(cal).after(start):
-            begin = instance["DTSTART"].dt
-            if _as_utc(begin) >= end:
-                break
-            count += 1
-            if count > MAX_INSTANCES:
-                raise SourceError(f"more than {MAX_INSTANCES} instances in the window "
-                                  f"{iso_utc(start)[:10]} .. {iso_utc(end)[:10]}")
-            read.rows.append(event_row(name, instance, tags=tags, synthetic=synthetic,
-                                       series=str(instance.get("UID")) in series))
-    except SourceError:
-        raise
+        # between(), not after(): after() walks every instance since DTSTART (7 s for a
+        # daily event from 2000), between() jumps to the window. With SECONDLY and
+        # MINUTELY rules left out, a window holds at most ~3,400 instances per event.
+        instances = recurring_ical_events.of(cal).between(start, end)
     except Exception as e:  # a malformed rule the libraries reject: the whole document
         raise SourceError(f"cannot expand the calendar: {type(e).__name__}: {e}") from None
+    if len(instances) > MAX_INSTANCES:
+        raise SourceError(f"more than {MAX_INSTANCES} instances in the window "
+                          f"{iso_utc(start)[:10]} .. {iso_utc(end)[:10]}")
+    for instance in instances:
+        read.rows.append(event_row(name, instance, tags=tags, synthetic=synthetic,
+                                   series=str(instance.get("UID")) in series))
     return read
 
 
@@ -137,12 +134,6 @@ def _remove(cal, event):
     for component in [cal] + list(cal.walk("VCALENDAR")):
         if event in component.subcomponents:
             component.subcomponents.remove(event)
-
-
-def _as_utc(value):
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value
-    return datetime.combine(value, time(), timezone.utc)
 
 
 def _tzid(value, prop):
