@@ -117,7 +117,8 @@ def test_demo_command_help():
 
 def test_demo_refuses_a_busy_port_before_harvesting(tmp_path):
     with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
+        # P+1..P+3 free (another test's server there would be named too).
+        taken.bind(("127.0.0.1", free_port_block()))
         taken.listen()
         port = taken.getsockname()[1]
         result = subprocess.run(

@@ -279,5 +279,5 @@ def demo(db_path, port, no_serve):
     busy = busy_ports(port, serve=not no_serve)
     if busy:
         fail(f"port {', '.join(map(str, busy))} on 127.0.0.1 is in use; the demo needs "
-             f"--port P (Datasette) and P+1, P+2 free: pass another --port", 2)
+             f"--port P (Datasette) and P+1, P+2, P+3 free: pass another --port", 2)
     run_demo(db_path, port=port, serve=not no_serve)
