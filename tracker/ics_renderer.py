@@ -38,7 +38,7 @@ def events_ics(rows, *, name="Tracked Jupyter calendars"):
         start = _when(row.get("dtstart"))
         if row.get("uid") is None or start is None:
             continue  # the feed's placeholder row, or a bad date
-        key = f"{row['calendar']}\n{row['uid']}\n{row['recurrence_id']}"
+        key = f"{row.get('calendar')}\n{row['uid']}\n{row.get('recurrence_id')}"
         event = icalendar.Event()
         event.add("uid", hashlib.sha256(key.encode()).hexdigest()[:32] + "@tracker")
         event.add("dtstamp", datetime(2026, 1, 1, tzinfo=timezone.utc))
@@ -46,13 +46,14 @@ def events_ics(rows, *, name="Tracked Jupyter calendars"):
         end = _when(row.get("dtend"))
         if end is not None and type(end) is type(start) and end > start:
             event.add("dtend", end)
-        event.add("summary", clean(row["summary"]) or "(untitled)")
+        event.add("summary", clean(row.get("summary")) or "(untitled)")
         if row.get("location"):
             event.add("location", clean(row["location"]))
         url = safe_url(row.get("url"))
         if url:
             event.add("url", url)
-        event.add("categories", [clean(row["calendar"])])
+        if row.get("calendar"):
+            event.add("categories", [clean(row["calendar"])])
         cal.add_component(event)
     return cal.to_ical()
 
