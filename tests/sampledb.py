@@ -29,6 +29,7 @@ What it holds (for tests that need exact facts):
   script titles and ``javascript:`` links) and a broken feed (last_error).
 - harvest_runs: github and feeds runs; the last feeds run failed.
 - Discovered repositories and repo_sources: see ``sample_discovery.py``.
+- Events and papers (#23): see ``sample_sources.py``.
 
 ``HOSTILE`` lists the literal strings that must never reach HTML or Atom
 output unescaped.
@@ -326,4 +327,6 @@ def populate_sample(db):
         for name, rows, pk in tables:
             db[name].upsert_all(rows, pk=pk)
     populate_discovered(db)  # discovery's repos and sources (#13)
+    from sample_sources import populate_sources
+    populate_sources(db)  # calendars and papers (#23)
     return db

@@ -16,13 +16,13 @@ from tracker.publish import make_datasette
 
 
 def free_port_block():
-    """A port p with p+1 and p+2 free too (Datasette, feeds, emulator)."""
+    """A port p with p+1, p+2 and p+3 free too (Datasette, feeds, emulator, sources)."""
     for _ in range(50):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         try:
-            for offset in (1, 2):
+            for offset in (1, 2, 3):
                 with socket.socket() as s:
                     s.bind(("127.0.0.1", port + offset))
             return port
@@ -82,7 +82,12 @@ def test_second_demo_run_is_incremental(demo):
     # budget); every core request is a free 304.
     searches = len(DEMO_TOPICS)
     assert second.summary.counted == 0 and second.summary.search == searches
-    assert second.summary.not_modified == second.summary.requests - searches > 0
+    # Calendars, papers and the forum (#23) are counted apart: arXiv, Zenodo and
+    # Discourse answer in full every day; the calendar and the JOSS feed are 304s.
+    c = second.summary.counts
+    assert c["source_not_modified"] == 2
+    assert second.summary.not_modified - c["source_not_modified"] == \
+        second.summary.requests - c["source_requests"] - searches > 0
 
 
 def test_digest_feed_names_real_releases(demo):
@@ -112,7 +117,8 @@ def test_demo_command_help():
 
 def test_demo_refuses_a_busy_port_before_harvesting(tmp_path):
     with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
+        # P+1..P+3 free (another test's server there would be named too).
+        taken.bind(("127.0.0.1", free_port_block()))
         taken.listen()
         port = taken.getsockname()[1]
         result = subprocess.run(
@@ -121,3 +127,26 @@ def test_demo_refuses_a_busy_port_before_harvesting(tmp_path):
     assert result.returncode == 2
     assert result.stderr.startswith(f"Error: port {port} on 127.0.0.1 is in use")
     assert "Traceback" not in result.stderr and not (tmp_path / "d.db").exists()
+
+
+def test_demo_busy_weeks_show_coming_up_and_new_papers(demo):
+    """#23: the demo follows a synthetic calendar, arXiv, JOSS, Zenodo and a forum."""
+    from tracker.demo import active_weeks
+    from tracker.digest import week_bounds
+    from tracker.digest.events import upcoming_events_rows
+    from tracker.digest.papers import new_papers_rows
+
+    path, first, _ = demo
+    assert first.summary.status == "ok", first.summary.errors
+    db = sqlite_utils.Database(path)
+    for table in ("events", "papers", "discourse_topics"):
+        assert db[table].count and all(r[0] == 1 for r in db.execute(
+            f"select synthetic from {table}")), table
+    weeks = active_weeks(db)
+    assert weeks
+    for week in weeks:
+        start, end = week_bounds(week)
+        assert upcoming_events_rows(db, start, end), week
+        assert new_papers_rows(db, start, end), week
+        html = db["digests"].get(week)["content_html"]
+        assert "<h2>Coming up" in html and "<h2>New papers" in html

@@ -56,8 +56,8 @@ def init(path, force):
 @CONFIG_OPTION
 @click.option("--repo", "repos", multiple=True, metavar="OWNER/NAME",
               help="Harvest only these repositories (repeatable).")
-@click.option("--only", type=click.Choice(["github", "feeds"]),
-              help="Harvest one kind of source only.")
+@click.option("--only", type=click.Choice(["github", "feeds", "sources"]),
+              help="Harvest one kind of source only (sources: calendars, papers, Discourse).")
 @click.option("--wait", is_flag=True,
               help="If another harvest holds the database, wait for it instead of exiting.")
 @click.option("--max-wait", default=900, show_default=True, type=int,
@@ -279,5 +279,5 @@ def demo(db_path, port, no_serve):
     busy = busy_ports(port, serve=not no_serve)
     if busy:
         fail(f"port {', '.join(map(str, busy))} on 127.0.0.1 is in use; the demo needs "
-             f"--port P (Datasette) and P+1, P+2 free: pass another --port", 2)
+             f"--port P (Datasette) and P+1, P+2, P+3 free: pass another --port", 2)
     run_demo(db_path, port=port, serve=not no_serve)

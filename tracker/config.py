@@ -73,6 +73,10 @@ class Config:
     path: str | None = None
     # Days between reconciliation walks of a repo (tracker/harvest/reconcile.py); 0 = never.
     reconcile_days: int = 7
+    # #23: calendars, papers and Discourse (tracker/sources/settings.py).
+    calendars: list = field(default_factory=list)
+    papers: object = None
+    discourse: object = None
 
     def is_excluded(self, full_name):
         return full_name.lower() in {e.lower() for e in self.exclude}
@@ -111,7 +115,8 @@ def parse_config(text, source="config"):
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: the top level must be a mapping")
-    unknown = set(data) - {"github", "feeds", "bots", "discovery"}
+    unknown = set(data) - {"github", "feeds", "bots", "discovery", "calendars", "papers",
+                           "discourse"}
     if unknown:
         raise ConfigError(f"{source}: unknown key {sorted(unknown)[0]!r}")
     github = data.get("github") or {}
@@ -140,6 +145,10 @@ def parse_config(text, source="config"):
             raise ConfigError(f"{source}: 'github.reconcile_days' must be a whole number "
                               f"of days (0 = never), got {days!r}")
         config.reconcile_days = days
+    from .sources.settings import parse_calendars, parse_discourse, parse_papers
+    config.calendars = parse_calendars(data.get("calendars"), source)
+    config.papers = parse_papers(data.get("papers"), source)
+    config.discourse = parse_discourse(data.get("discourse"), source)
     return config
 
 

@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 from datasette.plugins import pm
 
 from .safe import clean, register_sql_functions, safe_url
+from .ics_renderer import register_output_renderer  # noqa: F401  (#23: .ics of events)
 
 
 def base_url():

@@ -255,6 +255,34 @@ TABLES = {
         },
         {"pk": "id", "foreign_keys": [("run", "harvest_runs", "id")]},
     ),
+    # #23 (tracker/sources/): one row per calendar instance, per paper, per forum topic.
+    "events": (
+        {
+            "calendar": str, "uid": str, "recurrence_id": str, "dtstart": str, "dtend": str,
+            "tzid": str, "all_day": int, "summary": str, "location": str, "url": str,
+            "description": str, "status": str, "tags": str, "updated_at": str,
+            "missing_since": str, "synthetic": int,
+        },
+        {"pk": ("calendar", "uid", "recurrence_id")},
+    ),
+    "papers": (
+        {
+            "id": str, "doi": str, "arxiv_id": str, "title": str, "authors": str,
+            "abstract": str, "published": str, "venue": str, "url": str, "sources": str,
+            "first_seen_at": str, "synthetic": int,
+            # Ours: each source's view of the paper (tracker/sources/papers/identity.py).
+            "records": str,
+        },
+        {"pk": "id"},
+    ),
+    "discourse_topics": (
+        {
+            "site": str, "id": int, "title": str, "slug": str, "category": str,
+            "created_at": str, "posts_count": int, "reply_count": int, "like_count": int,
+            "views": int, "tags": str, "url": str, "synthetic": int,
+        },
+        {"pk": ("site", "id")},
+    ),
 }
 
 INDEXES = [
@@ -288,6 +316,12 @@ INDEXES = [
     ("repo_stats", ["harvested_at"]),
     ("harvest_errors", ["run"]),
     ("repo_sources", ["source", "first_seen_at"]),
+    # #23: "Coming up" and "New papers" select by date.
+    ("events", ["dtstart"]),
+    ("papers", ["published"]),
+    ("papers", ["doi"]),
+    ("papers", ["arxiv_id"]),
+    ("discourse_topics", ["created_at"]),
 ]
 
 FTS = {
@@ -384,11 +418,18 @@ def _migration_search_requests(db):
         db["harvest_runs"].add_column("search_requests", int)
 
 
+def _migration_sources(db):
+    """#23: events, papers and discourse_topics on databases made before them."""
+    for name in ("events", "papers", "discourse_topics"):
+        columns, options = TABLES[name]
+        db[name].create(columns, if_not_exists=True, **options)
+
+
 # Numbered migrations, applied once each in order; PRAGMA user_version records
 # the last one applied. Append, never edit a published migration.
 MIGRATIONS = [_migration_1, _migration_harvest_errors, _migration_real_world_data,
               _migration_run_credentials, _migration_digest_headline, _migration_repo_sources,
-              _migration_search_requests]
+              _migration_search_requests, _migration_sources]
 
 
 def open_db(path):

@@ -8,7 +8,7 @@ the database before Datasette serves it.
 import socket
 import sys
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from .config import Config, Feed
@@ -18,6 +18,9 @@ from .emulator import Emulator, add_discoverable_repos, load_facts
 from .feedserver import DATA_DIR as FEEDS_DIR, FeedServer
 from .github import GitHubClient
 from .harvest.run import Progress, run_harvest
+from .emulator.sources import SourcesServer, load_synthetic
+from .sources.http import Pacing
+from .sources.settings import Calendar, Discourse, Papers
 
 DEMO_REPOS = [
     "jupyterhub/dockerspawner",
@@ -37,6 +40,10 @@ DEMO_FEEDS = [
 # these topics, created over the eight months before the facts end, found by search.
 DEMO_TOPICS = ["jupyterlab-extension", "jupyter-kernel", "voila", "jupyterhub"]
 DEMO_DISCOVERED = 80
+# #23: the synthetic calendar, paper sources and forum category of tracker/data/sources,
+# read as of a day in the facts' busiest weeks (2026-W20 .. W25), so their digests show
+# "Coming up" and "New papers" (the calendar window: 8 weeks back, 12 ahead of it).
+DEMO_SOURCES_NOW = datetime(2026, 6, 19, tzinfo=timezone.utc)
 # Only the emulator knows this token; it never leaves the machine.
 DEMO_TOKEN = "demo-token-for-the-local-emulator"
 
@@ -53,6 +60,17 @@ def demo_config(feed_base):
     feeds = [Feed(url=f"{feed_base}/{name}", title=title, tags=tags)
              for name, title, tags in DEMO_FEEDS]
     return Config(repos=list(DEMO_REPOS), feeds=feeds, topics=list(DEMO_TOPICS))
+
+
+def demo_sources(config, base):
+    """Add the synthetic calendar, papers and Discourse served at ``base`` (#23)."""
+    config.calendars = [Calendar(f"{base}/calendars/community.ics", "community",
+                                 ["community"], synthetic=True)]
+    config.papers = Papers(arxiv=["all:jupyter"], joss=[f"{base}/papers/published.atom"],
+                           zenodo=["jupyter"], arxiv_url=f"{base}/api/query",
+                           zenodo_url=f"{base}/api/records", synthetic=True)
+    config.discourse = Discourse(base, ["jupyterhub"], synthetic=True)
+    return config
 
 
 def demo_store():
@@ -76,9 +94,10 @@ def active_weeks(db, limit=3):
 
 def busy_ports(port, serve=True):
     """Which of the demo's ports (Datasette ``port`` when serving, the feed server
-    on port+1, the emulator on port+2) something on 127.0.0.1 already holds."""
+    on port+1, the emulator on port+2, calendars/papers/forum on port+3) something
+    on 127.0.0.1 already holds."""
     busy = []
-    for p in ([port] if serve else []) + [port + 1, port + 2]:
+    for p in ([port] if serve else []) + [port + 1, port + 2, port + 3]:
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", p))
@@ -93,13 +112,17 @@ def run_demo(db_path, *, port=8001, serve=True, out=None):
     progress = Progress()
     # Fixed ports: URLs inside bodies (hence ETags) and feed keys must match across runs.
     with Emulator(demo_store(), tokens={DEMO_TOKEN}, port=port + 2) as emu, \
-            FeedServer(FEEDS_DIR, port=port + 1) as feeds:
-        config = demo_config(feeds.url.rstrip("/"))
+            FeedServer(FEEDS_DIR, port=port + 1) as feeds, \
+            SourcesServer(port=port + 3) as sources:
+        load_synthetic(sources)
+        config = demo_sources(demo_config(feeds.url.rstrip("/")), sources.url)
         out(f"GitHub emulator on {emu.url}, feeds on {feeds.url} (real Jupyter data, offline)")
         # Unpaced: the emulator is local and ours, and ~250 requests stay under its 900/min.
         with GitHubClient(DEMO_TOKEN, emu.url, log=progress.log, max_rate=0) as client:
+            # The sources server is ours and local too: unpaced.
             summary = run_harvest(db_path, config, client=client, digest=False,
-                                  progress=progress)
+                                  progress=progress, sources_now=DEMO_SOURCES_NOW,
+                                  sources_pacing=Pacing(default=0.0))
         out(summary.line())
     db = open_db(db_path)
     weeks = build_digests(db, all_weeks=True)
@@ -118,6 +141,8 @@ def run_demo(db_path, *, port=8001, serve=True, out=None):
             f"  {week} releases {base}/{name}/releases_this_week?week={week}",
             f"  {week} merged   {base}/{name}/merged_prs_per_repo?week={week}",
             f"  {week} new      {base}/{name}/new_in_ecosystem?week={week}",
+            f"  {week} events   {base}/{name}/upcoming_events?week={week}",
+            f"  {week} papers   {base}/{name}/new_papers?week={week}",
         ]
     heading = "Open:" if serve else f"Open, once `tracker serve --db {db_path} --port {port}` runs:"
     out(heading + "\n" + "\n".join(lines))

@@ -7,6 +7,7 @@
 - ``atom``     stored rows -> an Atom 1.0 feed and standalone HTML pages
 - ``svg``      tiny inline charts
 - ``ecosystem`` "New in the ecosystem" and "Rising" (discovered repos, #13)
+- ``events``   "Coming up" (calendars, #23); ``papers`` "New papers" (#23)
 
 The public surface is re-exported here: ``from tracker.digest import build_digests``.
 """
@@ -17,3 +18,4 @@ from .build import (  # noqa: F401
     week_urls,
 )
 from . import ecosystem  # noqa: E402,F401  (registers its digest section)
+from . import events, papers  # noqa: E402,F401  (#23: register their sections)

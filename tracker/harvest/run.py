@@ -101,15 +101,18 @@ def db_lock(db_path, wait=False, stop=None):
 def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=900,
                 concurrency=4, digest=True, quiet=False, client=None, feed_client=None,
                 environ=None, progress=None, stop=None, debug=False, max_rate=None,
-                search=False):
+                search=False, source_client=None, sources_now=None, sources_pacing=None):
     """Harvest everything the watchlist names; returns a Summary (never raises for
     GitHub or feed failures: they are in ``summary.errors`` / ``summary.fatal``).
 
     ``stop``: a StopEvent; set it (a signal handler does) to end the run cleanly,
     recorded ``interrupted``. ``max_rate``: GitHub requests per minute (None: the
     config's ``github.max_rate``, else 720; 0: unpaced). ``search``: detect changed
-    issues/PRs with /search/issues first (tracker/harvest/changes.py). Raises
-    LockedError when another run holds the lock.
+    issues/PRs with /search/issues first (tracker/harvest/changes.py). Calendars,
+    papers and Discourse (#23, tracker/sources/) run whatever GitHub answered:
+    ``source_client`` (httpx), ``sources_now`` (the calendars' window) and
+    ``sources_pacing`` are for tests and the demo. Raises LockedError when
+    another run holds the lock.
     """
     progress = progress or Progress(quiet=quiet)
     started = time.monotonic()
@@ -135,15 +138,16 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
         # Which kind of credentials (never the secret), for `tracker status`; a
         # feeds-only run sends none to GitHub.
         db["harvest_runs"].update(run_id, {
-            "credentials": "none" if only == "feeds" else client.credentials.kind})
+            "credentials": "none" if only in ("feeds", "sources") else client.credentials.kind})
         db.conn.commit()
         run = Run(db, db_path, config, client, summary, progress, stop, now, debug)
         try:
-            if only != "feeds":
+            if only not in ("feeds", "sources"):
                 if not client.authenticated:
                     progress.log("No GITHUB_TOKEN: unauthenticated, 60 requests/hour")
                 _harvest_github(run, repos, concurrency, search)
-            if only != "github" and config.feeds and not repos and not stop.is_set():
+            if only not in ("github", "sources") and config.feeds and not repos \
+                    and not stop.is_set():
                 _harvest_feeds(run, feed_client)
         except Stopped:
             pass
@@ -152,6 +156,8 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
         except Exception as e:  # a bug: record it, print one line (traceback with --debug)
             run.fatal(e, detail=traceback.format_exc())
         finally:
+            if only in (None, "sources") and not repos:
+                _harvest_sources(run, source_client, sources_now, sources_pacing, environ)
             stats = client.stats
             summary.requests += stats.requests
             summary.counted += stats.counted
@@ -346,6 +352,61 @@ def _harvest_feeds(run, feed_client):
     for message in result.errors:
         url = message.split(": ", 1)[0] if ": " in message else None
         summary.error(message, source="feeds", target=url)
+
+
+def _harvest_sources(run, client, now, pacing, environ):
+    """#23: calendars, papers, Discourse; each target's failure is one recorded error."""
+    from ..sources.run import configured, harvest_sources, sleep_unless
+    from ..sources.http import Pacing
+
+    if not configured(run.config) or getattr(run.stop, "signum", None) is not None:
+        return
+    own = client is None
+    if own:
+        client = httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0),
+                              headers={"User-Agent": USER_AGENT}, follow_redirects=True)
+    signalled = lambda: getattr(run.stop, "signum", None) is not None  # noqa: E731
+    box = {}
+
+    def target():  # its own connection; the run's stop (set by a fatal GitHub error) is ignored
+        db = sqlite_utils.Database(run.db_path)
+        db.conn.execute("pragma busy_timeout=5000")
+        try:
+            box["result"] = harvest_sources(
+                db, run.config, client, now=now, environ=environ, log=run.progress.log,
+                pacing=pacing or Pacing(sleep=sleep_unless(run.stop)), stopped=signalled)
+        except BaseException as e:  # handed to the caller
+            box["error"] = e
+        finally:
+            db.conn.close()
+
+    thread = threading.Thread(target=target, daemon=True, name="harvest-sources")
+    thread.start()
+    signalled_at = None
+    while thread.is_alive():
+        thread.join(POLL)
+        if signalled():  # a signal: wait briefly for the target in hand, then leave it
+            signalled_at = signalled_at or time.monotonic()
+            if time.monotonic() - signalled_at > SIGNAL_GRACE:
+                return
+    if own:
+        client.close()
+    if "error" in box:  # a bug in a source module must not hide the run's record
+        e = box["error"]
+        run.summary.error(f"sources: {type(e).__name__}: {e}", source="sources")
+        return
+    result = box["result"]
+    for problem in result.problems:
+        run.summary.error(problem.message, source=problem.source, target=problem.target,
+                          http_status=problem.http_status)
+    for name, n in result.counts.items():
+        run.summary.counts[name] = n
+    run.summary.requests += result.requests
+    run.summary.not_modified += result.not_modified
+    run.summary.counts["source_requests"] = result.requests
+    run.summary.counts["source_not_modified"] = result.not_modified
+    run.progress.log("sources: " + ", ".join(
+        f"{name} {c.requests} requests, {c.bytes} bytes" for name, c in result.costs.items()))
 
 
 def _finish_run(db, run_id, summary, stats=None):

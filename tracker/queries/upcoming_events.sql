@@ -1,0 +1,46 @@
+-- "Coming up": calendar events (calendars: in tracker.yml, tracker/sources/calendars.py)
+-- starting in the two weeks after the week, one row per recurring instance,
+-- cancelled and vanished instances left out; times in UTC with the event's own
+-- time zone (tzid). tracker/digest/events.py computes the same list.
+-- Feed rules (datasette-atom 0.9 answers 500 otherwise): never empty (a
+-- placeholder row stands in), atom_updated always ends in Z, every row has
+-- content. Links are http(s) only; text is cleaned with xml_text(), then escaped.
+with week as (/* include _week.sql */),
+span as (select stop as lo, date(stop, '+14 days') as hi from week),
+picked as (
+  select e.*, xml_text(e.summary) as s, xml_text(coalesce(e.location, '')) as l
+  from events e
+  where e.dtstart >= (select lo from span) and e.dtstart < (select hi from span)
+    and e.status != 'CANCELLED' and e.missing_since is null
+),
+items as (
+  select
+    calendar, summary, dtstart, dtend, tzid, all_day, location,
+    case when (url like 'https://%' or url like 'http://%')
+          and url not glob ('*[<>"'' ' || char(9, 10, 13) || ']*') then url end as url,
+    uid, recurrence_id, synthetic,
+    'tracker:event:' || xml_text(calendar) || ':' || xml_text(uid) || ':' || recurrence_id as atom_id,
+    'Coming up: ' || s as atom_title,
+    coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', updated_at), strftime('%Y-%m-%dT%H:%M:%SZ', dtstart),
+             (select stop from week) || 'T00:00:00Z') as atom_updated,
+    coalesce(case when (url like 'https://%' or url like 'http://%')
+          and url not glob ('*[<>"'' ' || char(9, 10, 13) || ']*') then url end,
+      'https://jupyter.org/community') as atom_link,
+    '<p>' || case when all_day then dtstart || ' (all day)'
+                  else replace(replace(dtstart, 'T', ' '), 'Z', ' UTC')
+                       || coalesce(' (' || replace(replace(replace(xml_text(tzid), '&', '&amp;'), '<', '&lt;'), '>', '&gt;') || ')', '') end
+      || '</p>'
+      || case when l != '' then '<p>' || replace(replace(replace(replace(l, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;') || '</p>' else '' end
+      as atom_content_html
+  from picked
+)
+select (select id from week) as week, * from items
+union all
+select (select id from week), null, null, null, null, null, null, null, null, null, null, null,
+  'tracker:upcoming_events:' || coalesce((select id from week), 'invalid-week'),
+  'Nothing on the tracked calendars in the two weeks after ' || coalesce((select id from week), 'this week (invalid week)'),
+  coalesce((select stop from week) || 'T00:00:00Z', strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+  'https://jupyter.org/community',
+  '<p>No event of the tracked calendars starts in the two weeks after this week.</p>'
+where not exists (select 1 from items)
+order by dtstart, calendar, summary, uid

@@ -1,0 +1,1 @@
+"""Papers from arXiv, JOSS and Zenodo: one ``papers`` row per paper (``identity``)."""
