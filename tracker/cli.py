@@ -19,7 +19,9 @@ CONFIG_OPTION = click.option(
 
 
 def fail(message, code=1):
-    click.echo(f"Error: {message}", err=True)
+    from .safe import scrub
+
+    click.echo(f"Error: {scrub(message)}", err=True)
     sys.exit(code)
 
 
@@ -107,7 +109,7 @@ def harvest(db_path, config_path, repos, only, wait, max_wait, concurrency, max_
         fail(str(e), e.exit_code)
     click.echo(summary.line())
     if summary.fatal is not None:
-        click.echo(f"Error: {summary.fatal_message or summary.fatal}", err=True)
+        fail(summary.fatal_message or summary.fatal, summary.exit_code)
     sys.exit(summary.exit_code)
 
 
@@ -130,6 +132,7 @@ def status(db_path, max_age, as_json, live, config_path):
     import json
 
     from .auth import AuthConfigError, watched_owners
+    from .safe import scrub, scrub_tree
     from .status import collect_status, live_rate_limit, parse_age, render_text
 
     try:
@@ -146,9 +149,10 @@ def status(db_path, max_age, as_json, live, config_path):
         if "error" in report["live"] and report["healthy"]:
             report["healthy"] = False
             report["reason"] = f"live check of /rate_limit failed: {report['live']['error']}"
+    report = scrub_tree(report)  # stored errors, logins and URLs came from outside
     click.echo(json.dumps(report, indent=2) if as_json else render_text(report))
     if not report["healthy"]:
-        click.echo(f"unhealthy: {report['reason']}", err=True)
+        click.echo(f"unhealthy: {scrub(report['reason'])}", err=True)
         sys.exit(1)
 
 

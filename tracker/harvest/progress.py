@@ -3,6 +3,8 @@
 import sys
 import threading
 
+from ..safe import scrub
+
 
 class Progress:
     """Plain log lines when not a terminal; one updating status line on a TTY."""
@@ -16,6 +18,7 @@ class Progress:
     def log(self, message):
         if self.quiet:
             return
+        message = scrub(message)  # harvested names, reason phrases, error bodies
         with self._lock:
             prefix = "\r\033[K" if self.tty else ""
             self.stream.write(f"{prefix}{message}\n")
@@ -32,6 +35,7 @@ class Progress:
         if self.quiet:
             return
         if self.tty:
+            message = scrub(message)
             with self._lock:
                 self.stream.write(f"\r\033[K{message[:120]}")
                 self.stream.flush()
