@@ -32,6 +32,7 @@ from pathlib import Path
 
 from .github import USER_AGENT, AuthError, Unreachable
 from .redact import hold, hold_key, redact
+from .safe import scrub
 
 APP_VARS = ("GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY", "GITHUB_APP_PRIVATE_KEY_PATH",
             "GITHUB_APP_INSTALLATION_ID")
@@ -230,7 +231,8 @@ def _check_key(key):
 def _github_message(exc):
     data = getattr(exc, "data", None)
     if isinstance(data, dict) and data.get("message"):
-        return str(data["message"])[:200]
+        # Redacted before it is cut, so no prefix of a credential survives the cut.
+        return scrub(str(data["message"])[:4000])[:200]
     return "no message"
 
 
