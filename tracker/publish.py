@@ -55,6 +55,38 @@ def expand(sql, directory=QUERIES):
     return INCLUDE.sub(fragment, sql)
 
 
+def bytes_to_xml_text(sql):
+    """``xml_text(X)`` -> ``xml_text(cast(X as blob))``, nested calls included.
+
+    Python's sqlite3 hands a function its text argument decoded strictly, so
+    text that is not UTF-8 (a lone surrogate, as SQLite's own JSON functions
+    decode ``"\\ud800"``, or any other writer's bytes) would fail the whole
+    query; as bytes, ``xml_text`` decodes it leniently and cleans it.
+    """
+    out, i, name = [], 0, "xml_text("
+    while (start := sql.find(name, i)) >= 0:
+        begin = end = start + len(name)
+        depth, quote = 1, None
+        while end < len(sql) and depth:
+            c = sql[end]
+            if quote:
+                quote = None if c == quote else quote
+            elif c in "'\"":
+                quote = c
+            elif c in "()":
+                depth += 1 if c == "(" else -1
+            end += 1
+        argument = sql[begin:end - 1]
+        if depth or not argument.strip():  # a comment's "xml_text()", or unbalanced
+            out.append(sql[i:begin])
+            i = begin
+            continue
+        out.append(f"{sql[i:begin]}cast({bytes_to_xml_text(argument)} as blob))")
+        i = end
+    out.append(sql[i:])
+    return "".join(out)
+
+
 def load_queries(directory=QUERIES):
     """Canned queries from ``*.sql`` files and ``*.yml`` sidecars, keyed by file stem;
     ``_*.sql`` files are fragments, not queries."""
@@ -62,7 +94,7 @@ def load_queries(directory=QUERIES):
     for sql_path in sorted(Path(directory).glob("*.sql")):
         if sql_path.name.startswith("_"):
             continue
-        query = {"sql": expand(sql_path.read_text(), directory)}
+        query = {"sql": bytes_to_xml_text(expand(sql_path.read_text(), directory))}
         sidecar = sql_path.with_suffix(".yml")
         if sidecar.exists():
             query.update(_sidecar(sidecar))

@@ -41,7 +41,8 @@ def clean(text):
     (None stays None; other values become str)."""
     if text is None:
         return None
-    text = str(text)
+    # Bytes: SQL's xml_text(cast(x as blob)), text that may not be valid UTF-8.
+    text = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
     if _ESCAPE_START.search(text):
         text = _ANSI.sub("", text)
     return _NOT_XML.sub("", text)
