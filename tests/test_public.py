@@ -184,3 +184,33 @@ def test_public_server_refuses_greedy_sql_quickly_with_bounded_memory(sample, tm
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_systemd_serve_unit_is_public_and_memory_bounded(tmp_path):
+    import configparser
+    import shlex
+    import shutil
+
+    parser = configparser.ConfigParser(interpolation=None, strict=True)
+    parser.optionxform = str
+    unit_path = ROOT / "deploy" / "systemd" / "tracker-serve.service"
+    parser.read(unit_path)
+    service = parser["Service"]
+    assert service["MemoryMax"].endswith(("M", "G")) and service["ProtectSystem"] == "strict"
+    assert "TRACKER_BASE_URL=https://" in service["Environment"]
+    args = shlex.split(service["ExecStart"])
+    assert args[0] == "/opt/tracker/venv/bin/tracker" and args[1] == "serve"
+    serve = cli.commands["serve"]
+    known = {opt for p in serve.params for opt in p.opts}
+    assert "--public" in args and all(a in known for a in args[2:] if a.startswith("--"))
+    assert args[args.index("--host") + 1] == "127.0.0.1"  # behind the reverse proxy
+    analyze = shutil.which("systemd-analyze")
+    if analyze:
+        fake = tmp_path / "tracker"
+        fake.write_text("#!/bin/sh\nexit 0\n")
+        fake.chmod(0o755)
+        copy = tmp_path / "tracker-serve.service"
+        copy.write_text(unit_path.read_text().replace(args[0], str(fake)))
+        result = subprocess.run([analyze, "verify", str(copy)], capture_output=True, text=True,
+                                timeout=60)
+        assert result.returncode == 0 or "tracker-serve" not in result.stderr, result.stderr
