@@ -196,3 +196,21 @@ def test_an_app_run_leaks_no_installation_token_jwt_or_key_line(tmp_path):
     fragments = set().union(*(credential_fragments(s) for s in secrets))
     for text in texts:
         assert not [f for f in fragments if f in text], "a credential leaked"
+
+
+def test_redact_held_credentials_and_credential_shapes():
+    from tracker.redact import hold, hold_key, redact
+
+    hold("s3cr3t-value-never-shown", "abc")  # too short to search for: ignored
+    pem = ("-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQ\n"
+           "Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eHF1dXhxdXV4\n-----END PRIVATE KEY-----\n")
+    hold_key(pem)
+    assert redact("x s3cr3t-value-never-shown y") == "x *** y"
+    assert redact("line Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eHF1dXhxdXV4 quoted") == "line *** quoted"
+    assert redact("an abc stays") == "an abc stays"
+    jwt = "eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiI0MjQyIn0.c2lnbmF0dXJl"
+    assert redact(f"sent {jwt}!") == "sent ***!"
+    assert redact("other ghp_ABCDEFGHIJKLMNOPQRSTUVWXYZ0123 x") == "other *** x"
+    assert redact("Authorization: Bearer 0123456789abcdefXYZ;") == "Authorization: Bearer ***;"
+    assert redact("Bearer authentication is required") == "Bearer authentication is required"
+    assert redact("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----") == "***"

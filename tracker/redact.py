@@ -27,7 +27,10 @@ _SHAPES = re.compile(
     r"eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"  # JWT
     r"|-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)"
     r"|\b(?:gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{16,})"
-    r"|(?<=[Bb]earer )[^\s\"',;)]{8,}|(?<=[Aa]uthorization: token )[^\s\"',;)]{8,}",
+    # After Bearer/token: a credential-like word (16+ token characters, a digit
+    # among them), not an English one ("Bearer authentication").
+    r"|(?:(?<=[Bb]earer )|(?<=[Aa]uthorization: token ))(?=[A-Za-z0-9._~+/=-]*\d)"
+    r"[A-Za-z0-9._~+/=-]{16,}",
     re.S,
 )
 

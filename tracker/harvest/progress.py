@@ -15,10 +15,12 @@ class Progress:
         self.tty = self.stream.isatty()
         self._lock = threading.Lock()
 
-    def log(self, message):
+    def log(self, message, *, oneline=True):
+        """One line (``oneline``: line breaks folded, so remote text cannot forge
+        a line); a traceback (``--debug``) keeps its lines, still cleaned."""
         if self.quiet:
             return
-        message = scrub(message)  # harvested names, reason phrases, error bodies
+        message = scrub(message, oneline=oneline)  # harvested names, reason phrases, bodies
         with self._lock:
             prefix = "\r\033[K" if self.tty else ""
             self.stream.write(f"{prefix}{message}\n")
