@@ -37,22 +37,33 @@ def free_port():
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("e2e")
+    yield from serving(tmp_path_factory.mktemp("e2e"))
+
+
+@pytest.fixture(scope="module")
+def public_server(tmp_path_factory):
+    yield from serving(tmp_path_factory.mktemp("e2e-public"), public=True)
+
+
+def serving(tmp, public=False):
     db_path = tmp / "sample.db"
     populate_sample(sqlite_utils.Database(db_path)).close()
     build_digests(open_db(str(db_path)), all_weeks=True)
     port = free_port()
     log = open(tmp / "serve.log", "w")
+    url = f"http://127.0.0.1:{port}"
+    # The public profile's base URL is this server itself: the browser's origin.
+    profile = ["--public", "--base-url", url] if public else []
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tracker", "serve", "--db", str(db_path), "--port", str(port)],
+        [sys.executable, "-m", "tracker", "serve", "--db", str(db_path), "--port", str(port),
+         *profile],
         stdout=log, stderr=subprocess.STDOUT,
     )
-    url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while True:
             try:
-                with urllib.request.urlopen(f"{url}/-/versions.json", timeout=2):
+                with urllib.request.urlopen(f"{url}/sample.json?sql=select+1", timeout=2):
                     break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
@@ -140,3 +151,22 @@ def test_digest_reader_journey_in_chromium(server):
     assert "tag:tracking-jupyter.github.io,2026:digest/" in dom
     running = week_id(datetime.now(timezone.utc).date())
     assert f"digest/{running}" not in dom  # never the running week in a feed
+
+
+def test_dashboard_charts_draw_under_the_public_csp(public_server):
+    """The public profile's Content-Security-Policy lets Datasette and Vega run:
+    every chart draws, and Chromium reports no refused script, style or request."""
+    url, tmp = public_server
+    with urllib.request.urlopen(f"{url}/-/dashboards/ecosystem-pulse", timeout=10) as r:
+        assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+    dom, log = render(f"{url}/-/dashboards/ecosystem-pulse", tmp / "dashboard-csp.png",
+                      tmp / "profile")
+    for slug in VEGA_CHARTS:
+        markup = chart(dom, slug)
+        assert 'class="marks"' in markup or "<canvas" in markup, slug
+    for slug, value in METRICS.items():
+        assert re.search(rf">{value}</p>", chart(dom, slug)), (slug, chart(dom, slug)[:300])
+    assert "Content Security Policy" not in log and "Refused to" not in log, log[-3000:]
+    assert "Uncaught" not in log, log[-2000:]
+    dom, log = render(f"{url}/sample/releases_this_week", tmp / "query-csp.png", tmp / "profile")
+    assert "Releases this week" in dom and "Refused to" not in log, log[-3000:]

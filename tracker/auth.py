@@ -31,6 +31,8 @@ import time
 from pathlib import Path
 
 from .github import USER_AGENT, AuthError, Unreachable
+from .redact import hold, hold_key, redact
+from .safe import scrub
 
 APP_VARS = ("GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY", "GITHUB_APP_PRIVATE_KEY_PATH",
             "GITHUB_APP_INSTALLATION_ID")
@@ -78,6 +80,7 @@ class TokenCredentials(Credentials):
 
     def __init__(self, token):
         self._token = token
+        hold(token)  # every message of this process redacts it (tracker.redact)
 
     def token(self):
         return self._token
@@ -108,6 +111,7 @@ class AppCredentials(Credentials):
         self.timeout = timeout
         self.minted = 0  # tokens minted this run (for logs and tests; never the token)
         self._key = private_key
+        hold_key(private_key)
         self._token = None
         self._refresh_at = 0.0
         self._secrets = []  # every token and JWT seen, for redact()
@@ -161,6 +165,7 @@ class AppCredentials(Credentials):
         lifetime = max(expires - now, 0.0)
         self._token = grant.token
         self._secrets.append(grant.token)
+        hold(grant.token)
         # Never re-mint sooner than 30 s later: a token that looks expired on
         # arrival means our clock is ahead; GitHub's 401 decides then.
         self._refresh_at = now + max(lifetime - min(REFRESH_MARGIN, lifetime / 4), 30.0)
@@ -226,7 +231,8 @@ def _check_key(key):
 def _github_message(exc):
     data = getattr(exc, "data", None)
     if isinstance(data, dict) and data.get("message"):
-        return str(data["message"])[:200]
+        # Redacted before it is cut, so no prefix of a credential survives the cut.
+        return scrub(str(data["message"])[:4000])[:200]
     return "no message"
 
 
@@ -236,7 +242,7 @@ def _redact(text, secrets):
     for secret in secrets:
         if secret:
             text = text.replace(secret, "***")
-    return text
+    return redact(text)
 
 
 def watched_owners(config):

@@ -1,5 +1,6 @@
 """The ``tracker`` command line: parse options, call the library, print a summary."""
 
+import os
 import sys
 from pathlib import Path
 
@@ -19,7 +20,9 @@ CONFIG_OPTION = click.option(
 
 
 def fail(message, code=1):
-    click.echo(f"Error: {message}", err=True)
+    from .safe import scrub
+
+    click.echo(f"Error: {scrub(message)}", err=True)
     sys.exit(code)
 
 
@@ -107,7 +110,7 @@ def harvest(db_path, config_path, repos, only, wait, max_wait, concurrency, max_
         fail(str(e), e.exit_code)
     click.echo(summary.line())
     if summary.fatal is not None:
-        click.echo(f"Error: {summary.fatal_message or summary.fatal}", err=True)
+        fail(summary.fatal_message or summary.fatal, summary.exit_code)
     sys.exit(summary.exit_code)
 
 
@@ -130,6 +133,7 @@ def status(db_path, max_age, as_json, live, config_path):
     import json
 
     from .auth import AuthConfigError, watched_owners
+    from .safe import scrub, scrub_tree
     from .status import collect_status, live_rate_limit, parse_age, render_text
 
     try:
@@ -146,9 +150,10 @@ def status(db_path, max_age, as_json, live, config_path):
         if "error" in report["live"] and report["healthy"]:
             report["healthy"] = False
             report["reason"] = f"live check of /rate_limit failed: {report['live']['error']}"
+    report = scrub_tree(report)  # stored errors, logins and URLs came from outside
     click.echo(json.dumps(report, indent=2) if as_json else render_text(report))
     if not report["healthy"]:
-        click.echo(f"unhealthy: {report['reason']}", err=True)
+        click.echo(f"unhealthy: {scrub(report['reason'])}", err=True)
         sys.exit(1)
 
 
@@ -157,12 +162,25 @@ def status(db_path, max_age, as_json, live, config_path):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8001, show_default=True, type=int)
 @click.option("--open", "open_browser", is_flag=True, help="Open a browser.")
-def serve(db_path, host, port, open_browser):
+@click.option("--public", is_flag=True,
+              help="The public profile: security headers, no /-/ introspection pages, "
+                   "absolute URLs from --base-url only (docs/security.md).")
+@click.option("--base-url", metavar="URL",
+              help="Where the public serves it, e.g. https://tracker.example.org "
+                   "(default: TRACKER_BASE_URL); required with --public.")
+def serve(db_path, host, port, open_browser, public, base_url):
     """Browse the database in Datasette (read-only) with queries and feeds."""
+    from .public import PublicProfileError, public_origin
     from .publish import serve as serve_datasette
 
     require_db(db_path)
-    serve_datasette(db_path, host=host, port=port, open_browser=open_browser)
+    if public:
+        try:
+            public_origin(base_url or os.environ.get("TRACKER_BASE_URL"))
+        except PublicProfileError as e:
+            fail(str(e), 2)
+    serve_datasette(db_path, host=host, port=port, open_browser=open_browser, public=public,
+                    base_url=base_url)
 
 
 @cli.command("publish-config")
@@ -170,11 +188,42 @@ def serve(db_path, host, port, open_browser):
               type=click.Path(dir_okay=False), help="Where to write the merged metadata.")
 @DB_OPTION
 def publish_config(output, db_path):
-    """Write metadata with the canned queries, for `datasette serve -m` / `datasette publish`."""
+    """Write metadata with the canned queries, for `datasette serve -m` / `datasette publish`.
+
+    Metadata only: `tracker publish DIR` also carries the settings and templates.
+    """
     from .publish import write_metadata
 
     path = write_metadata(output, db_name=Path(db_path).stem)
     click.echo(f"Wrote {path}")
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False))
+@DB_OPTION
+@click.option("--public", is_flag=True, help="Include the public profile (docs/security.md).")
+@click.option("--base-url", metavar="URL",
+              help="Where the public serves it (default: TRACKER_BASE_URL); required with --public.")
+@click.option("--requirement", metavar="SPEC",
+              help="How the server installs the tracker (default: tracker==VERSION), e.g. a "
+                   "path or git URL.")
+def publish(directory, db_path, public, base_url, requirement):
+    """Write a Datasette deployable: metadata, settings, templates, requirements.
+
+    Plain `datasette serve DIRECTORY` (with the database copied into it), `datasette
+    publish` and `datasette package` then serve the same pages as `tracker serve`,
+    /digest included, with the same limits; DIRECTORY/README.md has the commands.
+    """
+    from .deployable import write_deployable
+    from .public import PublicProfileError
+
+    try:
+        written = write_deployable(directory, db_name=Path(db_path).stem, public=public,
+                                   base_url=base_url, tracker_requirement=requirement)
+    except PublicProfileError as e:
+        fail(str(e), 2)
+    click.echo(f"Wrote {len(written)} files and folders to {directory}; see "
+               f"{Path(directory) / 'README.md'}")
 
 
 @cli.command()

@@ -3,8 +3,14 @@
 - ``xml_text(text)``: ``tracker.safe.clean`` (no ANSI escapes, no characters
   XML 1.0 forbids), so datasette-atom never meets a string it cannot write
   ("All strings must be XML compatible" was an HTTP 500).
-- ``tracker_base_url()``: TRACKER_BASE_URL if it is a plain http(s) URL, else
-  '' — the digest feed then builds absolute links from the request's Host.
+- ``tracker_base_url()``: the plugin's ``base_url`` setting, else TRACKER_BASE_URL,
+  if it is a plain http(s) URL, else '' — the digest feed then builds absolute
+  links from the request's Host (never under the public profile, which
+  rewrites Host to the base URL).
+
+Its configuration (``plugins: tracker:`` in metadata.yml) also caps every
+served connection (``max_value_bytes``, ``max_result_bytes``) and, with
+``public: true``, wraps the app in the public profile (``tracker.public``).
 
 ``render_cell`` links titles, logins and repositories on query pages;
 ``extra_template_vars`` gives the digest pages ``tracker_db``, the database's
@@ -19,18 +25,37 @@ from datasette import hookimpl
 from markupsafe import Markup, escape
 from datasette.plugins import pm
 
+from .public import limit_connection, public_app, public_origin
 from .safe import clean, register_sql_functions, safe_url
 from .ics_renderer import register_output_renderer  # noqa: F401  (#23: .ics of events)
 
 
-def base_url():
-    return (safe_url(os.environ.get("TRACKER_BASE_URL", "")) or "").rstrip("/")
+def base_url(datasette=None):
+    configured = (_config(datasette).get("base_url") or "") if datasette is not None else ""
+    return (safe_url(configured or os.environ.get("TRACKER_BASE_URL", "")) or "").rstrip("/")
+
+
+def _config(datasette):
+    return datasette.plugin_config("tracker") or {}
 
 
 @hookimpl
-def prepare_connection(conn):
+def prepare_connection(conn, datasette):
     register_sql_functions(conn)
-    conn.create_function("tracker_base_url", 0, base_url)
+    conn.create_function("tracker_base_url", 0, lambda: base_url(datasette))
+    config = _config(datasette)
+    if config.get("max_value_bytes") or config.get("max_result_bytes"):
+        limit_connection(conn, config.get("max_value_bytes"), config.get("max_result_bytes"))
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    config = _config(datasette)
+    if not config.get("public"):
+        return None
+    url = base_url(datasette)
+    public_origin(url)  # an unusable base URL stops the server at start, not per request
+    return lambda app: public_app(app, url)
 
 
 @hookimpl

@@ -85,10 +85,12 @@ class FeedServer:
             # or a client sending only If-Modified-Since would miss it.
             self._content[name] = (bytes(data), max(int(time.time()), int(old) + 1))
 
-    def fail(self, name, status=500, times=None):
-        """Answer name with status (every time, or the next `times` requests)."""
+    def fail(self, name, status=500, times=None, reason=None, body=None):
+        """Answer name with status (every time, or the next `times` requests),
+        optionally with this reason phrase and body (any bytes a server may send)."""
         with self._lock:
-            self._rules[name] = {"status": status, "times": times}
+            self._rules[name] = {"status": status, "times": times, "reason": reason,
+                                 "body": body}
 
     def delay(self, name, seconds, times=None):
         """Wait before answering name (every time, or the next `times` requests)."""
@@ -156,7 +158,7 @@ def _handler(server):
                 time.sleep(rule["delay"])
             resource = server._resource(name) if name else None
             if rule.get("status"):
-                status, data, extra = rule["status"], b"error\n", {}
+                status, data, extra = rule["status"], rule.get("body") or b"error\n", {}
             elif resource is None:
                 status, data, extra = 404, b"not found\n", {}
             else:
@@ -170,7 +172,7 @@ def _handler(server):
                 status = 304 if _not_modified(headers, etag, mtime) else 200
             server._log(Request(self.command, self.path, headers, status))
             try:
-                self.send_response(status)
+                self.send_response(status, rule.get("reason"))
                 for key, value in extra.items():
                     self.send_header(key, value)
                 if status != 304:

@@ -23,6 +23,7 @@ from .github_types import (  # noqa: F401  (re-exported: callers import them fro
     SearchRateLimited, Stats, Stopped, Unreachable,
 )
 from .pacer import DEFAULT_RATE, Pacer
+from .safe import scrub
 
 DEFAULT_API_URL = "https://api.github.com"
 USER_AGENT = f"tracker/{__version__} (+https://github.com/jupyter; activity tracker)"
@@ -427,7 +428,9 @@ def _search_exhausted(response):
 
 
 def _message(response):
+    # Cleaned and redacted before it is cut: an echoed token must not survive
+    # as a prefix, nor an escape sequence as half of one.
     try:
-        return str(response.json().get("message", ""))[:200]
+        return scrub(str(response.json().get("message", ""))[:4000])[:200]
     except (json.JSONDecodeError, AttributeError, UnicodeDecodeError):
-        return response.text[:200]
+        return scrub(response.text[:4000])[:200]

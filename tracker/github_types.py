@@ -20,9 +20,16 @@ request, as exceptions; all re-exported by tracker.github::
 
 from dataclasses import dataclass, field
 
+from .safe import scrub
+
 
 class GitHubError(Exception):
     exit_code = 1
+
+    def __init__(self, message="", *args):
+        # Built from answers (messages, bodies, URLs): terminal-safe and
+        # redacted here, once, whatever path later prints or stores it.
+        super().__init__(scrub(message), *args)
 
 
 class AuthError(GitHubError):

@@ -14,6 +14,7 @@ a sidecar cannot declare a write query.
 
 import copy
 import json
+import os
 import re
 import threading
 import webbrowser
@@ -55,6 +56,38 @@ def expand(sql, directory=QUERIES):
     return INCLUDE.sub(fragment, sql)
 
 
+def bytes_to_xml_text(sql):
+    """``xml_text(X)`` -> ``xml_text(cast(X as blob))``, nested calls included.
+
+    Python's sqlite3 hands a function its text argument decoded strictly, so
+    text that is not UTF-8 (a lone surrogate, as SQLite's own JSON functions
+    decode ``"\\ud800"``, or any other writer's bytes) would fail the whole
+    query; as bytes, ``xml_text`` decodes it leniently and cleans it.
+    """
+    out, i, name = [], 0, "xml_text("
+    while (start := sql.find(name, i)) >= 0:
+        begin = end = start + len(name)
+        depth, quote = 1, None
+        while end < len(sql) and depth:
+            c = sql[end]
+            if quote:
+                quote = None if c == quote else quote
+            elif c in "'\"":
+                quote = c
+            elif c in "()":
+                depth += 1 if c == "(" else -1
+            end += 1
+        argument = sql[begin:end - 1]
+        if depth or not argument.strip():  # a comment's "xml_text()", or unbalanced
+            out.append(sql[i:begin])
+            i = begin
+            continue
+        out.append(f"{sql[i:begin]}cast({bytes_to_xml_text(argument)} as blob))")
+        i = end
+    out.append(sql[i:])
+    return "".join(out)
+
+
 def load_queries(directory=QUERIES):
     """Canned queries from ``*.sql`` files and ``*.yml`` sidecars, keyed by file stem;
     ``_*.sql`` files are fragments, not queries."""
@@ -62,7 +95,7 @@ def load_queries(directory=QUERIES):
     for sql_path in sorted(Path(directory).glob("*.sql")):
         if sql_path.name.startswith("_"):
             continue
-        query = {"sql": expand(sql_path.read_text(), directory)}
+        query = {"sql": bytes_to_xml_text(expand(sql_path.read_text(), directory))}
         sidecar = sql_path.with_suffix(".yml")
         if sidecar.exists():
             query.update(_sidecar(sidecar))
@@ -121,8 +154,12 @@ def param_defaults(directory=QUERIES):
     return defaults
 
 
-def build_config(db_name, metadata_path=METADATA, queries_dir=QUERIES):
-    """(metadata, settings) for a database named ``db_name``: the merged Datasette metadata."""
+def build_config(db_name, metadata_path=METADATA, queries_dir=QUERIES, *, public=False,
+                 base_url=None):
+    """(metadata, settings) for a database named ``db_name``: the merged Datasette metadata.
+
+    ``public``: the public serving profile (``tracker.public``) with every absolute
+    URL under ``base_url`` (PublicProfileError without a usable one)."""
     try:
         metadata = yaml.safe_load(Path(metadata_path).read_text()) or {}
     except yaml.YAMLError as e:
@@ -147,6 +184,15 @@ def build_config(db_name, metadata_path=METADATA, queries_dir=QUERIES):
     if isinstance(allow, dict) and ANY_DATABASE in allow:
         allow[db_name] = allow.pop(ANY_DATABASE)
     _point_dashboards_at(metadata, db_name)
+    if public:
+        from .public import PUBLIC_SETTINGS, public_origin
+
+        base_url = base_url or os.environ.get("TRACKER_BASE_URL")
+        public_origin(base_url)
+        plugins = metadata.setdefault("plugins", {})
+        plugins["tracker"] = {**(plugins.get("tracker") or {}), "public": True,
+                              "base_url": base_url.rstrip("/")}
+        settings = {**settings, **PUBLIC_SETTINGS}
     return metadata, settings
 
 
@@ -184,13 +230,14 @@ class ReadOnlyDatabase(Database):
         return conn
 
 
-def make_datasette(db_path, **kwargs):
-    """A Datasette instance on ``db_path`` with our metadata, queries, templates and plugins."""
+def make_datasette(db_path, *, public=False, base_url=None, **kwargs):
+    """A Datasette instance on ``db_path`` with our metadata, queries, templates and plugins
+    (``public``: the public serving profile, absolute URLs under ``base_url``)."""
     from .datasette_plugin import register
 
     register()  # xml_text() and tracker_base_url() for the canned queries
     db_path = Path(db_path)
-    metadata, settings = build_config(db_path.stem)
+    metadata, settings = build_config(db_path.stem, public=public, base_url=base_url)
     settings = {**settings, **kwargs.pop("settings", {})}
     ds = Datasette(
         [str(db_path)], metadata=metadata, settings=settings,
@@ -201,13 +248,17 @@ def make_datasette(db_path, **kwargs):
     return ds
 
 
-def serve(db_path, host="127.0.0.1", port=8001, open_browser=False):
+def serve(db_path, host="127.0.0.1", port=8001, open_browser=False, *, public=False,
+          base_url=None):
     """Serve ``db_path`` read-only in Datasette until interrupted."""
     import uvicorn
 
-    ds = make_datasette(db_path)
+    ds = make_datasette(db_path, public=public, base_url=base_url)
     if open_browser:
         # Opened a moment later so the server is listening when the browser asks.
         url = f"http://{host}:{port}/"
         threading.Timer(1.0, webbrowser.open, [url]).start()
-    uvicorn.run(ds.app(), host=host, port=port, log_level="info", lifespan="on", workers=1)
+    # Behind a reverse proxy (docs/security.md) the client's address comes from
+    # X-Forwarded-For only when the proxy is local; Host never matters (public).
+    uvicorn.run(ds.app(), host=host, port=port, log_level="info", lifespan="on", workers=1,
+                server_header=not public)

@@ -5,6 +5,13 @@ Stored as received; made safe only where it is rendered (HTML, Atom, digest):
 XML 1.0 forbids, so no input can make a feed unparseable; ``esc`` and
 ``plain`` clean too. SQL gets the same function as ``xml_text(text)``
 (``register_sql_functions``), which the feed-shaped canned queries call.
+
+Terminals, logs and messages get ``terminal_text``: the same cleaning (escape
+sequences including OSC 8 links and titles, BEL, BS, DEL, C0 and 8-bit C1
+controls) with line breaks folded, so remote text can neither drive the
+operator's terminal nor forge a line. ``scrub`` = ``terminal_text`` then
+``tracker.redact.redact``: what every message built from outside text goes
+through before it is printed, logged or stored.
 """
 
 import html
@@ -12,12 +19,21 @@ import re
 
 _SAFE_SCHEMES = ("http://", "https://")
 _TAGS = re.compile(r"<[^>]*>")
-# ECMA-48: CSI (ESC [ ... final byte), OSC (ESC ] ... BEL or ESC \), then any
-# nF escapes (ESC ( B), any other two-byte escape; the 8-bit CSI (U+009B) too.
-_ANSI = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
+# ECMA-48: CSI (ESC [ or 8-bit U+009B ... final byte); the string controls
+# OSC (ESC ], U+009D: titles, OSC 8 hyperlinks), DCS, SOS, PM and APC up to BEL
+# or ST (ESC \ or U+009C); nF escapes (ESC ( B); any other two-byte escape.
+# An 8-bit introducer counts only with its terminator: alone it is more often
+# mis-decoded Windows-1252 than an attack, and is dropped like any C1 control.
+_ANSI = re.compile(r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+                   r"|\x1b[\]P^_X][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+                   r"|[\x9d\x90\x98\x9e\x9f][^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)"
                    r"|\x1b[ -/]+[0-~]|\x1b[@-_]?")
-# XML 1.0 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ESCAPE_START = re.compile("[\x1b\x90-\x9f]")
+# XML 1.0 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF];
+# DEL and the 8-bit C1 controls are legal XML but still drive terminals
+# (U+009B is CSI, U+009D OSC), so they go too.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+_BREAKS = re.compile("[\t\n\r]+")
 
 
 def clean(text):
@@ -25,10 +41,43 @@ def clean(text):
     (None stays None; other values become str)."""
     if text is None:
         return None
-    text = str(text)
-    if "\x1b" in text or "\x9b" in text:
+    # Bytes: SQL's xml_text(cast(x as blob)), text that may not be valid UTF-8.
+    text = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+    if _ESCAPE_START.search(text):
         text = _ANSI.sub("", text)
     return _NOT_XML.sub("", text)
+
+
+def terminal_text(text, *, oneline=True):
+    """Outside text safe for a terminal or a log line: ``clean`` and no carriage
+    return; tabs and newlines folded to one space unless ``oneline`` is False.
+    None becomes ''."""
+    if text is None:
+        return ""
+    text = clean(text)
+    if oneline:
+        return _BREAKS.sub(" ", text)
+    return text.replace("\r", "")
+
+
+def scrub(text, *, oneline=True):
+    """``terminal_text`` with every credential this process holds redacted: the one
+    step for a message built from a response, before printing, logging or storing."""
+    from .redact import redact
+
+    return redact(terminal_text(text, oneline=oneline))
+
+
+def scrub_tree(value):
+    """``scrub`` every string in a JSON-shaped value (dicts, lists), keys included;
+    each string becomes one line."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {scrub_tree(k): scrub_tree(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [scrub_tree(v) for v in value]
+    return value
 
 
 def register_sql_functions(conn):

@@ -24,7 +24,11 @@ FAULT_KINDS = ("500", "502", "503", "drop", "truncate", "delay", "secondary", "4
                # 30 s in the past; 301 / Link rel=next to ``location`` (another
                # origin); the real answer passed through ``rewrite(body) -> body``.
                "malformed", "too_large", "reset_past", "offsite_redirect", "offsite_link",
-               "rewrite")
+               "rewrite",
+               # 422 Validation Failed with ``message`` (any text, control characters
+               # included); "echo": the same, quoting every request header, as some
+               # proxies and GitHub Enterprise front ends do.
+               "422", "echo")
 WINDOWS = {"core": 3600, "search": 60}
 
 
@@ -154,6 +158,7 @@ class Fault:
     location: str | None = None  # for "offsite_redirect" and "offsite_link"
     rewrite: object = None  # for "rewrite": a function from the JSON body to a new one
     hits: int = 0
+    message: str | None = None  # for "422" and "echo"
 
 
 class Faults:
@@ -164,11 +169,11 @@ class Faults:
     def add(self, kind: str, path_contains: str | None = None, count: int | None = 1,
             seconds: float = 0.0, retry_after: int | None = None,
             query_contains: str | None = None, location: str | None = None,
-            rewrite=None) -> Fault:
+            rewrite=None, message: str | None = None) -> Fault:
         if kind not in FAULT_KINDS:
             raise ValueError(f"fault kind must be one of {FAULT_KINDS}, not {kind!r}")
         fault = Fault(kind, path_contains, query_contains, count, seconds, retry_after,
-                      location, rewrite)
+                      location, rewrite, message=message)
         with self._lock:
             self._faults.append(fault)
         return fault

@@ -203,14 +203,14 @@ class Emulator:
     def add_fault(self, kind: str, path_contains: str | None = None, count: int | None = 1,
                   seconds: float = 0.0, retry_after: int | None = None,
                   query_contains: str | None = None, location: str | None = None,
-                  rewrite=None):
+                  rewrite=None, message: str | None = None):
         """Inject ``kind`` on the next ``count`` requests (None: all of them) whose path
         contains ``path_contains`` and raw query string contains ``query_contains``.
         Kinds: 500 502 503 drop truncate delay(seconds) secondary(retry_after) 429(retry_after)
         malformed too_large reset_past offsite_redirect(location) offsite_link(location)
-        rewrite(rewrite). See limits.FAULT_KINDS."""
+        rewrite(rewrite) 422(message) echo(message). See limits.FAULT_KINDS."""
         return self.faults.add(kind, path_contains, count, seconds, retry_after, query_contains,
-                               location, rewrite)
+                               location, rewrite, message)
 
     def clear_faults(self) -> None:
         self.faults.clear()
@@ -368,6 +368,17 @@ class Emulator:
             body = dumps({"message": "API rate limit exceeded for user ID 1.",
                           "documentation_url": RATE_DOCS})
             return self._send(h, 403, body, b.headers(resource))
+        if fault.kind in ("422", "echo"):
+            message = fault.message or "Validation Failed"
+            if fault.kind == "echo":
+                # Authorization first: what such a message is usually about.
+                sent = "; ".join(f"{k}: {v}" for k, v in sorted(
+                    h.headers.items(), key=lambda kv: kv[0].lower() != "authorization"))
+                message = f"{message} (you sent {sent})"
+            body = dumps({"message": message, "errors": [{"resource": "Request", "code": "custom",
+                                                          "message": message}],
+                          "documentation_url": "https://docs.github.com/rest", "status": "422"})
+            return self._send(h, 422, body, self.limits.peek(ident, resource).headers(resource))
         if fault.kind == "drop":
             self._log(h, 0)
             h.close_connection = True

@@ -41,7 +41,7 @@ from urllib.parse import unquote, urlsplit
 import httpx
 from sqlite_utils.db import NotFoundError
 
-from ..safe import esc, plain, safe_url
+from ..safe import esc, plain, safe_url, scrub
 from .feedparse import (  # noqa: F401  (re-exported: the feed API lives here)
     BENIGN_BOZO, FeedError, entry_id, entry_key, entry_row, entry_rows,
     parse_feed, read_feed,
@@ -279,6 +279,7 @@ def _harvest_one(db, client, feed, stamp, sleep, log, result):
         base["title"] = feed.title
 
     def fail(message, status):
+        message = scrub(message)  # a server's reason phrase, stored and printed
         save_feed(db, url, **base, last_status=status, last_error=message,
                   entry_count=_entry_count(db, url))
         result.errors.append(f"{url}: {message}")

@@ -15,6 +15,7 @@ import signal
 from dataclasses import dataclass, field
 
 from ..github import AuthError, RateLimitExhausted, Unreachable
+from ..safe import scrub
 
 
 class RunError(str):
@@ -27,7 +28,10 @@ class RunError(str):
 
     def __new__(cls, message, *, source="github", target=None, stream=None, http_status=None,
                 detail=None):
-        self = super().__new__(cls, message)
+        # The one constructor of recorded errors: what is printed, logged and
+        # stored in harvest_errors / harvest_runs is clean and redacted.
+        self = super().__new__(cls, scrub(message))
+        target = scrub(target) if target is not None else None
         self.source, self.target, self.stream = source, target, stream
         self.http_status, self.detail = http_status, detail
         return self

@@ -3,6 +3,8 @@
 import sys
 import threading
 
+from ..safe import scrub
+
 
 class Progress:
     """Plain log lines when not a terminal; one updating status line on a TTY."""
@@ -13,9 +15,12 @@ class Progress:
         self.tty = self.stream.isatty()
         self._lock = threading.Lock()
 
-    def log(self, message):
+    def log(self, message, *, oneline=True):
+        """One line (``oneline``: line breaks folded, so remote text cannot forge
+        a line); a traceback (``--debug``) keeps its lines, still cleaned."""
         if self.quiet:
             return
+        message = scrub(message, oneline=oneline)  # harvested names, reason phrases, bodies
         with self._lock:
             prefix = "\r\033[K" if self.tty else ""
             self.stream.write(f"{prefix}{message}\n")
@@ -32,6 +37,7 @@ class Progress:
         if self.quiet:
             return
         if self.tty:
+            message = scrub(message)
             with self._lock:
                 self.stream.write(f"\r\033[K{message[:120]}")
                 self.stream.flush()

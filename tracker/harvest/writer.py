@@ -53,14 +53,14 @@ class Run:
             self.summary.fatal_message = message
             self.progress.log(f"stopping: {message}")
             if self.debug and detail:
-                self.progress.log(detail.rstrip())
+                self.progress.log(detail.rstrip(), oneline=False)
         self.stop.set()
 
     def error(self, message, **where):
         error = self.summary.error(message, **where)  # a RunError is kept as it is
         self.progress.log(f"error: {error}")
         if self.debug and error.detail:
-            self.progress.log(error.detail.rstrip())
+            self.progress.log(error.detail.rstrip(), oneline=False)
 
 
 # -- the writer's op table: ("kind", ...) -> handler(run, op) ------------------

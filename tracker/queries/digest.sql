@@ -24,9 +24,11 @@ complete as (
 select
   week,
   xml_text(title) as atom_title,
-  atom_id,
+  xml_text(atom_id) as atom_id,
   atom_updated,
-  (select base from site) || coalesce(atom_link, '/digest/' || week) as atom_link,
+  (select base from site) || case when atom_link glob '/digest/?*'
+      and atom_link not glob '*[^A-Za-z0-9/-]*' and instr(atom_link, char(0)) = 0
+    then atom_link else '/digest' end as atom_link,
   xml_text(replace(coalesce(atom_content_html, '<p>' || title || '</p>'),
                    'href="/', 'href="' || (select base from site) || '/')) as atom_content_html,
   'Tracking Jupyter' as atom_author_name,

@@ -49,7 +49,8 @@ items as (
              (select start from week) || 'T00:00:00Z') as atom_updated,
     xml_text(coalesce(
       case when (issues.html_url like 'https://%' or issues.html_url like 'http://%')
-            and issues.html_url not glob ('*[<>"'' ' || char(9, 10, 13) || ']*')
+            and issues.html_url not glob ('*[<>"'' ' || char(1) || '-' || char(31, 127) || '-' || char(159) || ']*')
+            and instr(issues.html_url, char(0)) = 0
            then issues.html_url end,
       case when repos.full_name not glob '*[^A-Za-z0-9._/-]*'
            then 'https://github.com/' || repos.full_name || '/issues/' || issues.number end,

@@ -71,7 +71,8 @@ items as (
              (select start from week) || 'T00:00:00Z') as atom_updated,
     coalesce(
       case when (html_url like 'https://%' or html_url like 'http://%')
-            and html_url not glob ('*[<>"'' ' || char(9, 10, 13) || ']*')
+            and html_url not glob ('*[<>"'' ' || char(1) || '-' || char(31, 127) || '-' || char(159) || ']*')
+            and instr(html_url, char(0)) = 0
            then html_url end,
       case when full_name not glob '*[^A-Za-z0-9._/-]*'
            then 'https://github.com/' || full_name end,

@@ -48,10 +48,12 @@ items as (
              (select start from week) || 'T00:00:00Z') as atom_updated,
     xml_text(coalesce(
       case when (entries.link like 'https://%' or entries.link like 'http://%')
-            and entries.link not glob ('*[<>"'' ' || char(9, 10, 13) || ']*')
+            and entries.link not glob ('*[<>"'' ' || char(1) || '-' || char(31, 127) || '-' || char(159) || ']*')
+            and instr(entries.link, char(0)) = 0
            then entries.link end,
       case when (entries.site_link like 'https://%' or entries.site_link like 'http://%')
-            and entries.site_link not glob ('*[<>"'' ' || char(9, 10, 13) || ']*')
+            and entries.site_link not glob ('*[<>"'' ' || char(1) || '-' || char(31, 127) || '-' || char(159) || ']*')
+            and instr(entries.site_link, char(0)) = 0
            then entries.site_link end,
       'https://jupyter.org/'
     )) as atom_link,
