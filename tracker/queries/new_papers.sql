@@ -21,9 +21,9 @@ items as (
     'New paper: ' || t as atom_title,
     coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', published), (select start from week) || 'T00:00:00Z') as atom_updated,
     coalesce(case when (url like 'https://%' or url like 'http://%')
-          and url not glob ('*[<>"'' ' || char(9, 10, 13) || ']*') then url end,
-      case when doi not glob ('*[^A-Za-z0-9._;()/:-]*') then 'https://doi.org/' || doi end,
-      case when arxiv_id not glob ('*[^A-Za-z0-9./-]*') then 'https://arxiv.org/abs/' || arxiv_id end,
+          and url not glob ('*[<>"'' ' || char(1) || '-' || char(31, 127) || '-' || char(159) || ']*') then url end,
+      case when doi = xml_text(doi) and doi not glob ('*[^A-Za-z0-9._;()/:-]*') then 'https://doi.org/' || doi end,
+      case when arxiv_id = xml_text(arxiv_id) and arxiv_id not glob ('*[^A-Za-z0-9./-]*') then 'https://arxiv.org/abs/' || arxiv_id end,
       'https://jupyter.org/') as atom_link,
     '<p>' || replace(replace(replace(replace(a, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;') || '</p>'
       || case when v != '' then '<p>' || replace(replace(replace(replace(v, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;') || '</p>' else '' end

@@ -17,17 +17,17 @@ items as (
   select
     calendar, summary, dtstart, dtend, tzid, all_day, location,
     case when (url like 'https://%' or url like 'http://%')
-          and url not glob ('*[<>"'' ' || char(9, 10, 13) || ']*') then url end as url,
+          and url not glob ('*[<>"'' ' || char(1) || '-' || char(31, 127) || '-' || char(159) || ']*') then url end as url,
     uid, recurrence_id, synthetic,
-    'tracker:event:' || xml_text(calendar) || ':' || xml_text(uid) || ':' || recurrence_id as atom_id,
+    'tracker:event:' || xml_text(calendar) || ':' || xml_text(uid) || ':' || xml_text(recurrence_id) as atom_id,
     'Coming up: ' || s as atom_title,
     coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', updated_at), strftime('%Y-%m-%dT%H:%M:%SZ', dtstart),
              (select stop from week) || 'T00:00:00Z') as atom_updated,
     coalesce(case when (url like 'https://%' or url like 'http://%')
-          and url not glob ('*[<>"'' ' || char(9, 10, 13) || ']*') then url end,
+          and url not glob ('*[<>"'' ' || char(1) || '-' || char(31, 127) || '-' || char(159) || ']*') then url end,
       'https://jupyter.org/community') as atom_link,
-    '<p>' || case when all_day then dtstart || ' (all day)'
-                  else replace(replace(dtstart, 'T', ' '), 'Z', ' UTC')
+    '<p>' || case when all_day then replace(replace(xml_text(dtstart), '&', '&amp;'), '<', '&lt;') || ' (all day)'
+                  else replace(replace(replace(replace(xml_text(dtstart), '&', '&amp;'), '<', '&lt;'), 'T', ' '), 'Z', ' UTC')
                        || coalesce(' (' || replace(replace(replace(xml_text(tzid), '&', '&amp;'), '<', '&lt;'), '>', '&gt;') || ')', '') end
       || '</p>'
       || case when l != '' then '<p>' || replace(replace(replace(replace(l, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;') || '</p>' else '' end
