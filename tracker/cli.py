@@ -9,8 +9,13 @@ import click
 from . import __version__
 from .config import ConfigError, default_config_text, is_full_name, load_config
 
+def _remember_db(ctx, param, value):
+    ctx.meta["tracker.db_path"] = value  # for the one-line storage errors (TrackerGroup)
+    return value
+
+
 DB_OPTION = click.option(
-    "--db", "db_path", default="tracker.db", show_default=True,
+    "--db", "db_path", default="tracker.db", show_default=True, callback=_remember_db,
     type=click.Path(dir_okay=False), help="SQLite database file.",
 )
 CONFIG_OPTION = click.option(
@@ -27,11 +32,33 @@ def fail(message, code=1):
 
 
 def require_db(db_path):
-    if not Path(db_path).exists():
-        fail(f"{db_path} does not exist; run `tracker harvest` (or `tracker demo`) first", 2)
+    """A readable tracker database at ``db_path``, or one line and exit 2 / 65 / 74."""
+    from .storage import check_database_file
+
+    check_database_file(db_path)  # StorageError: TrackerGroup prints its line
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class TrackerGroup(click.Group):
+    """Storage faults (tracker/storage.py) end any command with one line and their exit code
+    (docs/running.md), never a traceback."""
+
+    def invoke(self, ctx):
+        import sqlite3
+
+        from .storage import StorageError, is_storage_error, storage_error
+
+        try:
+            return super().invoke(ctx)
+        except StorageError as e:
+            fail(str(e), e.exit_code)
+        except (sqlite3.Error, OSError) as e:
+            if not is_storage_error(e):
+                raise
+            error = storage_error(e, ctx.meta.get("tracker.db_path", "the database"))
+            fail(str(error), error.exit_code)
+
+
+@click.group(cls=TrackerGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tracker")
 def cli():
     """Week-by-week activity of the open Jupyter ecosystem.
@@ -173,7 +200,10 @@ def serve(db_path, host, port, open_browser, public, base_url):
     from .public import PublicProfileError, public_origin
     from .publish import serve as serve_datasette
 
+    from .storage import open_for_reading
+
     require_db(db_path)
+    open_for_reading(db_path).conn.close()  # locked, unreadable: one line now, not 500s later
     if public:
         try:
             public_origin(base_url or os.environ.get("TRACKER_BASE_URL"))
@@ -243,22 +273,28 @@ def publish(directory, db_path, public, base_url, requirement):
               help="How many complete weeks the Atom export carries.")
 def digest(db_path, week, all_weeks, fmt, output, base_url, feed_weeks):
     """(Re)build the weekly "Tracking Jupyter" digest, optionally exporting it."""
-    from .digest import DigestError, build_digests, export_digest
-    from .db import open_db
+    from .digest import DigestError, base_url_from_env, build_digests, export_digest
+    from .storage import check_parent, open_for_reading, open_for_writing
 
     require_db(db_path)
-    db = open_db(db_path)
+    if output:
+        check_parent(output)
     try:
-        weeks = build_digests(db, week=week, all_weeks=all_weeks)
-        click.echo(f"Built {len(weeks)} digest(s): {_weeks_text(weeks)}", err=True)
-        if fmt:
-            text = export_digest(db, fmt=fmt, week=week, base_url=base_url,
-                                 feed_weeks=feed_weeks)
-            if output:
-                Path(output).write_text(text, encoding="utf-8")
-                click.echo(f"Wrote {output}", err=True)
-            else:
-                click.echo(text)
+        if not fmt:
+            weeks = build_digests(open_for_writing(db_path), week=week, all_weeks=all_weeks)
+            click.echo(f"Built {len(weeks)} digest(s): {_weeks_text(weeks)}", err=True)
+            return
+        # An export reads what harvest/digest stored, and never writes (a read-only copy works).
+        text = export_digest(open_for_reading(db_path), fmt=fmt, week=week, base_url=base_url,
+                             feed_weeks=feed_weeks)
+        if output:
+            Path(output).write_text(text, encoding="utf-8")
+            click.echo(f"Wrote {output}", err=True)
+        else:
+            click.echo(text)
+        if fmt == "atom" and not base_url_from_env(base_url):
+            click.echo("Warning: no --base-url or TRACKER_BASE_URL, so the feed's links are "
+                       "relative and feed readers cannot follow them.", err=True)
     except DigestError as e:
         fail(str(e), 2)
 
@@ -285,13 +321,13 @@ def site(db_path, output, base_url, datasette_url, feed_weeks):
     """Write the digest as a static site: an index, one page per week, the Atom feed."""
     from .digest import base_url_from_env
     from .digest.site import write_site
-    from .db import open_db
+    from .storage import open_for_reading
 
     require_db(db_path)
     for name, url in (("--base-url", base_url), ("--datasette-url", datasette_url)):
         if url and not url.lower().startswith(("http://", "https://")):
             fail(f"{name} must be an http(s) URL, not {url!r}", 2)
-    written = write_site(open_db(db_path), output, base_url=base_url,
+    written = write_site(open_for_reading(db_path), output, base_url=base_url,
                          datasette_url=datasette_url, feed_weeks=feed_weeks)
     click.echo(f"Wrote {len(written)} files to {output}")
     if not base_url_from_env(base_url):
@@ -306,11 +342,11 @@ def site(db_path, output, base_url, datasette_url, feed_weeks):
 def note(db_path, week, text):
     """Set the editor's note shown at the top of a week's digest."""
     from .digest import DigestError, set_note
-    from .db import open_db
+    from .storage import open_for_writing
 
     require_db(db_path)
     try:
-        set_note(open_db(db_path), week, text)
+        set_note(open_for_writing(db_path), week, text)
     except DigestError as e:
         fail(str(e), 2)
     click.echo(f"Note set for {week}")
@@ -324,7 +360,9 @@ def note(db_path, week, text):
 def demo(db_path, port, no_serve):
     """Run the whole tracker offline on real Jupyter data (no token, no network)."""
     from .demo import busy_ports, run_demo
+    from .storage import check_parent
 
+    check_parent(db_path)
     busy = busy_ports(port, serve=not no_serve)
     if busy:
         fail(f"port {', '.join(map(str, busy))} on 127.0.0.1 is in use; the demo needs "

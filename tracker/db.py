@@ -442,8 +442,30 @@ def open_db(path):
     # xml_text() for the canned queries and the digest, as Datasette has it.
     from .safe import register_sql_functions
     register_sql_functions(db.conn)
-    ensure_schema(db)
+    if not schema_is_current(db):  # a read of sqlite_master: no write when nothing is due
+        ensure_schema(db)
     return db
+
+
+def schema_is_current(db):
+    """True when every migration, index, full-text table and view (as defined now) is there."""
+    if db.conn.execute("pragma user_version").fetchone()[0] != len(MIGRATIONS):
+        return False
+    master = {(row[0], row[1]): row[2] for row in db.conn.execute(
+        "select type, name, sql from sqlite_master where type in ('table', 'view', 'index')")}
+    for name, sql in VIEWS.items():
+        if ("view", name) not in master or sql.strip() not in master[("view", name)]:
+            return False
+    if any(("table", f"{table}_fts") not in master for table in FTS):
+        return False
+    indexed = {}
+    for (kind, name), _ in master.items():
+        if kind == "index":
+            table = db.conn.execute("select tbl_name from sqlite_master where name = ?",
+                                    [name]).fetchone()[0]
+            columns = [r[2] for r in db.conn.execute(f"pragma index_info([{name}])")]
+            indexed.setdefault(table, []).append(columns)
+    return all(columns in indexed.get(table, []) for table, columns in INDEXES)
 
 
 def ensure_schema(db):

@@ -244,7 +244,11 @@ def make_datasette(db_path, *, public=False, base_url=None, **kwargs):
         template_dir=str(TEMPLATES) if TEMPLATES.is_dir() else None, **kwargs,
     )
     ds.remove_database(db_path.stem)
-    ds.add_database(ReadOnlyDatabase(ds, path=str(db_path)), name=db_path.stem)
+    # immutable=1 only where mode=ro cannot open a WAL file: a read-only mount (#19).
+    from .storage import is_immutable
+
+    ds.add_database(ReadOnlyDatabase(ds, path=str(db_path), is_mutable=not is_immutable(db_path)),
+                    name=db_path.stem)
     return ds
 
 

@@ -28,10 +28,8 @@ import fcntl
 import json
 import os
 import re
-import sqlite3
 from datetime import datetime, timedelta, timezone
 
-import sqlite_utils
 
 RUN_COLUMNS = ("id", "source", "status", "started_at", "finished_at", "repos", "releases",
                "issues", "comments", "feed_entries", "requests", "counted_requests",
@@ -79,9 +77,11 @@ def _iso(dt):
 
 
 def open_readonly(db_path):
-    conn = sqlite3.connect(f"file:{os.path.abspath(db_path)}?mode=ro", uri=True)
-    conn.execute("pragma busy_timeout=5000")
-    return sqlite_utils.Database(conn)
+    """tracker.storage.open_for_reading: ``mode=ro`` (``immutable=1`` on a read-only mount);
+    StorageError, one line, for a file that is not a whole SQLite database."""
+    from .storage import open_for_reading
+
+    return open_for_reading(db_path)
 
 
 def collect_status(db_path, *, max_age=timedelta(hours=26), now=None):

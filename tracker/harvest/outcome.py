@@ -8,6 +8,8 @@ Status and exit code always agree (README "Exit codes"):
     failed       3    GitHub rejected the token
     failed       5    GitHub could not be reached at all
     failed       1    an unexpected error stopped the run (``--debug`` shows the traceback)
+    failed       74   the disk is full or cannot be written (65 damaged file, 75 locked;
+                      tracker/storage.py)
     interrupted  130  SIGINT (Ctrl-C);  143  SIGTERM
 """
 
@@ -54,6 +56,7 @@ class Summary:
     signal: str | None = None
     permanent: int = 0
     fatal_message: str | None = None
+    unrecorded: bool = False  # the storage refused even the run record (disk full)
 
     def error(self, message, **where):
         error = message if isinstance(message, RunError) else RunError(str(message), **where)
@@ -71,6 +74,7 @@ class Summary:
             f"({self.counted} counted, {self.not_modified} not modified"
             f"{f', {self.search} search' if self.search else ''}), "
             f"rate limit left {rate}, {len(self.errors)} errors, {self.seconds:.1f}s"
+            f"{'; run NOT recorded (storage full)' if self.unrecorded else ''}"
         )
 
 

@@ -14,6 +14,7 @@ import fcntl
 import json
 import os
 import queue
+import sqlite3
 import threading
 import time
 import traceback
@@ -24,10 +25,11 @@ import httpx
 import sqlite_utils
 
 from ..auth import watched_owners
-from ..db import load_states, open_db
+from ..db import load_states
 from ..github import (USER_AGENT, AuthError, GitHubClient, GitHubError, RateLimitExhausted,
                       Stopped, Unreachable)
 from ..pacer import DEFAULT_RATE
+from ..storage import StorageError, check_parent, is_storage_error, open_for_writing, storage_error
 from . import changes
 from .discovery import discover_step, discovery_targets
 from .outcome import SIGNAL_NAMES, RunError, Summary, conclude
@@ -76,7 +78,11 @@ def db_lock(db_path, wait=False, stop=None):
     With ``wait``, poll for it; a stop event set meanwhile (a signal) raises
     Interrupted instead of blocking in flock where no signal can end the wait."""
     path = f"{os.path.abspath(db_path)}.lock"
-    handle = open(path, "w")
+    check_parent(db_path)
+    try:
+        handle = open(path, "a")  # never "w": a second run would truncate the reserve
+    except OSError as e:  # a read-only mount or another user's directory
+        raise storage_error(e, path) from None
     try:
         while True:
             try:
@@ -93,9 +99,26 @@ def db_lock(db_path, wait=False, stop=None):
                                       getattr(stop, "signum", None) or 2) from None
                 if stop is None:
                     time.sleep(0.5)
-        yield
+        try:
+            os.posix_fallocate(handle.fileno(), 0, RESERVE)
+        except OSError:
+            pass  # already full: the run will say so, perhaps without a record
+        yield handle
     finally:
+        release_reserve(handle)
         handle.close()
+
+
+# Bytes held in the lock file during a run and freed when the disk fills, so that the
+# run can still be recorded (status, errors) beside the rows it kept (#19).
+RESERVE = 256 * 1024
+
+
+def release_reserve(handle):
+    try:
+        os.ftruncate(handle.fileno(), 0)
+    except (OSError, ValueError):
+        pass
 
 
 def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=900,
@@ -119,14 +142,20 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
     if stop is None:
         # A client built by the caller may carry the caller's stop event.
         stop = getattr(client, "stop", None) or StopEvent()
-    with db_lock(db_path, wait, stop):
-        db = open_db(db_path)
-        db.execute("update harvest_runs set status = 'interrupted' where status = 'running'")
+    with db_lock(db_path, wait, stop) as lock:
+        db = open_for_writing(db_path)  # StorageError: one line, nothing recorded (cannot be)
         now = utcnow()
-        run_id = db["harvest_runs"].insert(
-            {"started_at": now, "source": only or "all", "status": "running"}, pk="id"
-        ).last_pk
-        db.conn.commit()
+        try:
+            with db.conn:
+                db.execute("update harvest_runs set status = 'interrupted' "
+                           "where status = 'running'")
+                run_id = db["harvest_runs"].insert(
+                    {"started_at": now, "source": only or "all", "status": "running"}, pk="id"
+                ).last_pk
+        except (OSError, sqlite3.Error) as e:
+            if is_storage_error(e):
+                raise storage_error(e, db_path) from None
+            raise
         summary = Summary()
         own_client = client is None
         if own_client:
@@ -154,9 +183,13 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
         except FATAL as e:
             run.fatal(e)
         except Exception as e:  # a bug: record it, print one line (traceback with --debug)
-            run.fatal(e, detail=traceback.format_exc())
+            if is_storage_error(e):  # the disk, not a bug: one line that says what to do
+                run.fatal(storage_error(e, db_path))
+            else:
+                run.fatal(e, detail=traceback.format_exc())
         finally:
-            if only in (None, "sources") and not repos:
+            if only in (None, "sources") and not repos \
+                    and not isinstance(summary.fatal, StorageError):
                 _harvest_sources(run, source_client, sources_now, sources_pacing, environ)
             stats = client.stats
             summary.requests += stats.requests
@@ -173,7 +206,7 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
             if signum is not None:
                 summary.signal = SIGNAL_NAMES.get(signum, f"signal {signum}")
             conclude(summary, signum)
-            _finish_run(db, run_id, summary, stats)
+            _record_run(db, db_path, run_id, summary, stats, lock)
         if digest and summary.status in ("ok", "partial"):
             try:
                 _rebuild_digests(db, progress)
@@ -407,6 +440,37 @@ def _harvest_sources(run, client, now, pacing, environ):
     run.summary.counts["source_not_modified"] = result.not_modified
     run.progress.log("sources: " + ", ".join(
         f"{name} {c.requests} requests, {c.bytes} bytes" for name, c in result.costs.items()))
+
+
+def _record_run(db, db_path, run_id, summary, stats, lock):
+    """_finish_run; when the storage refuses it (disk full), free the reserve held in the
+    lock file and try again, then the least that keeps the record true."""
+    for attempt in range(2):
+        try:
+            _finish_run(db, run_id, summary, stats)
+            return
+        except (OSError, sqlite3.Error) as e:
+            if not is_storage_error(e):
+                raise
+            db.conn.rollback()
+            release_reserve(lock)
+            # A checkpoint would spend the freed space growing the database file.
+            db.conn.execute("pragma wal_autocheckpoint=0")
+            if not isinstance(summary.fatal, StorageError):
+                error = storage_error(e, db_path)
+                summary.fatal, summary.fatal_message = error, str(error)
+                summary.error(str(error), source="storage", target=str(db_path))
+                conclude(summary)
+    try:
+        with db.conn:
+            db.execute("update harvest_runs set finished_at = ?, status = ?, exit_code = ?, "
+                       "errors = ? where id = ?", [utcnow(), summary.status, summary.exit_code,
+                                                   len(summary.errors), run_id])
+    except (OSError, sqlite3.Error) as e:
+        if not is_storage_error(e):
+            raise
+        db.conn.rollback()
+        summary.unrecorded = True  # said on the summary line; the next run marks it interrupted
 
 
 def _finish_run(db, run_id, summary, stats=None):

@@ -12,6 +12,7 @@ import traceback
 
 from ..db import save_state
 from ..github import GitHubError
+from ..storage import StorageError, is_storage_error, storage_error
 from . import save
 from .changes import save_pull_fields
 from .reconcile import save_reconciled
@@ -46,10 +47,12 @@ class Run:
             if first:
                 self.summary.fatal = error
         if first:
-            message = str(error) if isinstance(error, GitHubError) else (
+            message = str(error) if isinstance(error, (GitHubError, StorageError)) else (
                 f"{type(error).__name__}: {error}")
+            where = ({"source": "storage", "target": str(self.db_path)}
+                     if isinstance(error, StorageError) else {})
             self.summary.error(message, http_status=getattr(error, "status", None),
-                               detail=detail)
+                               detail=detail, **where)
             self.summary.fatal_message = message
             self.progress.log(f"stopping: {message}")
             if self.debug and detail:
@@ -116,6 +119,10 @@ def apply(run, op):
     try:
         WRITERS[op[0]](run, op)
     except Exception as e:  # one bad page must not stop the writer (and wedge the workers)
+        if is_storage_error(e):  # a full or read-only disk fails every page: stop once
+            run.db.conn.rollback()
+            run.fatal(storage_error(e, run.db_path))
+            return
         rid = op[1] if op[0] in SAVERS else None
         if rid is not None:
             run.broken.add((rid, op[0]))
