@@ -12,6 +12,7 @@ sort per index beats a million B-tree insertions); rows go in with
 ``executemany`` in chunks, all inside one transaction per table.
 """
 
+import argparse
 import bisect
 import json
 import random
@@ -66,9 +67,10 @@ def _insert(conn, table, columns, rows):
 
 
 def build_big_db(path, issues=1_000_000, repos=3000, comments=3_000_000,
-                 releases=50_000, seed=0, users=60_000, orgs=60, log=print):
+                 releases=50_000, seed=0, users=60_000, orgs=60, log=None):
     """Create ``path`` (must not exist) filled with synthetic activity; return the path."""
     path = Path(path)
+    log = log or (lambda text: print(text, file=sys.stderr))  # progress is a diagnostic
     if path.exists():
         raise FileExistsError(f"{path} exists; remove it or reuse it")
     rng = random.Random(seed)
@@ -283,6 +285,21 @@ def build_big_db(path, issues=1_000_000, repos=3000, comments=3_000_000,
     return path
 
 
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0] + " Progress goes to standard error; the "
+        "path and size of the database built to standard output.")
+    parser.add_argument("path", nargs="?", default="bench/big.db",
+                        help="database file to build (default: %(default)s; about 2 GB)")
+    args = parser.parse_args(argv)
+    path = Path(args.path)
+    if not path.parent.is_dir():
+        parser.error(f"{path.parent} does not exist: create it or pass another path")
+    if path.exists():
+        parser.error(f"{path} exists: the benchmarks reuse it as it is; remove it to rebuild")
+    built = build_big_db(path)
+    print(f"{built} ({built.stat().st_size / 1e6:.0f} MB)")
+
+
 if __name__ == "__main__":
-    target = sys.argv[1] if len(sys.argv) > 1 else "bench/big.db"
-    build_big_db(target)
+    main()

@@ -42,7 +42,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     if not Path(args.db).exists():
-        print(f"building {args.db} (one-off, a few minutes)")
+        print(f"building {args.db} (one-off, a few minutes)", file=sys.stderr)
         build_big_db(args.db)
     # As built (bigdb.py applies tracker.db's schema and indexes): no
     # ensure_schema here, so a benchmark never changes the indexes it measures.

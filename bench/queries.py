@@ -102,12 +102,12 @@ def main(argv=None):
 
     db_path = Path(args.db)
     if not db_path.exists():
-        print(f"Building {db_path} (synthetic, a few minutes)...")
+        print(f"Building {db_path} (synthetic, a few minutes)...", file=sys.stderr)
         build_big_db(db_path)
     db = open_db(str(db_path))
     for spec in args.index:
         table, _, columns = spec.partition(":")
-        print(f"index {table} ({columns})")
+        print(f"index {table} ({columns})", file=sys.stderr)
         db[table].create_index(columns.split(","), if_not_exists=True)
     db.close()
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)

@@ -84,7 +84,7 @@ def main():
     waste = total - baseline
     print(f"\nruns: {runs}; counted requests: {total} vs {baseline} in one run; "
           f"waste {waste} ({waste / baseline:.1%}); same rows as one run: {same}")
-    print(f"databases in {tmp}")
+    print(f"databases in {tmp}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -274,7 +274,7 @@ def publish(directory, db_path, public, base_url, requirement):
 def digest(db_path, week, all_weeks, fmt, output, base_url, feed_weeks):
     """(Re)build the weekly "Tracking Jupyter" digest, optionally exporting it."""
     from .digest import DigestError, base_url_from_env, build_digests, export_digest
-    from .storage import check_parent, open_for_reading, open_for_writing
+    from .storage import check_parent, open_for_reading, open_for_writing, shadow_table
 
     require_db(db_path)
     if output:
@@ -284,9 +284,13 @@ def digest(db_path, week, all_weeks, fmt, output, base_url, feed_weeks):
             weeks = build_digests(open_for_writing(db_path), week=week, all_weeks=all_weeks)
             click.echo(f"Built {len(weeks)} digest(s): {_weeks_text(weeks)}", err=True)
             return
-        # An export reads what harvest/digest stored, and never writes (a read-only copy works).
-        text = export_digest(open_for_reading(db_path), fmt=fmt, week=week, base_url=base_url,
-                             feed_weeks=feed_weeks)
+        # An export never writes the file (a read-only mount works): the weeks it rebuilds
+        # go to a temporary copy of the digests table, gone when the command ends.
+        db = open_for_reading(db_path)
+        if not shadow_table(db, "digests"):
+            fail(f"{db_path} has no digests yet: run `tracker digest` first", 2)
+        build_digests(db, week=week, all_weeks=all_weeks)
+        text = export_digest(db, fmt=fmt, week=week, base_url=base_url, feed_weeks=feed_weeks)
         if output:
             Path(output).write_text(text, encoding="utf-8")
             click.echo(f"Wrote {output}", err=True)

@@ -36,7 +36,8 @@ RUN_COLUMNS = ("id", "source", "status", "started_at", "finished_at", "repos", "
                "not_modified", "rate_limit_remaining", "rate_limit_reset", "credentials",
                "errors", "exit_code", "error_log")
 CREDENTIALS = {"none": "none (unauthenticated)", "token": "personal token (GITHUB_TOKEN)",
-               "app": "GitHub App installation", None: "unknown (run recorded before this was)"}
+               "app": "GitHub App installation", None: "unknown (run recorded before this was)",
+               "demo": "none: `tracker demo` harvested its own offline emulator"}
 LAST_RUNS = 5
 
 

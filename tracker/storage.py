@@ -168,3 +168,18 @@ def is_storage_error(error):
     return name.startswith(("SQLITE_FULL", "SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_READONLY",
                             "SQLITE_CANTOPEN", "SQLITE_NOTADB", "SQLITE_CORRUPT",
                             "SQLITE_IOERR", "SQLITE_PERM"))
+
+
+def shadow_table(db, name):
+    """Give a read-only connection a writable copy of ``main.name`` in its temp schema,
+    which unqualified SQL then reads and writes instead: an export can build what it
+    exports (digests) without writing the file, on a read-only mount too."""
+    row = db.conn.execute("select sql from main.sqlite_master where type = 'table' and name = ?",
+                          [name]).fetchone()
+    if row is None:
+        return False
+    create = row[0]
+    head, _, rest = create.partition("(")
+    db.conn.execute(f"create temp table [{name}] (" + rest)
+    db.conn.execute(f"insert into temp.[{name}] select * from main.[{name}]")
+    return True

@@ -286,6 +286,19 @@ def complete_digests(db, *, now=None, limit=None):
     return rows[:limit] if limit else rows
 
 
+def _no_export_reason(db, week, now):
+    """Why there is nothing to export: no digest built yet, or no week is over yet (#19)."""
+    built = [r["week"] for r in db.query("select week from digests "
+                                         "where content_html is not null order by week")]
+    if week is None and built:
+        running = week_id((now or _utcnow()).date())
+        sunday = parse_week(running) + timedelta(6)
+        return (f"no week is complete yet: the digests cover {', '.join(built)}, and "
+                f"{running} ends on Sunday {sunday.isoformat()}; exports carry complete "
+                f"weeks only (the running week is on `tracker serve`'s /digest)")
+    return f"no digest for {week or 'any complete week'}; run `tracker digest` first"
+
+
 def export_digest(db, fmt="atom", week=None, *, base_url=None, feed_weeks=FEED_WEEKS,
                   now=None, **options):
     """Atom: the feed of the latest ``feed_weeks`` complete weeks. HTML, Markdown: one
@@ -309,7 +322,7 @@ def export_digest(db, fmt="atom", week=None, *, base_url=None, feed_weeks=FEED_W
         rows = complete_digests(db, now=now, limit=1)
         row = rows[0] if rows else None
     if not row or row.get("content_html") is None:
-        raise DigestError(f"no digest for {week or 'any complete week'}; run `tracker digest` first")
+        raise DigestError(_no_export_reason(db, week, now))
     if fmt == "html":
         return html_page(row, site_url=site or None)
     return absolute_links(row["content_md"], site, markdown=True)
