@@ -124,6 +124,7 @@ def harvest(db_path, config_path, repos, only, wait, max_wait, concurrency, max_
         credentials_from_env()  # GITHUB_TOKEN and App settings together: exit 2 before a run
     except (ConfigError, AuthConfigError) as e:
         fail(str(e), 2)
+    _check_scope(config, config_path, repos, only)
     try:
         with stop_on_signals() as stop:
             summary = run_harvest(
@@ -139,6 +140,39 @@ def harvest(db_path, config_path, repos, only, wait, max_wait, concurrency, max_
     if summary.fatal is not None:
         fail(summary.fatal_message or summary.fatal, summary.exit_code)
     sys.exit(summary.exit_code)
+
+
+def _check_scope(config, config_path, repos, only):
+    """Settings a run cannot work with are usage errors at once (exit 2), not a minute of
+    retries or an "ok" run that harvested nothing (#19)."""
+    from .config import url_setting_error, watched_kinds
+
+    api = os.environ.get("GITHUB_API_URL")
+    if api and only not in ("feeds", "sources"):
+        problem = url_setting_error("GITHUB_API_URL", api)
+        if problem:
+            fail(problem, 2)
+    watched = watched_kinds(config)
+    if repos:
+        return
+    if only and only not in watched:
+        fail(f"{config_path} watches no {only}: nothing to harvest with --only {only}", 2)
+    if not watched:
+        fail(f"nothing is watched: {config_path} lists no GitHub orgs, users, repos, topics "
+             f"or searches, feeds or sources; `tracker init` writes the Jupyter watchlist", 2)
+
+
+def _check_base_url(base_url):
+    """--base-url, else TRACKER_BASE_URL, when set: an http(s) URL (exit 2 otherwise)."""
+    from .config import url_setting_error
+
+    for name, value in (("--base-url", base_url),
+                        ("TRACKER_BASE_URL", None if base_url else
+                         os.environ.get("TRACKER_BASE_URL"))):
+        if value:
+            problem = url_setting_error(name, value, "https://tracking-jupyter.example.org")
+            if problem:
+                fail(problem, 2)
 
 
 @cli.command()
@@ -277,6 +311,7 @@ def digest(db_path, week, all_weeks, fmt, output, base_url, feed_weeks):
     from .storage import check_parent, open_for_reading, open_for_writing, shadow_table
 
     require_db(db_path)
+    _check_base_url(base_url)
     if output:
         check_parent(output)
     try:
@@ -328,6 +363,7 @@ def site(db_path, output, base_url, datasette_url, feed_weeks):
     from .storage import open_for_reading
 
     require_db(db_path)
+    _check_base_url(base_url)
     for name, url in (("--base-url", base_url), ("--datasette-url", datasette_url)):
         if url and not url.lower().startswith(("http://", "https://")):
             fail(f"{name} must be an http(s) URL, not {url!r}", 2)

@@ -149,7 +149,46 @@ def parse_config(text, source="config"):
     config.calendars = parse_calendars(data.get("calendars"), source)
     config.papers = parse_papers(data.get("papers"), source)
     config.discourse = parse_discourse(data.get("discourse"), source)
+    _check_tiers(config, source)
     return config
+
+
+def _check_tiers(config, source):
+    """A ``discovery.tiers`` key must name a configured topic or search (#19): a typo
+    would otherwise leave that source on the default tier, silently."""
+    known = {f"topic:{t}" for t in config.topics} | {f"search:{q}" for q in config.search}
+    for name in config.discovery.tiers:
+        if name not in known:
+            choices = ", ".join(sorted(known)) or "none: github.topics and github.search are empty"
+            raise ConfigError(f"{source}: 'discovery.tiers[{name!r}]' matches no configured "
+                              f"topic or search (configured: {choices})")
+
+
+def watched_kinds(config):
+    """What the watchlist follows, by kind, for "nothing is watched" (#19)."""
+    from .sources.run import configured
+
+    return {kind: n for kind, n in (
+        ("github", len(config.orgs) + len(config.users) + len(config.repos)
+         + len(config.topics) + len(config.search)),
+        ("feeds", len(config.feeds)),
+        ("sources", int(configured(config))),
+    ) if n}
+
+
+def url_setting_error(name, value, example="https://api.github.com"):
+    """None when ``value`` is an absolute http(s) URL with a host, else one line saying
+    what is wrong with the setting ``name`` (a usage error, exit 2)."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+    except ValueError:  # a port that is not a number
+        ok = False
+    if ok and not any(c.isspace() for c in value):
+        return None
+    return f"{name} must be an http(s) URL such as {example}, got {value!r}"
 
 
 def _max_rate(github, source):

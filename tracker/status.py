@@ -45,9 +45,21 @@ def parse_age(text):
     """'26h', '90m', '2d', '3600s' or a bare number of hours -> timedelta; ValueError."""
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", str(text))
     if not m:
-        raise ValueError(f"{text!r} is not a duration such as 26h, 90m, 2d")
+        raise ValueError(f"{text!r} is not a duration: a number and one of the units s, m, "
+                         f"h, d (such as 26h, 90m, 2d, 30s)")
     unit = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "": "hours"}[m.group(2)]
     return timedelta(**{unit: float(m.group(1))})
+
+
+def format_age(seconds):
+    """3725 -> '1h 2m 5s'; 93600 -> '1d 2h': exact to the second, in the largest units."""
+    seconds = int(round(seconds))
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size or (unit == "s" and not parts):
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return " ".join(parts[:3])
 
 
 def lock_held(db_path):
@@ -89,7 +101,7 @@ def collect_status(db_path, *, max_age=timedelta(hours=26), now=None):
     """The health report of the database at ``db_path`` (see the module docstring)."""
     now = now or datetime.now(timezone.utc)
     report = {"db": str(db_path), "now": _iso(now), "healthy": False, "reason": None,
-              "max_age_hours": round(max_age.total_seconds() / 3600, 2),
+              "max_age_hours": round(max_age.total_seconds() / 3600, 6),
               "locked": lock_held(db_path), "credentials": None,
               "rate_limit": {"remaining": None, "at": None, "reset": None}, "last_runs": [],
               "sources": {}}
@@ -175,8 +187,9 @@ def _newest_complete(runs, source, tables, now):
     ever = any(r["source"] in ("all", source) for r in runs)
     done = next((r for r in runs if _complete_for(r, source, partial_ok)), None)
     finished = _parse_time(done and (done["finished_at"] or done["started_at"]))
+    age = (now - finished).total_seconds() if finished else None
     return {"harvested": ever, "last_complete": _iso(finished) if finished else None,
-            "age_hours": round((now - finished).total_seconds() / 3600, 2) if finished else None}
+            "age_hours": round(age / 3600, 2) if finished else None, "age_seconds": age}
 
 
 def _github_freshness(db, tables, runs, now):
@@ -219,15 +232,15 @@ def _unhealthy_reason(report, runs, max_age, now):
         last = finished[0]
         why = last["error_messages"][0] if last["error_messages"] else "no error recorded"
         return f"the last harvest (#{last['id']}, {last['started_at']}) failed: {why}"
-    hours = report["max_age_hours"]
     for source, fresh in report["sources"].items():
         if not fresh["harvested"]:
             continue
         if fresh["last_complete"] is None:
             return f"{source}: no complete harvest yet"
-        if fresh["age_hours"] * 3600 > max_age.total_seconds():
+        if fresh["age_seconds"] > max_age.total_seconds():  # exact: 1s means one second
             return (f"{source}: the newest complete harvest ({fresh['last_complete']}) is "
-                    f"{fresh['age_hours']:.1f}h old, more than --max-age {hours:g}h")
+                    f"{format_age(fresh['age_seconds'])} old, more than --max-age "
+                    f"{format_age(max_age.total_seconds())}")
     return None
 
 
@@ -265,7 +278,7 @@ def render_text(report):
     if report["healthy"]:
         gh = report["sources"]["github"]["last_complete"] or report["sources"]["feeds"]["last_complete"]
         lines.append(f"{report['db']}: healthy (newest complete harvest {gh}, "
-                     f"max age {report['max_age_hours']:g}h)")
+                     f"max age {format_age(report['max_age_hours'] * 3600)})")
     else:
         lines.append(f"{report['db']}: UNHEALTHY: {report['reason']}")
     lines.append("harvest running now: " + ("yes (the lock is held)" if report["locked"] else "no"))

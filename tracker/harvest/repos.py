@@ -34,6 +34,8 @@ def resolve_repos(client, db, config, state, now, *, only=(), log=print):
         if name.lower() in excluded or (repo.get("renamed_from") or "").lower() in excluded:
             return
         if fresh:
+            if only and db.execute("select 1 from repos where id = ?", [repo["id"]]).fetchone():
+                via = None  # --repo limits this run only: what later runs watch stays (#19)
             save_repo(db, repo, tracked_via=via, now=now, bots=config.bots)
             save_repo_stats(db, repo, now)
         elif repo["id"] not in found:

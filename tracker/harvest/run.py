@@ -150,7 +150,9 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
                 db.execute("update harvest_runs set status = 'interrupted' "
                            "where status = 'running'")
                 run_id = db["harvest_runs"].insert(
-                    {"started_at": now, "source": only or "all", "status": "running"}, pk="id"
+                    # "repos": a --repo run, complete for no source (tracker status)
+                    {"started_at": now, "source": "repos" if repos else (only or "all"),
+                     "status": "running"}, pk="id"
                 ).last_pk
         except (OSError, sqlite3.Error) as e:
             if is_storage_error(e):
@@ -175,9 +177,6 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
                 if not client.authenticated:
                     progress.log("No GITHUB_TOKEN: unauthenticated, 60 requests/hour")
                 _harvest_github(run, repos, concurrency, search)
-            if only not in ("github", "sources") and config.feeds and not repos \
-                    and not stop.is_set():
-                _harvest_feeds(run, feed_client)
         except Stopped:
             pass
         except FATAL as e:
@@ -188,8 +187,14 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
             else:
                 run.fatal(e, detail=traceback.format_exc())
         finally:
-            if only in (None, "sources") and not repos \
-                    and not isinstance(summary.fatal, StorageError):
+            # Feeds, calendars, papers and Discourse owe nothing to GitHub's answers or its
+            # budget (#19): harvested whatever GitHub said, unless a signal stopped the run
+            # or the disk refuses; a --repo run is about those repos only.
+            others = not repos and not isinstance(summary.fatal, StorageError)
+            if others and only not in ("github", "sources") and config.feeds \
+                    and getattr(stop, "signum", None) is None:
+                _harvest_feeds_anyway(run, feed_client)
+            if others and only in (None, "sources"):
                 _harvest_sources(run, source_client, sources_now, sources_pacing, environ)
             stats = client.stats
             summary.requests += stats.requests
@@ -330,7 +335,7 @@ def _grace(stop):
     return SIGNAL_GRACE if getattr(stop, "signum", None) is not None else GRACE
 
 
-def _in_background(run, fn):
+def _in_background(run, fn, stopped=None):
     """Run fn(db) in a daemon thread with its own connection; the caller stays
     responsive to the stop event even while fn waits on a slow answer.
 
@@ -352,9 +357,10 @@ def _in_background(run, fn):
     thread = threading.Thread(target=target, daemon=True, name="harvest-listing")
     thread.start()
     stopped_at = None
+    stopped = stopped or run.stop.is_set
     while thread.is_alive():
         thread.join(POLL)
-        if run.stop.is_set():
+        if stopped():
             stopped_at = stopped_at or time.monotonic()
             if time.monotonic() - stopped_at > _grace(run.stop):
                 raise Stopped()
@@ -365,6 +371,21 @@ def _in_background(run, fn):
 
 # -- feeds -----------------------------------------------------------------------
 
+def _harvest_feeds_anyway(run, feed_client):
+    """The feeds, even after GitHub stopped the run (rate limit, bad token): their own
+    errors are recorded as the feeds', a full disk stops the run."""
+    try:
+        _harvest_feeds(run, feed_client)
+    except Stopped:
+        pass
+    except Exception as e:
+        if is_storage_error(e):
+            run.fatal(storage_error(e, run.db_path))
+        else:
+            run.error(f"feeds: {type(e).__name__}: {e}", source="feeds",
+                      detail=traceback.format_exc())
+
+
 def _harvest_feeds(run, feed_client):
     from .feeds import harvest_feeds
 
@@ -374,9 +395,10 @@ def _harvest_feeds(run, feed_client):
                                    headers={"User-Agent": USER_AGENT}, follow_redirects=True)
     try:
         result = _in_background(run, lambda db: harvest_feeds(
-            db, feed_client, run.config.feeds, log=run.progress.log))
+            db, feed_client, run.config.feeds, log=run.progress.log),
+            stopped=lambda: getattr(run.stop, "signum", None) is not None)
     finally:
-        if own and not run.stop.is_set():
+        if own and getattr(run.stop, "signum", None) is None:
             feed_client.close()
     summary = run.summary
     summary.counts["feed_entries"] = result.entries_new + result.entries_updated
