@@ -198,7 +198,10 @@ def build_config(db_name, metadata_path=METADATA, queries_dir=QUERIES, *, public
 
 def _point_dashboards_at(metadata, db_name):
     """Expand shared fragments in dashboard queries; give those without a ``db`` this one."""
+    from .charts import keep_chart_sizes
+
     dashboards = (metadata.get("plugins") or {}).get("datasette-dashboards") or {}
+    keep_chart_sizes(dashboards)  # empty charts keep their size (#19)
     for dashboard in dashboards.values():
         for item in list((dashboard.get("charts") or {}).values()) + list(
             (dashboard.get("filters") or {}).values()
