@@ -283,6 +283,33 @@ TABLES = {
         },
         {"pk": ("site", "id")},
     ),
+    # #25 (tracker/harvest/history.py): who starred or forked a repository, and when.
+    # stars is github-to-sqlite's table (user, repo, starred_at); ours adds when a
+    # re-walk found a star gone (unstarred_at), and rows of the demo are synthetic.
+    "stars": (
+        {"user": int, "repo": int, "starred_at": str, "unstarred_at": str, "seen_walk": int,
+         "synthetic": int},
+        {"pk": ("user", "repo"),
+         "foreign_keys": [("user", "users", "id"), ("repo", "repos", "id")]},
+    ),
+    "forks": (
+        {
+            "id": int, "repo": int, "owner": int, "full_name": str, "html_url": str,
+            "created_at": str, "deleted_at": str, "seen_walk": int, "synthetic": int,
+        },
+        {"pk": "id", "foreign_keys": [("repo", "repos", "id"), ("owner", "users", "id")]},
+    ),
+    # One row per repository and listing (stargazers, forks): how much of it is
+    # held, what GitHub counts, whether GitHub's page cap cut it (then the part
+    # it will not list comes from repo_stats snapshots), and a walk in progress.
+    "history_coverage": (
+        {
+            "repo": int, "stream": str, "github_count": int, "listed": int, "capped": int,
+            "listable": int, "capped_after": str, "walk": str, "walks": int, "dirty": int,
+            "etag": str, "synced_at": str, "checked_at": str, "walked_at": str,
+        },
+        {"pk": ("repo", "stream"), "foreign_keys": [("repo", "repos", "id")]},
+    ),
 }
 
 INDEXES = [
@@ -322,6 +349,9 @@ INDEXES = [
     ("papers", ["doi"]),
     ("papers", ["arxiv_id"]),
     ("discourse_topics", ["created_at"]),
+    # #25: weekly star and fork counts per repo.
+    ("stars", ["repo", "starred_at"]),
+    ("forks", ["repo", "created_at"]),
 ]
 
 FTS = {
@@ -425,11 +455,18 @@ def _migration_sources(db):
         db[name].create(columns, if_not_exists=True, **options)
 
 
+def _migration_history(db):
+    """#25: stars, forks and history_coverage on databases made before them."""
+    for name in ("stars", "forks", "history_coverage"):
+        columns, options = TABLES[name]
+        db[name].create(columns, if_not_exists=True, **options)
+
+
 # Numbered migrations, applied once each in order; PRAGMA user_version records
 # the last one applied. Append, never edit a published migration.
 MIGRATIONS = [_migration_1, _migration_harvest_errors, _migration_real_world_data,
               _migration_run_credentials, _migration_digest_headline, _migration_repo_sources,
-              _migration_search_requests, _migration_sources]
+              _migration_search_requests, _migration_sources, _migration_history]
 
 
 def open_db(path):
