@@ -364,6 +364,32 @@ FTS = {
 # Earliest authored issue or PR per user and repo; "first-time contributor this
 # week" is then a lookup on first_contributions.
 VIEWS = {
+    # #25 (tracker/harvest/history.py): up to which week (Monday, exclusive) a
+    # repo's stargazers or forks listing is exact: always, unless GitHub's page
+    # cap cut it, then up to the week of the last entry it would list (later
+    # weeks come from repo_stats snapshots). Only listings walked at least once.
+    "history_exact": """
+        select repo, stream, case when coalesce(capped, 0) = 1
+               then coalesce(date(capped_after, '-6 days', 'weekday 1'), '0000-00-00')
+               else '9999-12-31' end as exact_until
+        from history_coverage where github_count is not null
+    """,
+    # Stars and forks gained per repository and week (Monday), exactly, from
+    # the listings: entries still present, by the week they were made.
+    "history_weekly": """
+        select s.repo as repo, date(s.starred_at, '-6 days', 'weekday 1') as week,
+               'stargazers' as stream, count(*) as gained
+        from stars s join history_exact e on e.repo = s.repo and e.stream = 'stargazers'
+        where s.unstarred_at is null and s.starred_at is not null
+          and s.starred_at < e.exact_until
+        group by 1, 2
+        union all
+        select f.repo, date(f.created_at, '-6 days', 'weekday 1'), 'forks', count(*)
+        from forks f join history_exact e on e.repo = f.repo and e.stream = 'forks'
+        where f.deleted_at is null and f.created_at is not null
+          and f.created_at < e.exact_until
+        group by 1, 2
+    """,
     "first_contributions_per_repo": """
         select issues.user as user, issues.repo as repo,
                min(issues.created_at) as first_at
