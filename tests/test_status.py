@@ -81,7 +81,7 @@ def test_stale(db_path):
     assert "github" in report["reason"] and "more than --max-age 26h" in report["reason"]
     assert collect_status(str(db_path), max_age=parse_age("2d"), now=NOW)["healthy"]
     run = status_cli("--db", str(db_path), "--max-age", "90m")
-    assert run.returncode == 1 and "--max-age 1.5h" in run.stderr
+    assert run.returncode == 1 and "--max-age 90m" in run.stderr  # exact units (#19)
     assert status_cli("--db", str(db_path), "--max-age", "soon").returncode == 2
 
 

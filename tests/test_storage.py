@@ -147,8 +147,8 @@ def test_disk_full_mid_harvest_is_one_line_a_failed_record_and_rows_kept(emu, tm
         assert runs(db) == [(1, "failed", 74, 1)]
         conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
         errors = conn.execute("select source, target, message from harvest_errors").fetchall()
-        kept = conn.execute("select (select count(*) from releases) "
-                            "+ (select count(*) from issues)").fetchone()[0]
+        kept = conn.execute("select (select count(*) from repos) + (select count(*) from "
+                            "releases) + (select count(*) from issues)").fetchone()[0]
         assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
         conn.close()
         assert errors == [("storage", str(db), line.removeprefix("Error: "))]

@@ -62,6 +62,16 @@ def format_age(seconds):
     return " ".join(parts[:3])
 
 
+def format_limit(seconds):
+    """A --max-age as people write it: 26h, 90m, 1s (the largest unit that is exact,
+    hours before days)."""
+    seconds = int(round(seconds))
+    for unit, size in (("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
 def lock_held(db_path):
     """True when a harvest holds the run lock (``<db>.lock``, fcntl) right now."""
     path = f"{os.path.abspath(db_path)}.lock"
@@ -240,7 +250,7 @@ def _unhealthy_reason(report, runs, max_age, now):
         if fresh["age_seconds"] > max_age.total_seconds():  # exact: 1s means one second
             return (f"{source}: the newest complete harvest ({fresh['last_complete']}) is "
                     f"{format_age(fresh['age_seconds'])} old, more than --max-age "
-                    f"{format_age(max_age.total_seconds())}")
+                    f"{format_limit(max_age.total_seconds())}")
     return None
 
 
@@ -278,7 +288,7 @@ def render_text(report):
     if report["healthy"]:
         gh = report["sources"]["github"]["last_complete"] or report["sources"]["feeds"]["last_complete"]
         lines.append(f"{report['db']}: healthy (newest complete harvest {gh}, "
-                     f"max age {format_age(report['max_age_hours'] * 3600)})")
+                     f"max age {format_limit(report['max_age_hours'] * 3600)})")
     else:
         lines.append(f"{report['db']}: UNHEALTHY: {report['reason']}")
     lines.append("harvest running now: " + ("yes (the lock is held)" if report["locked"] else "no"))
