@@ -443,6 +443,8 @@ def _harvest_packages(run, client, now, pacing, environ):
         run.summary.error(problem.message, source=problem.registry, target=problem.target,
                           http_status=problem.http_status)
     run.summary.counts["package_releases"] = result.counts.get("package_releases", 0)
+    run.summary.counts["package_requests"] = result.requests
+    run.summary.counts["package_not_modified"] = result.not_modified
     run.summary.requests += result.requests
     run.summary.not_modified += result.not_modified
     run.progress.log("packages: " + ", ".join(

@@ -20,6 +20,9 @@ from .save import github_full_name, save_source
 from .values import normalize
 
 
+REPO_CHECKS = 200
+
+
 def _due(db, key, now, days):
     row = db.execute("select updated_at from harvest_state where key = ?", [key]).fetchone()
     if not row or not row[0]:
@@ -55,10 +58,16 @@ def discover_packages(db, packages, client, urls, *, now, days, pacing, xmlrpc_p
               lambda k=keyword: [(n, f"keyword:{k}") for n in npm.fetch_keyword(
                   client, urls["npm"], k, pacing=pacing, counter=counters["npm"])])
     if packages.from_repos:
+        # Never-checked repositories first, then the longest unchecked; at most
+        # REPO_CHECKS a run, so a big watchlist spreads its first checks over runs.
         repos = [r[0] for r in db.execute(
-            "select full_name from repos where full_name is not null and missing_since is null "
-            "order by full_name")]
-        for full_name in repos:
+            """select full_name from repos
+               left join harvest_state s on s.key = 'packages:repo:pypi:' || repos.full_name
+               where full_name is not null and missing_since is null
+               order by s.updated_at is not null, s.updated_at, full_name""")]
+        due = [f for f in repos if _due(db, f"packages:repo:pypi:{f}", now, days)
+               or _due(db, f"packages:repo:npm:{f}", now, days)]
+        for full_name in due[:REPO_CHECKS]:
             repo_name = full_name.split("/")[1]
             check(f"packages:repo:pypi:{full_name}", f"repo {full_name} on PyPI", "pypi",
                   lambda f=full_name, n=repo_name: _pypi_of_repo(client, urls, f, n, pacing,

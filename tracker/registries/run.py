@@ -93,7 +93,7 @@ def harvest_packages(db, config, client, *, now=None, pacing=None, xmlrpc_pacing
         default, default_xmlrpc = registry_pacing(packages.rate)
         pacing, xmlrpc_pacing = pacing or default, xmlrpc_pacing or default_xmlrpc
     log = log or (lambda line: None)
-    stamp, urls, synthetic = iso_utc(now), packages.urls(environ), packages.synthetic
+    stamp, urls = iso_utc(now), packages.urls(environ)
     result = PackagesResult(costs={r: Counter() for r in REGISTRIES},
                             fetched={r: 0 for r in REGISTRIES})
 
@@ -125,10 +125,12 @@ def harvest_packages(db, config, client, *, now=None, pacing=None, xmlrpc_pacing
                 save_source(db, registry, normalize(name) if registry == "pypi" else name,
                             "explicit", stamp)
     ctx = dict(db=db, client=client, urls=urls, pacing=pacing, result=result, stamp=stamp,
-               synthetic=synthetic, add=add)
-    _pypi(names["pypi"], xmlrpc_pacing, attempt, **ctx)
+               add=add)
+    _pypi(names["pypi"], xmlrpc_pacing, attempt, synthetic=packages.is_synthetic("pypi"),
+          **ctx)
     for name in names["npm"]:
-        attempt("npm", name, lambda n=name: _npm_package(n, **ctx))
+        attempt("npm", name, lambda n=name: _npm_package(
+            n, synthetic=packages.is_synthetic("npm"), **ctx))
     conda_names = list(names["conda_forge"])
     derived = {}
     if packages.conda_forge_from_pypi:
@@ -140,7 +142,7 @@ def harvest_packages(db, config, client, *, now=None, pacing=None, xmlrpc_pacing
                 derived[candidate] = name
     for name in conda_names:
         attempt("conda_forge", name, lambda n=name: _conda_package(
-            n, derived.get(n), **ctx))
+            n, derived.get(n), synthetic=packages.is_synthetic("conda_forge"), **ctx))
     with db.conn:
         link_repos(db)
     return result

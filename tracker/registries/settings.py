@@ -13,7 +13,8 @@
       npm_url: https://registry.npmjs.org       # TRACKER_NPM_URL wins
       anaconda_url: https://api.anaconda.org    # TRACKER_ANACONDA_URL wins
 
-``synthetic: true`` marks what is stored as made up (the offline demo).
+``synthetic: true`` (or a list of registries, ``[npm, conda_forge]``) marks what
+is stored from them as made up: the offline demo's npm and conda-forge packages.
 """
 
 import os
@@ -48,7 +49,11 @@ class Packages:
     pypi_url: str = PYPI_URL
     npm_url: str = NPM_URL
     anaconda_url: str = ANACONDA_URL
-    synthetic: bool = False
+    synthetic: bool | list = False
+
+    def is_synthetic(self, registry):
+        return registry in self.synthetic if isinstance(self.synthetic, list) \
+            else bool(self.synthetic)
 
     def urls(self, environ=None):
         """{registry: base URL}, the TRACKER_*_URL variables first."""
@@ -97,7 +102,14 @@ def parse_packages(value, source):
     packages.classifiers = _strings(value.get("classifiers"), "packages.classifiers", source)
     packages.npm_keywords = _strings(value.get("npm_keywords"), "packages.npm_keywords", source,
                                      re.compile(r"^[^\s\"'<>&]{1,100}$"), "an npm keyword")
-    for flag in ("from_repos", "conda_forge_from_pypi", "synthetic"):
+    synthetic = value.get("synthetic", False)
+    if isinstance(synthetic, list):
+        if not all(r in _NAMES for r in synthetic):
+            raise _error(source, "'packages.synthetic' must be true, false or a list of "
+                                 "registries (pypi, npm, conda_forge)")
+        packages.synthetic = list(synthetic)
+    for flag in ("from_repos", "conda_forge_from_pypi") + (
+            () if isinstance(synthetic, list) else ("synthetic",)):
         if flag in value:
             if not isinstance(value[flag], bool):
                 raise _error(source, f"'packages.{flag}' must be true or false")
