@@ -86,8 +86,9 @@ def init(path, force):
 @CONFIG_OPTION
 @click.option("--repo", "repos", multiple=True, metavar="OWNER/NAME",
               help="Harvest only these repositories (repeatable).")
-@click.option("--only", type=click.Choice(["github", "feeds", "sources"]),
-              help="Harvest one kind of source only (sources: calendars, papers, Discourse).")
+@click.option("--only", type=click.Choice(["github", "feeds", "sources", "packages"]),
+              help="Harvest one kind of source only (sources: calendars, papers, Discourse; "
+                   "packages: PyPI, npm, conda-forge).")
 @click.option("--wait", is_flag=True,
               help="If another harvest holds the database, wait for it instead of exiting.")
 @click.option("--max-wait", default=900, show_default=True, type=int,
@@ -148,7 +149,7 @@ def _check_scope(config, config_path, repos, only):
     from .config import url_setting_error, watched_kinds
 
     api = os.environ.get("GITHUB_API_URL")
-    if api and only not in ("feeds", "sources"):
+    if api and only not in ("feeds", "sources", "packages"):
         problem = url_setting_error("GITHUB_API_URL", api)
         if problem:
             fail(problem, 2)
@@ -159,7 +160,8 @@ def _check_scope(config, config_path, repos, only):
         fail(f"{config_path} watches no {only}: nothing to harvest with --only {only}", 2)
     if not watched:
         fail(f"nothing is watched: {config_path} lists no GitHub orgs, users, repos, topics "
-             f"or searches, feeds or sources; `tracker init` writes the Jupyter watchlist", 2)
+             f"or searches, feeds, sources or packages; `tracker init` writes the Jupyter "
+             f"watchlist", 2)
 
 
 def _check_base_url(base_url):
