@@ -54,7 +54,10 @@ class TrackerGroup(click.Group):
         except (sqlite3.Error, OSError) as e:
             if not is_storage_error(e):
                 raise
-            error = storage_error(e, ctx.meta.get("tracker.db_path", "the database"))
+            # An OSError names its own file (an -o output, say); sqlite3's are the database's.
+            path = getattr(e, "filename", None) or ctx.meta.get("tracker.db_path",
+                                                                "the database")
+            error = storage_error(e, path)
             fail(str(error), error.exit_code)
 
 
