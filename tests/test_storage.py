@@ -68,8 +68,9 @@ def digest_of(path):
             if not p.name.endswith((".lock", "-shm")) and p.stat().st_size}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def emu():
+    """A fresh emulator per test: its secondary rate limit counts every request it saw."""
     with Emulator(load_facts(), tokens={TOKEN}) as emulator:
         yield emulator
 
@@ -81,12 +82,13 @@ def harvest(db_path, config_path, emu, *extra):
 
 
 @pytest.fixture(scope="module")
-def harvested(emu, tmp_path_factory):
-    """A real harvest of ines's repositories (3 repos), digests built."""
+def harvested(tmp_path_factory):
+    """A real harvest of ines's repositories, digests built."""
     folder = tmp_path_factory.mktemp("harvested")
     config = folder / "tracker.yml"
     config.write_text(CONFIG)
-    proc = harvest(folder / "tracker.db", config, emu)
+    with Emulator(load_facts(), tokens={TOKEN}) as emulator:
+        proc = harvest(folder / "tracker.db", config, emulator)
     assert proc.returncode == 0, proc.stderr
     return folder / "tracker.db", config
 
