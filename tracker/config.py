@@ -28,10 +28,11 @@ TIERS = ("none", "light", "full")
 KEYS = (
     "github", "github.orgs", "github.users", "github.repos", "github.exclude",
     "github.reconcile_days", "github.max_rate", "github.topics", "github.search",
+    "github.history",
     "bots",
     "discovery", "discovery.min_stars", "discovery.include_forks",
     "discovery.include_archived", "discovery.resweep_days", "discovery.releases_every_hours",
-    "discovery.tier", "discovery.tiers",
+    "discovery.tier", "discovery.tiers", "discovery.history_tiers",
     "feeds", "feeds[].url", "feeds[].title", "feeds[].tags",
     "calendars", "calendars[].url", "calendars[].name", "calendars[].tags",
     "calendars[].synthetic",
@@ -84,6 +85,8 @@ class Discovery:
     releases_every_hours: int = 24
     tier: str = "light"
     tiers: dict = field(default_factory=dict)
+    # #25: the tiers whose repos also get the stars/forks history streams.
+    history_tiers: list = field(default_factory=lambda: ["full"])
 
     def tier_of(self, sources):
         """The largest tier any of ``sources`` asks for."""
@@ -107,6 +110,8 @@ class Config:
     path: str | None = None
     # Days between reconciliation walks of a repo (tracker/harvest/reconcile.py); 0 = never.
     reconcile_days: int = 7
+    # #25: the stargazers and forks history streams of watched repos (history.py).
+    history: bool = True
     # #23: calendars, papers and Discourse (tracker/sources/settings.py).
     calendars: list = field(default_factory=list)
     papers: object = None
@@ -173,6 +178,11 @@ def parse_config(text, source="config"):
             raise ConfigError(f"{source}: 'github.reconcile_days' must be a whole number "
                               f"of days (0 = never), got {days!r}")
         config.reconcile_days = days
+    if "history" in github:
+        if not isinstance(github["history"], bool):
+            raise ConfigError(f"{source}: 'github.history' must be true or false (the stars "
+                              f"and forks history streams), got {github['history']!r}")
+        config.history = github["history"]
     from .sources.settings import parse_calendars, parse_discourse, parse_papers
     config.calendars = parse_calendars(data.get("calendars"), source)
     config.papers = parse_papers(data.get("papers"), source)
@@ -262,6 +272,14 @@ def _discovery(value, source):
             setattr(out, key, value[key])
     if "tier" in value:
         out.tier = _tier(value["tier"], "discovery.tier", source)
+    if "history_tiers" in value:
+        tiers = value["history_tiers"]
+        if not isinstance(tiers, list):
+            raise ConfigError(f"{source}: 'discovery.history_tiers' must be a list of tiers "
+                              f"({', '.join(TIERS[1:])})")
+        for i, tier in enumerate(tiers):
+            _tier(tier, f"discovery.history_tiers[{i}]", source)
+        out.history_tiers = list(tiers)
     tiers = value.get("tiers") or {}
     if not isinstance(tiers, dict):
         raise ConfigError(f"{source}: 'discovery.tiers' must map a source to a tier")
