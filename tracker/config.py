@@ -39,6 +39,10 @@ KEYS = (
     "papers", "papers.arxiv", "papers.joss", "papers.zenodo", "papers.arxiv_url",
     "papers.zenodo_url", "papers.synthetic",
     "discourse", "discourse.url", "discourse.categories", "discourse.synthetic",
+    "packages", "packages.pypi", "packages.npm", "packages.conda_forge", "packages.from_repos",
+    "packages.classifiers", "packages.npm_keywords", "packages.conda_forge_from_pypi",
+    "packages.rate", "packages.pypi_url", "packages.npm_url", "packages.anaconda_url",
+    "packages.synthetic",
 )
 
 
@@ -116,6 +120,8 @@ class Config:
     calendars: list = field(default_factory=list)
     papers: object = None
     discourse: object = None
+    # #22: PyPI, npm and conda-forge packages (tracker/registries/settings.py).
+    packages: object = None
 
     def is_excluded(self, full_name):
         return full_name.lower() in {e.lower() for e in self.exclude}
@@ -187,6 +193,8 @@ def parse_config(text, source="config"):
     config.calendars = parse_calendars(data.get("calendars"), source)
     config.papers = parse_papers(data.get("papers"), source)
     config.discourse = parse_discourse(data.get("discourse"), source)
+    from .registries.settings import parse_packages
+    config.packages = parse_packages(data.get("packages"), source)
     return config
 
 

@@ -60,6 +60,8 @@ def mask(text, *, port=None, db_path=None):
     text = re.sub(r", \d+(\.\d+)?s$", ", N.Ns", text, flags=re.M)  # summary: wall time
     text = re.sub(r"harvested (Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2}\b",
                   "harvested DAY", text)
+    # The last answer's rate-limit header: which answer came last depends on the workers.
+    text = re.sub(r"rate limit left (at the last run: )?\d+", r"rate limit left \1NNNN", text)
     # Which stream was written first depends on the workers' timing.
     text = re.sub(r"oldest stream state: \S+ \S+, written", "oldest stream state: OWNER/NAME STREAM, written",
                   text)
