@@ -283,6 +283,13 @@ TABLES = {
         },
         {"pk": ("site", "id")},
     ),
+    # #20: when each discovery source's first *complete* sweep ran (the stamp of
+    # that run, = the first_seen_at of what it found). Finds up to then are the
+    # source's backfill, later ones news (tracker.facts: discovery_finds).
+    "discovery_backfills": (
+        {"source": str, "completed_at": str},
+        {"pk": "source"},
+    ),
 }
 
 INDEXES = [
@@ -425,11 +432,24 @@ def _migration_sources(db):
         db[name].create(columns, if_not_exists=True, **options)
 
 
+def _migration_discovery_backfills(db):
+    """#20: discovery_backfills. A source swept before it existed gets the latest
+    whole sweep on record (``discovery-sweep:SOURCE``), the earliest that is
+    known to have completed: older finds stay backfill, never false news."""
+    columns, options = TABLES["discovery_backfills"]
+    db["discovery_backfills"].create(columns, if_not_exists=True, **options)
+    db.execute("""insert or ignore into discovery_backfills (source, completed_at)
+                  select substr(key, length('discovery-sweep:') + 1), watermark
+                  from harvest_state
+                  where key like 'discovery-sweep:%' and watermark is not null""")
+
+
 # Numbered migrations, applied once each in order; PRAGMA user_version records
 # the last one applied. Append, never edit a published migration.
 MIGRATIONS = [_migration_1, _migration_harvest_errors, _migration_real_world_data,
               _migration_run_credentials, _migration_digest_headline, _migration_repo_sources,
               _migration_search_requests, _migration_sources]
+MIGRATIONS.append(_migration_discovery_backfills)
 
 
 def open_db(path):
@@ -439,7 +459,7 @@ def open_db(path):
         db.conn.execute("pragma journal_mode=wal")
     db.conn.execute("pragma synchronous=normal")
     db.conn.execute("pragma busy_timeout=5000")
-    # xml_text() for the canned queries and the digest, as Datasette has it.
+    # xml_text(), html_text(), safe_link(), week_start(), iso_week(): as in Datasette.
     from .safe import register_sql_functions
     register_sql_functions(db.conn)
     ensure_schema(db)
@@ -473,7 +493,10 @@ def ensure_fts(db):
 
 
 def ensure_views(db):
-    for name, sql in VIEWS.items():
+    """The views above, then the shared facts (tracker.facts) every query reads."""
+    from .facts import VIEWS as FACTS
+
+    for name, sql in {**VIEWS, **FACTS}.items():
         db.create_view(name, sql, replace=True)
 
 

@@ -56,18 +56,25 @@ def expand(sql, directory=QUERIES):
     return INCLUDE.sub(fragment, sql)
 
 
-def bytes_to_xml_text(sql):
-    """``xml_text(X)`` -> ``xml_text(cast(X as blob))``, nested calls included.
+# The project's SQL functions (tracker.safe.register_sql_functions) whose
+# arguments may be harvested text.
+SQL_FUNCTIONS = ("xml_text", "html_text", "safe_link", "week_start", "iso_week")
+_CALL = re.compile(r"(?<![\w.])(" + "|".join(SQL_FUNCTIONS) + r")\(")
+
+
+def bytes_arguments(sql):
+    """``f(X, Y)`` -> ``f(cast(X as blob), cast(Y as blob))`` for the project's SQL
+    functions, nested calls included.
 
     Python's sqlite3 hands a function its text argument decoded strictly, so
     text that is not UTF-8 (a lone surrogate, as SQLite's own JSON functions
     decode ``"\\ud800"``, or any other writer's bytes) would fail the whole
-    query; as bytes, ``xml_text`` decodes it leniently and cleans it.
+    query; as bytes, the function decodes it leniently and cleans it.
     """
-    out, i, name = [], 0, "xml_text("
-    while (start := sql.find(name, i)) >= 0:
-        begin = end = start + len(name)
-        depth, quote = 1, None
+    out, i = [], 0
+    while (match := _CALL.search(sql, i)):
+        begin = end = match.end()
+        depth, quote, commas = 1, None, []
         while end < len(sql) and depth:
             c = sql[end]
             if quote:
@@ -76,16 +83,25 @@ def bytes_to_xml_text(sql):
                 quote = c
             elif c in "()":
                 depth += 1 if c == "(" else -1
+            elif c == "," and depth == 1:
+                commas.append(end)
             end += 1
-        argument = sql[begin:end - 1]
-        if depth or not argument.strip():  # a comment's "xml_text()", or unbalanced
+        if depth or not sql[begin:end - 1].strip():  # a comment's "xml_text()", or unbalanced
             out.append(sql[i:begin])
             i = begin
             continue
-        out.append(f"{sql[i:begin]}cast({bytes_to_xml_text(argument)} as blob))")
+        bounds = [begin] + [c + 1 for c in commas] + [end]
+        args = [sql[a:b - 1] for a, b in zip(bounds, bounds[1:])]
+        out.append(sql[i:begin] + ", ".join(f"cast({bytes_arguments(a.strip())} as blob)"
+                                            for a in args) + ")")
         i = end
     out.append(sql[i:])
     return "".join(out)
+
+
+def query_sql(text, directory=QUERIES):
+    """A query's SQL as served: fragments expanded, function arguments as bytes."""
+    return bytes_arguments(expand(text, directory))
 
 
 def load_queries(directory=QUERIES):
@@ -95,7 +111,7 @@ def load_queries(directory=QUERIES):
     for sql_path in sorted(Path(directory).glob("*.sql")):
         if sql_path.name.startswith("_"):
             continue
-        query = {"sql": bytes_to_xml_text(expand(sql_path.read_text(), directory))}
+        query = {"sql": query_sql(sql_path.read_text(), directory)}
         sidecar = sql_path.with_suffix(".yml")
         if sidecar.exists():
             query.update(_sidecar(sidecar))
@@ -197,14 +213,17 @@ def build_config(db_name, metadata_path=METADATA, queries_dir=QUERIES, *, public
 
 
 def _point_dashboards_at(metadata, db_name):
-    """Expand shared fragments in dashboard queries; give those without a ``db`` this one."""
+    """Read each chart's ``query_file`` (``tracker/queries/charts/NAME.sql``), expand
+    shared fragments in dashboard queries; give those without a ``db`` this one."""
     dashboards = (metadata.get("plugins") or {}).get("datasette-dashboards") or {}
     for dashboard in dashboards.values():
         for item in list((dashboard.get("charts") or {}).values()) + list(
             (dashboard.get("filters") or {}).values()
         ):
+            if "query_file" in item:
+                item["query"] = (QUERIES / item.pop("query_file")).read_text()
             if "query" in item:
-                item["query"] = expand(item["query"])
+                item["query"] = query_sql(item["query"])
                 if not item.get("db"):
                     item["db"] = db_name
 
