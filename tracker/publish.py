@@ -15,7 +15,6 @@ a sidecar cannot declare a write query.
 import copy
 import json
 import os
-import re
 import threading
 import webbrowser
 from pathlib import Path
@@ -24,84 +23,21 @@ import yaml
 from datasette.app import Datasette
 from datasette.database import Database
 
+from .canned import bytes_arguments, expand, query_sql  # noqa: F401  (served SQL)
+
 PACKAGE = Path(__file__).resolve().parent
 METADATA = PACKAGE / "metadata.yml"
-QUERIES = PACKAGE / "queries"
+QUERIES = PACKAGE / "queries"  # = tracker.canned.QUERIES
 TEMPLATES = PACKAGE / "templates"
 PLUGINS = ("datasette-atom", "datasette-dashboards")
 ANY_DATABASE = "*"
 # Keys a sidecar may set; Datasette's write-query keys (write, on_success_*)
 # are deliberately absent.
 QUERY_KEYS = {"title", "description", "description_html", "hide_sql", "fragment", "params"}
-INCLUDE = re.compile(r"(\w+) as \(/\* include (_\w+\.sql) \*/\)")
 
 
 class PublishError(Exception):
     """metadata.yml or a query sidecar is invalid."""
-
-
-def expand(sql, directory=QUERIES):
-    """Put shared fragments (``_NAME.sql``) where a query says ``/* include _NAME.sql */``.
-
-    One copy of the week window serves every weekly query and chart; a marker
-    keeps the place (``week as (/* include _week.sql */)``) and the fragment
-    file holds the whole CTE.
-    """
-    def fragment(match):
-        lines = (Path(directory) / match[2]).read_text().strip().splitlines()
-        while lines and lines[0].startswith("--"):  # the fragment's own header
-            lines.pop(0)
-        return "\n".join(lines)
-
-    return INCLUDE.sub(fragment, sql)
-
-
-# The project's SQL functions (tracker.safe.register_sql_functions) whose
-# arguments may be harvested text.
-SQL_FUNCTIONS = ("xml_text", "html_text", "safe_link", "week_start", "iso_week")
-_CALL = re.compile(r"(?<![\w.])(" + "|".join(SQL_FUNCTIONS) + r")\(")
-
-
-def bytes_arguments(sql):
-    """``f(X, Y)`` -> ``f(cast(X as blob), cast(Y as blob))`` for the project's SQL
-    functions, nested calls included.
-
-    Python's sqlite3 hands a function its text argument decoded strictly, so
-    text that is not UTF-8 (a lone surrogate, as SQLite's own JSON functions
-    decode ``"\\ud800"``, or any other writer's bytes) would fail the whole
-    query; as bytes, the function decodes it leniently and cleans it.
-    """
-    out, i = [], 0
-    while (match := _CALL.search(sql, i)):
-        begin = end = match.end()
-        depth, quote, commas = 1, None, []
-        while end < len(sql) and depth:
-            c = sql[end]
-            if quote:
-                quote = None if c == quote else quote
-            elif c in "'\"":
-                quote = c
-            elif c in "()":
-                depth += 1 if c == "(" else -1
-            elif c == "," and depth == 1:
-                commas.append(end)
-            end += 1
-        if depth or not sql[begin:end - 1].strip():  # a comment's "xml_text()", or unbalanced
-            out.append(sql[i:begin])
-            i = begin
-            continue
-        bounds = [begin] + [c + 1 for c in commas] + [end]
-        args = [sql[a:b - 1] for a, b in zip(bounds, bounds[1:])]
-        out.append(sql[i:begin] + ", ".join(f"cast({bytes_arguments(a.strip())} as blob)"
-                                            for a in args) + ")")
-        i = end
-    out.append(sql[i:])
-    return "".join(out)
-
-
-def query_sql(text, directory=QUERIES):
-    """A query's SQL as served: fragments expanded, function arguments as bytes."""
-    return bytes_arguments(expand(text, directory))
 
 
 def load_queries(directory=QUERIES):
