@@ -16,6 +16,8 @@ from ..safe import clean, plain
 # ``live_issues`` (tracker/facts.py), as in every canned query: an author not
 # known as a bot (or not stored at all) counts as a person.
 BOT = "exists (select 1 from bots b where b.id = {})"
+# A person, for queries that join the author as ``users u`` (the bots view's rule).
+HUMAN = "not " + BOT.format("u.id")
 # Reactions are stored as github-to-sqlite does: a JSON object. The score is
 # the positive ones (+1, heart, hooray), as in the most_reacted_open_issues
 # query; malformed JSON must not break the digest, so it scores zero.
