@@ -6,7 +6,6 @@ timestamps are UTC ISO strings, so plain string comparison selects the week
 and the (created_at), (merged_at), ... indexes do the work.
 """
 
-import itertools
 import re
 from datetime import date, timedelta
 
@@ -19,15 +18,6 @@ from ..safe import clean, plain
 BOT = "exists (select 1 from bots b where b.id = {})"
 # A person, for queries that join the author as ``users u`` (the bots view's rule).
 HUMAN = "not " + BOT.format("u.id")
-# Reactions are stored as github-to-sqlite does: a JSON object. The score is
-# the positive ones (+1, heart, hooray), as in the most_reacted_open_issues
-# query; malformed JSON must not break the digest, so it scores zero.
-REACTIONS = (
-    "case when json_valid(i.reactions) then "
-    "coalesce(json_extract(i.reactions, '$.\"+1\"'), 0) "
-    "+ coalesce(json_extract(i.reactions, '$.heart'), 0) "
-    "+ coalesce(json_extract(i.reactions, '$.hooray'), 0) else 0 end"
-)
 _VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?(.*)$")
 _PRE = re.compile(r"(?i)(a|b|rc|alpha|beta|dev|pre|preview)\.?\d*$")
 
