@@ -275,7 +275,8 @@ class RegistryServer:
 
     def _project(self, name):
         if name in self.renamed:
-            return 301, b"", "text/plain", {"Location": f"{self.url}/pypi/{self.renamed[name]}/json"}
+            return 301, b"", "text/plain", {
+                "Location": f"{self.url}/pypi/{self.renamed[name]}/json"}
         p = self.pypi.get(name)
         if p is None:
             return _missing()
