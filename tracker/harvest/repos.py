@@ -11,6 +11,7 @@ from ..db import save_state
 import traceback
 
 from ..github import AuthError, GitHubError, RateLimitExhausted, Unreachable
+from ..storage import is_storage_error
 from .outcome import RunError
 from .save import mark_repo_missing, save_repo, save_repo_stats, save_stats_from_db
 
@@ -59,6 +60,8 @@ def resolve_repos(client, db, config, state, now, *, only=(), log=print):
                 except FATAL:
                     raise
                 except Exception as e:
+                    if is_storage_error(e):
+                        raise  # the disk's, not the owner's (#19)
                     # That owner's error; the other owners and single repos still run.
                     errors.append(_error(f"github.{kind}: {name}", e, name, "repos"))
                     continue
@@ -85,6 +88,8 @@ def resolve_repos(client, db, config, state, now, *, only=(), log=print):
         except FATAL:
             raise
         except Exception as e:  # that repo's error; the others still run
+            if is_storage_error(e):
+                raise  # the disk's, not the repo's: the run stops with one line (#19)
             errors.append(_error(full_name, e, full_name, "repo"))
     db.conn.commit()
     return list(found.values()), errors
