@@ -390,6 +390,39 @@ VIEWS = {
           and f.created_at < e.exact_until
         group by 1, 2
     """,
+    # Stars gained per repository and week, one definition for the dashboard,
+    # stars_per_week, the digest's "stars gained" and "Rising": exact from the
+    # listing where it is held ('listing'); else from the week's last repo_stats
+    # snapshot minus the previous week's ('snapshot'). A repo's first snapshot
+    # week carries its level then ('baseline', not a gain), and past GitHub's cap
+    # the first snapshot carries what accrued since the cap ('backlog'): summed
+    # over time, every row gives the star count, only 'listing' and 'snapshot'
+    # rows are gains made in their week.
+    "stars_weekly": """
+        with exact as (
+            select e.repo, e.exact_until, c.listed from history_exact e
+            join history_coverage c on c.repo = e.repo and c.stream = e.stream
+            where e.stream = 'stargazers'
+        ),
+        snap as (
+            select repo, date(harvested_at, '-6 days', 'weekday 1') as week,
+                   stargazers_count as n, max(harvested_at) as at
+            from repo_stats where stargazers_count is not null group by 1, 2
+        ),
+        tail as (
+            select s.repo, s.week, s.n, lag(s.n) over (partition by s.repo order by s.week) as prev,
+                   x.listed, x.repo is not null as listed_before
+            from snap s left join exact x on x.repo = s.repo
+            where x.repo is null or s.week >= x.exact_until
+        )
+        select repo, week, gained, 'listing' as source from history_weekly
+        where stream = 'stargazers'
+        union all
+        select repo, week, n - coalesce(prev, listed, 0),
+               case when prev is not null then 'snapshot' when listed_before then 'backlog'
+                    else 'baseline' end
+        from tail
+    """,
     "first_contributions_per_repo": """
         select issues.user as user, issues.repo as repo,
                min(issues.created_at) as first_at
