@@ -93,3 +93,24 @@ def test_the_repo_page_shows_its_star_history(harvested):
     assert "Star history" in html and 'class="star-line"' in html
     assert f"{len(stars):,} stars" in html and "exact" in html
     assert f"stars_per_week?repo={REPO}" in html
+
+
+def test_past_githubs_cap_the_weeks_come_from_snapshots_and_say_so(tmp_path):
+    path = tmp_path / "t.db"
+    store = world()
+    store.star_page_cap = 2
+    with Emulator(store, tokens={TOKEN}) as emu:
+        harvest(path, emu, Config(repos=[REPO], reconcile_days=0))
+    db = open_db(str(path))
+    cap = db.execute("select capped_after from history_coverage "
+                     "where stream = 'stargazers'").fetchone()[0]
+    rows = list(db.query("select week, source, gained from stars_weekly order by week"))
+    listing = [r for r in rows if r["source"] == "listing"]
+    assert listing and all(r["week"] < monday(cap) for r in listing)
+    [backlog] = [r for r in rows if r["source"] == "backlog"]
+    assert backlog["week"] >= monday(cap)
+    # Listed stars + what accrued past the cap = GitHub's count.
+    assert sum(r["gained"] for r in rows) == 250
+    assert sum(r["gained"] for r in listing) + backlog["gained"] == 250
+    last = canned(db, "stars_per_week", repo=REPO)[-1]
+    assert last["stars"] == 250 and last["exact"] == 0

@@ -400,9 +400,11 @@ VIEWS = {
     # rows are gains made in their week.
     "stars_weekly": """
         with exact as (
-            select e.repo, e.exact_until, c.listed from history_exact e
-            join history_coverage c on c.repo = e.repo and c.stream = e.stream
-            where e.stream = 'stargazers'
+            -- listed: the stars counted as 'listing' rows (before exact_until).
+            select e.repo, e.exact_until, case when e.exact_until < '9999' then (
+                select count(*) from stars s where s.repo = e.repo and s.unstarred_at is null
+                and s.starred_at < e.exact_until) end as listed
+            from history_exact e where e.stream = 'stargazers'
         ),
         snap as (
             select repo, date(harvested_at, '-6 days', 'weekday 1') as week,
