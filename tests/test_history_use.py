@@ -17,7 +17,8 @@ from tracker.digest.sections import stars_gained
 from tracker.emulator import Emulator
 from tracker.emulator.history import stargazers
 from tracker.emulator.records import iso
-from tracker.publish import QUERIES, expand, make_datasette
+from tracker.canned import canned_rows
+from tracker.publish import make_datasette
 from tracker.stargains import star_gains
 
 
@@ -36,8 +37,7 @@ def harvested(tmp_path_factory):
 
 
 def canned(db, name, **params):
-    sql = expand((QUERIES / f"{name}.sql").read_text())
-    return list(db.query(sql, {"org": "", "repo": "", "week": "", "topic": "", **params}))
+    return canned_rows(db, name, **params)  # as Datasette serves it
 
 
 def test_stars_per_week_equals_the_emulators_stars_by_week(harvested):

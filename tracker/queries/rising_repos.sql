@@ -8,17 +8,13 @@
 -- weekly re-sweep. :topic as in new_in_ecosystem. tracker/digest/ecosystem.py
 -- computes the same list.
 with week as (/* include _week.sql */),
-discovered as (
-  select distinct repo from repo_sources
-  where source like 'topic:%' or source like 'search:%'
-),
 exact as (
-  select e.repo from history_exact e join discovered d on d.repo = e.repo
+  select e.repo from history_exact e join discovered_repos d on d.repo = e.repo
   where e.stream = 'stargazers' and e.exact_until > (select start from week)
 ),
 snaps as (
   select s.repo, s.harvested_at, s.stargazers_count as stars
-  from repo_stats s join discovered d on d.repo = s.repo
+  from repo_stats s join discovered_repos d on d.repo = s.repo
   where s.stargazers_count is not null and s.harvested_at < (select stop from week)
     and s.repo not in (select repo from exact)
 ),
@@ -55,7 +51,7 @@ join repos on repos.id = gains.repo
 left join users on users.id = repos.owner
 where gains.gained > 0
   and (coalesce(trim(:topic), '') = ''
-    or exists (select 1 from repo_sources x where x.repo = repos.id
+    or exists (select 1 from discovery_finds x where x.repo = repos.id
                and x.source = 'topic:' || lower(trim(:topic)))
     or exists (select 1 from json_each(case when json_valid(repos.topics) then repos.topics else '[]' end)
                where lower(value) = lower(trim(:topic))))

@@ -5,18 +5,14 @@
 -- held; from repo_stats snapshots where it is not (github.history off, a
 -- discovered repo of a tier without history, or past GitHub's page cap on a
 -- huge repository): such weeks have exact = 0.
-with picked as (
-  select id, full_name, substr(full_name, 1, instr(full_name, '/') - 1) as org
-  from repos
-  where instr(full_name, '/') > 1
+with series as (
+  select repo as id,
+         case when coalesce(trim(:org), '') = '' and coalesce(trim(:repo), '') = ''
+              then org else full_name end as series
+  from repo_orgs
+  where org is not null
     and (coalesce(trim(:repo), '') = '' or lower(full_name) = lower(trim(:repo)))
-    and (coalesce(trim(:org), '') = ''
-         or lower(substr(full_name, 1, instr(full_name, '/') - 1)) = lower(trim(:org)))
-),
-series as (
-  select id, case when coalesce(trim(:org), '') = '' and coalesce(trim(:repo), '') = ''
-                  then org else full_name end as series
-  from picked
+    and (coalesce(trim(:org), '') = '' or lower(org) = lower(trim(:org)))
 ),
 weekly as (
   select w.week, s.series,
