@@ -182,9 +182,26 @@ ADDED_TABLES = {
          "tags": str, "url": str, "synthetic": int},
         {"pk": ("site", "id")},
     ),
+    "stars": (
+        {"user": int, "repo": int, "starred_at": str, "unstarred_at": str, "seen_walk": int,
+         "synthetic": int},
+        {"pk": ("user", "repo"),
+         "foreign_keys": [("user", "users", "id"), ("repo", "repos", "id")]},
+    ),
+    "forks": (
+        {"id": int, "repo": int, "owner": int, "full_name": str, "html_url": str,
+         "created_at": str, "deleted_at": str, "seen_walk": int, "synthetic": int},
+        {"pk": "id", "foreign_keys": [("repo", "repos", "id"), ("owner", "users", "id")]},
+    ),
+    "history_coverage": (
+        {"repo": int, "stream": str, "github_count": int, "listed": int, "capped": int,
+         "listable": int, "capped_after": str, "walk": str, "walks": int, "dirty": int,
+         "etag": str, "synced_at": str, "checked_at": str, "walked_at": str},
+        {"pk": ("repo", "stream"), "foreign_keys": [("repo", "repos", "id")]},
+    ),
 }
 MIGRATION_OF_TABLE = {"harvest_errors": 2, "repo_sources": 6, "events": 8, "papers": 8,
-                      "discourse_topics": 8}
+                      "discourse_topics": 8, "stars": 9, "forks": 9, "history_coverage": 9}
 
 # Columns added to existing tables by a later migration (number).
 ADDED_COLUMNS = {

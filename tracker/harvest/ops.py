@@ -44,8 +44,13 @@ class Stream:
         return self.repo == repo and (self.name is None or name is None or self.name == name)
 
 
+class Page:
+    """An op carrying a page of ``stream`` for ``repo``: when the writer cannot save it,
+    the stream has failed for this run."""
+
+
 @dataclass(frozen=True)
-class Rows:
+class Rows(Page):
     """A page of items of ``stream`` for repository ``repo``, saved by ``writer.SAVERS[stream]``."""
 
     stream: str
@@ -103,3 +108,44 @@ class Done:
     """A worker finished every producer of one repository."""
 
     repo_name: str
+
+
+# -- #25: stars and forks over time (history.py yields them, history_save.py applies them)
+
+@dataclass(frozen=True)
+class HistoryRows(Page):
+    """A page of the ``stargazers`` or ``forks`` listing, seen by full walk ``walk``."""
+
+    stream: str
+    repo: int
+    items: list
+    walk: int | None
+
+
+@dataclass(frozen=True)
+class HistoryState:
+    """Bring the coverage row of ``repo``'s ``stream`` in step, unless that stream failed."""
+
+    repo: int
+    stream: str
+    fields: dict
+
+    @property
+    def needs(self):
+        return (Stream(self.repo, self.stream),)
+
+
+@dataclass(frozen=True)
+class HistoryGone:
+    """After full walk ``walk``: entries it did not list are gone from ``now`` (a capped
+    walk vouches only up to ``until``); dropped when the stream failed."""
+
+    repo: int
+    stream: str
+    walk: int
+    now: str
+    until: str | None
+
+    @property
+    def needs(self):
+        return (Stream(self.repo, self.stream),)

@@ -7,7 +7,8 @@ In order, each step reading what the one before stored:
 3. change detection (``changes.py``, unless ``exact``): one issue search per group of
    owners tells which streams each watched repository still needs;
 4. reconciliation (``reconcile.py``): which repositories walk their open issues today;
-5. discovered repositories, each with the streams its tier asks for.
+5. discovered repositories, each with the streams its tier asks for;
+6. stars and forks over time (``history.py``, #25) for the repositories that want them.
 
 The result is a list of ``Job`` (a repository and its producers) for ``pump.pump``.
 A producer is ``fn(client, repo, state, stop)`` yielding ops (``ops.py``); to add a
@@ -28,6 +29,7 @@ from ..db import load_states
 from . import changes
 from .discovery import discover_step, discovery_targets
 from .pump import in_background
+from .history import history_ops, plan_history
 from .reconcile import plan_reconcile, reconcile_ops
 from .repos import resolve_repos
 from .streams import repo_ops
@@ -66,10 +68,14 @@ def plan_github(run, only_repos, exact=False):
     # Only watched repos get the reconciliation walk; discovered ones are added
     # after it is planned, each with the streams its tier asks for.
     plan_reconcile(run.db, targets, state, run.now, run.config.reconcile_days)
+    discovered = discovery_targets(run.db, targets, run.config, run.now, only_repos,
+                                   fresh=found.fresh)
+    # #25: stars and forks over time, by arithmetic on the counts just saved.
+    plan_history(run.db, targets + discovered, state, run.now, run.config)
     jobs = [Job(repo, _producers(streams_of, run.now)) for repo in targets]
-    for repo in discovery_targets(run.db, targets, run.config, run.now, only_repos,
-                                  fresh=found.fresh):
-        jobs.append(Job(repo, (partial(_tier_ops, streams=repo["streams"]),)))
+    for repo in discovered:
+        jobs.append(Job(repo, (partial(_tier_ops, streams=repo["streams"]),
+                               partial(history_ops, now=run.now))))
     run.state = state
     run.summary.repos = len(jobs)
     run.names = {job.repo["id"]: job.repo["full_name"] for job in jobs}
@@ -78,7 +84,7 @@ def plan_github(run, only_repos, exact=False):
 
 def _producers(streams_of, now):
     """What every watched repository runs: its streams, then the reconciliation walk."""
-    return (streams_of, partial(_reconcile, now=now))
+    return (streams_of, partial(_reconcile, now=now), partial(history_ops, now=now))
 
 
 def _reconcile(client, repo, state, stop, *, now):

@@ -20,7 +20,8 @@ from ..github import GitHubError
 from . import save
 from .changed import changed_items
 from .changes import save_pull_fields
-from .ops import Done, Failed, Gone, Note, Permanent, Rows, State, state_key
+from .history_save import WRITERS as HISTORY_WRITERS
+from .ops import Done, Failed, Gone, Note, Page, Permanent, Rows, State, state_key
 from .reconcile import save_reconciled
 
 SAVERS = {
@@ -124,14 +125,14 @@ def _on_done(run, op):
 
 
 WRITERS = {Rows: _on_rows, State: _on_state, Failed: _on_failed, Permanent: _on_permanent,
-           Gone: _on_gone, Note: _on_note, Done: _on_done}
+           Gone: _on_gone, Note: _on_note, Done: _on_done, **HISTORY_WRITERS}
 
 
 def apply(run, op):
     try:
         WRITERS[type(op)](run, op)
     except Exception as e:  # one bad page must not stop the writer (and wedge the workers)
-        if not isinstance(op, Rows):
+        if not isinstance(op, Page):
             run.error(f"cannot apply {type(op).__name__}: {type(e).__name__}: {e}",
                       detail=traceback.format_exc())
             return
