@@ -92,3 +92,53 @@ def test_an_owner_listing_page_that_fails_to_save_is_fetched_again(tmp_path, emu
     allow(path, "repos")
     assert harvest(path, emulator, SMALL).status == "ok"
     assert exact_db(emulator, path) == []
+
+
+def test_a_feed_whose_entries_cannot_be_saved_keeps_its_etag(tmp_path):
+    import httpx
+
+    from tracker.config import Feed
+    from tracker.feedserver import DATA_DIR, FeedServer
+    from tracker.harvest.feeds import harvest_feeds
+
+    path = tmp_path / "t.db"
+    open_db(str(path)).conn.close()
+    refuse(path, "feed_entries", "1")
+    with FeedServer(DATA_DIR) as server, httpx.Client(timeout=5) as client:
+        url = server.url_for("jupyter-blog.rss")
+        db = open_db(str(path))
+        failed = harvest_feeds(db, client, [Feed(url)], sleep=lambda s: None)
+        assert [(e.source, e.target) for e in failed.errors] == [("feeds", url)]
+        assert "disk I/O error" in failed.errors[0].message
+        assert db.execute("select count(*) from feeds where etag is not null").fetchone() == (0,)
+        allow(path, "feed_entries")
+        again = harvest_feeds(db, client, [Feed(url)], sleep=lambda s: None)
+        assert not again.errors and again.not_modified == 0 and again.entries_new > 0
+
+
+def test_a_discovery_page_that_cannot_be_saved_is_searched_again(tmp_path):
+    from tracker.emulator import add_discoverable_repos, load_facts
+
+    from test_discovery import EXT, full_run, ids_with_topic, start
+
+    store = load_facts()
+    add_discoverable_repos(store, 30, [EXT], seed=5)
+    emu, clock = start(store)
+    try:
+        path = tmp_path / "t.db"
+        open_db(str(path)).conn.close()
+        refuse(path, "repo_sources", f"new.source = 'topic:{EXT}'")
+        config = Config(repos=["ines/juniper"], topics=[EXT])
+        failed = full_run(path, emu, clock, config)
+        assert failed.status == "partial"
+        assert [e.stream for e in failed.errors] == ["discovery"]
+        assert sqlite_utils.Database(path).execute(
+            "select count(*) from harvest_state where key like 'discovery%:%'").fetchone() == (0,)
+        allow(path, "repo_sources")
+        clock.t += 3600
+        assert full_run(path, emu, clock, config).status == "ok"
+        found = {r[0] for r in sqlite_utils.Database(path).execute(
+            "select repo from repo_sources where source = ?", [f"topic:{EXT}"])}
+        assert found == ids_with_topic(store, EXT)
+    finally:
+        emu.stop()

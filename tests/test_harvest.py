@@ -4,7 +4,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 import sqlite_utils
@@ -279,15 +278,20 @@ def test_sigkill_mid_harvest_then_next_run_completes(tmp_path):
     db_path = tmp_path / "t.db"
     with Emulator(load_facts(), tokens={TOKEN}, latency=0.02) as emu:
         env = {"GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": emu.url}
-        proc = subprocess.Popen([sys.executable, "-m", "tracker", "harvest", "--db", str(db_path),
-                                 "--config", str(config), "--no-digest"],
-                                env={**os.environ, **env}, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        deadline = time.time() + 60
-        while time.time() < deadline and sum(1 for r in emu.requests if "/comments" in r.path) < 3:
-            time.sleep(0.05)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        procs, seen = [], []
+
+        def kill_at_the_third_comments_page():  # the emulator's hook: no polling, no sleeps
+            seen.append(1)
+            if len(seen) == 3:
+                procs[0].send_signal(signal.SIGKILL)
+
+        emu.before(kill_at_the_third_comments_page, path_contains="/comments", count=3)
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "tracker", "harvest", "--db", str(db_path), "--config",
+             str(config), "--no-digest"], env={**os.environ, **env},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        proc = procs[0]
+        proc.wait(timeout=60)
         db = sqlite_utils.Database(db_path)
         assert db.execute("pragma integrity_check").fetchone() == ("ok",)
         partial = count(db, "issue_comments")

@@ -19,7 +19,8 @@ the workers, in one listing thread with its own connection, and the rest of the
 plan reads what they store (targets, ``pushed_at``, ``tracked_via``). Each stores a
 page's rows before that page's state (ETag, watermark) and commits them together;
 a page that cannot be saved raises before its state is written, so the next run
-asks for it again (``tests/test_failed_save.py`` holds this for an owner listing).
+asks for it again (``tests/test_failed_save.py`` holds this for an owner listing and a
+discovery source).
 """
 
 from dataclasses import dataclass
