@@ -199,9 +199,28 @@ ADDED_TABLES = {
          "etag": str, "synced_at": str, "checked_at": str, "walked_at": str},
         {"pk": ("repo", "stream"), "foreign_keys": [("repo", "repos", "id")]},
     ),
+    "packages": (
+        {"registry": str, "name": str, "summary": str, "repository_url": str, "repo": int,
+         "homepage": str, "url": str, "latest_version": str, "advisories": str,
+         "first_seen_at": str, "last_harvested_at": str, "missing_since": str, "moved_to":
+         str, "synthetic": int},
+        {"pk": ("registry", "name"), "foreign_keys": [("repo", "repos", "id")]},
+    ),
+    "package_releases": (
+        {"registry": str, "name": str, "version": str, "published_at": str, "prerelease":
+         int, "yanked": int, "yanked_reason": str, "deprecated": str, "advisories": str,
+         "url": str, "files": int, "first_seen_at": str, "updated_at": str, "synthetic": int},
+        {"pk": ("registry", "name", "version")},
+    ),
+    "package_sources": (
+        {"registry": str, "name": str, "source": str, "first_seen_at": str, "last_seen_at":
+         str},
+        {"pk": ("registry", "name", "source")},
+    ),
 }
 MIGRATION_OF_TABLE = {"harvest_errors": 2, "repo_sources": 6, "events": 8, "papers": 8,
-                      "discourse_topics": 8, "stars": 9, "forks": 9, "history_coverage": 9}
+                      "discourse_topics": 8, "stars": 9, "forks": 9, "history_coverage": 9,
+                      "packages": 10, "package_releases": 10, "package_sources": 10}
 
 # Columns added to existing tables by a later migration (number).
 ADDED_COLUMNS = {
