@@ -36,6 +36,7 @@ from datetime import datetime, timedelta, timezone
 from ..github import AuthError, GitHubError, SearchRateLimited
 from .changed import changed_items
 from .ops import Rows, State, Stream, state_key
+from .streams import STREAMS
 from .streams import repo_ops as exact_repo_ops
 
 OVERLAP = timedelta(minutes=10)  # > GitHub's usual search index lag, and clock skew
@@ -90,8 +91,9 @@ class Plan:
         yield from exact_repo_ops(client, repo, state, stop, streams=streams)
         if stop.is_set():
             return  # a stopped walk is incomplete: the next run searches from the old mark
-        # Every mark below needs every page of the repo saved (the writer checks).
-        whole = (Stream(rid),)
+        # Every mark below needs every page of the repo's streams and search items saved
+        # (the writer checks); its reconciliation walk and history have marks of their own.
+        whole = tuple(Stream(rid, name) for name in ("pull_fields", *STREAMS))
         if rid in self.pushed and (streams is None or "commits" in streams):
             yield State(state_key(rid, "pushed"), {"watermark": self.pushed[rid]}, needs=whole)
         yield State(state_key(rid, "synced"), {"watermark": self.started}, needs=whole)

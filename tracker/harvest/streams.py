@@ -103,7 +103,8 @@ def repo_ops(client, repo, state, stop, streams=None):
         yield Gone(full, rid)
         return
     if complete and signature is not None and not quiet:
-        yield State(quiet_key, {"watermark": signature}, needs=(Stream(rid),))
+        yield State(quiet_key, {"watermark": signature},
+                    needs=tuple(Stream(rid, name) for name in STREAMS))
 
 
 def _signature(repo):
