@@ -77,6 +77,8 @@ class Config:
     calendars: list = field(default_factory=list)
     papers: object = None
     discourse: object = None
+    # #21: the digest's sections, period and quiet weeks (tracker/digest/layout.py).
+    digest: object = None
 
     def is_excluded(self, full_name):
         return full_name.lower() in {e.lower() for e in self.exclude}
@@ -116,7 +118,7 @@ def parse_config(text, source="config"):
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: the top level must be a mapping")
     unknown = set(data) - {"github", "feeds", "bots", "discovery", "calendars", "papers",
-                           "discourse"}
+                           "discourse", "digest"}
     if unknown:
         raise ConfigError(f"{source}: unknown key {sorted(unknown)[0]!r}")
     github = data.get("github") or {}
@@ -149,6 +151,8 @@ def parse_config(text, source="config"):
     config.calendars = parse_calendars(data.get("calendars"), source)
     config.papers = parse_papers(data.get("papers"), source)
     config.discourse = parse_discourse(data.get("discourse"), source)
+    from .digest.layout import parse_digest
+    config.digest = parse_digest(data.get("digest"), source)
     return config
 
 

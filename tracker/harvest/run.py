@@ -176,7 +176,7 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
             _finish_run(db, run_id, summary, stats)
         if digest and summary.status in ("ok", "partial"):
             try:
-                _rebuild_digests(db, progress)
+                _rebuild_digests(db, progress, getattr(config, "digest", None))
             except Exception as e:  # the harvest is recorded; a digest bug must not hide it
                 progress.log(f"error: digest not rebuilt: {type(e).__name__}: {e}")
         progress.clear()
@@ -434,12 +434,12 @@ def _finish_run(db, run_id, summary, stats=None):
     db.conn.commit()
 
 
-def _rebuild_digests(db, progress):
+def _rebuild_digests(db, progress, settings=None):
     try:
         from ..digest import build_digests
     except ImportError:
         return
-    weeks = build_digests(db)
+    weeks = build_digests(db, settings=settings)
     if len(weeks) > 4:  # a first harvest fills every week since the oldest data
         progress.log(f"digest rebuilt: {len(weeks)} weeks ({weeks[0]} … {weeks[-1]})")
     elif weeks:
