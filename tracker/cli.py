@@ -254,11 +254,9 @@ DIGEST_CONFIG = click.option(
 @DIGEST_CONFIG
 @click.option("--week", help="ISO week such as 2026-W47, or a date in it "
               "(default: the previous and the running week); a month (2026-06) "
-              "with --period month.")
+              "when digest.period is month.")
 @click.option("--all", "all_weeks", is_flag=True,
               help="Build every week from the first with data to the running week.")
-@click.option("--period", type=click.Choice(["week", "month"]),
-              help="Also build monthly issues (default: digest.period, else week).")
 @click.option("--format", "fmt", type=click.Choice(["atom", "html", "md", "email"]),
               help="Also export: the feed of the latest complete periods (atom) or one "
               "complete period (html, md, email: a .eml message with HTML and text parts).")
@@ -269,8 +267,7 @@ DIGEST_CONFIG = click.option(
 @click.option("--feed-weeks", default=26, show_default=True, type=click.IntRange(1),
               help="How many complete periods the Atom export carries.")
 @click.pass_context
-def digest(ctx, db_path, config_path, week, all_weeks, period, fmt, output, base_url,
-           feed_weeks):
+def digest(ctx, db_path, config_path, week, all_weeks, fmt, output, base_url, feed_weeks):
     """(Re)build the "Tracking Jupyter" digest, optionally exporting it.
 
     The editor's hand: `tracker digest pin|hide|comment WEEK ITEM` (see
@@ -282,7 +279,7 @@ def digest(ctx, db_path, config_path, week, all_weeks, period, fmt, output, base
     from .db import open_db
 
     require_db(db_path)
-    settings = _digest_settings(config_path, period)
+    settings = _digest_settings(config_path)
     db = open_db(db_path)
     try:
         if settings.period == "month" and week and not all_weeks:

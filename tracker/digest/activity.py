@@ -75,7 +75,7 @@ def _repo_item(r, badge=None):
     if r.get("new"):
         bits.append("new" if r.get("why") == "created" else "newly found")
     if r.get("topics"):
-        bits.append(", ".join(plain(t) for t in r["topics"][:4]))
+        bits.append(", ".join(t for t in (plain(t) for t in r["topics"][:4]) if t))
     return item(r["full_name"], r["full_name"], ecosystem._link(r), " · ".join(bits),
                 plain(r.get("description"), 200), badge=badge or ("new" if r.get("new") else None),
                 synthetic="synthetic" in (r.get("description") or "").lower(),

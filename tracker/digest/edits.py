@@ -10,6 +10,8 @@ is named by its id (``jupyterhub/zero-to-jupyterhub-k8s@4.4.0``,
 
 from datetime import datetime, timezone
 
+from ..safe import plain
+
 ACTIONS = ("pin", "hide", "comment")
 
 
@@ -28,7 +30,7 @@ def save_edit(db, period_id, item, action, text=None, *, undo=False, now=None):
     item = (item or "").strip()
     if not item:
         raise EditError("name an item: its id or URL, as `tracker digest items` lists them")
-    text = " ".join((text or "").split()) or None
+    text = plain(text) or None  # one line of text: tags and control characters dropped
     if action == "comment" and not undo and not text:
         raise EditError("a comment needs its text (one line)")
     with db.conn:
