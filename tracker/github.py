@@ -19,7 +19,8 @@ import httpx
 
 from . import __version__
 from .github_types import (  # noqa: F401  (re-exported: callers import them from here)
-    AuthError, GitHubError, OffOrigin, Page, Permanent, RateLimitExhausted, RequestFailed,
+    AuthError, GitHubError, OffOrigin, Page, PageCapped, Permanent, RateLimitExhausted,
+    RequestFailed,
     SearchRateLimited, Stats, Stopped, Unreachable,
 )
 from .pacer import DEFAULT_RATE, Pacer
@@ -32,6 +33,9 @@ SECONDARY_MIN_WAIT = 60.0
 SEARCH_MAX_WAIT = 61.0  # the search budget refills every minute: one wait, then give up
 # 403 messages that mean "this will never work for this repo", with budget left.
 PERMANENT_MESSAGES = ("too large to list contributors",)
+# A 422 past the last page GitHub serves of a long listing (stargazers): see
+# tracker/harvest/history.py.
+PAGE_CAP_MESSAGE = "pagination is limited for this resource"
 # Connection refused / DNS failure: a few quick tries, then the API is down.
 CONNECT_WAITS = (0.5, 1.5, 3.0)
 # Rate-limit answers (primary or secondary) in a row tolerated before stopping.
@@ -134,14 +138,16 @@ class GitHubClient:
             raise OffOrigin(f"refused {why} to another origin {parts.scheme}://{parts.netloc} "
                             f"(API is {self.base_url}); not sent the token")
 
-    def get(self, path, params=None, *, etag=None, last_modified=None):
+    def get(self, path, params=None, *, etag=None, last_modified=None, accept=None):
         """GET one URL, following renames; returns a Page (status 200, 304 or 404).
 
-        Raises OffOrigin for an absolute URL (a Link) or redirect off the API origin."""
+        ``accept``: a media type instead of the default (e.g. the stargazers'
+        ``application/vnd.github.star+json``). Raises OffOrigin for an absolute URL
+        (a Link) or redirect off the API origin; PageCapped past a listing's page cap."""
         url = self.url(path)
         self._check_origin(url, "a link")
         for _ in range(4):
-            response = self._send(url, params, etag, last_modified)
+            response = self._send(url, params, etag, last_modified, accept)
             if response.status_code in (301, 302, 307, 308):
                 location = urljoin(url, response.headers["location"])
                 self._check_origin(location, f"a {response.status_code} redirect")
@@ -171,10 +177,11 @@ class GitHubClient:
             url=str(response.url), status=response.status_code, data=data,
             etag=response.headers.get("etag"),
             last_modified=response.headers.get("last-modified"), next_url=next_url,
+            last_url=response.links.get("last", {}).get("url"),
         )
 
-    def _send(self, url, params, etag, last_modified):
-        headers = {}
+    def _send(self, url, params, etag, last_modified, accept=None):
+        headers = {"Accept": accept} if accept else {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
@@ -266,6 +273,8 @@ class GitHubClient:
                 continue
             # 204 (contributors of an empty repo) and 409 (commits of an empty
             # repo) are answers, not failures: the listing is empty.
+            if status == 422 and PAGE_CAP_MESSAGE in _message(response).lower():
+                raise PageCapped(f"{path}: {_message(response)}", status)
             if status not in (200, 204, 301, 302, 304, 307, 308, 404, 409, 410):
                 raise RequestFailed(f"{path}: unexpected HTTP {status}: {_message(response)}")
             if status == 200:

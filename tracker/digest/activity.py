@@ -29,14 +29,28 @@ def _topics_ok(topics, sources, selector):
 
 
 def _exact_gains(db, start, end):
-    """repo id -> stars gained in the period, from ``stargazers`` (#25) when harvested."""
-    if not _has(db, "stargazers"):
+    """repo id -> stars gained in the period, exactly, from #25's ``history_weekly``
+    (the stargazer listings) when harvested; {} otherwise."""
+    if not _has(db, "history_weekly"):
         return {}
-    cols = {r[1] for r in db.execute("pragma table_info(stargazers)")}
-    if not {"repo", "starred_at"} <= cols:
-        return {}
-    return dict(db.execute("select repo, count(*) from stargazers where starred_at >= ? "
-                           "and starred_at < ? group by repo", [start, end]).fetchall())
+    return dict(db.execute(
+        "select repo, sum(gained) from history_weekly where stream = 'stargazers' "
+        "and week >= ? and week < ? group by repo having sum(gained) > 0", [start, end]))
+
+
+def _discovered_rows(db, ids):
+    """Repo rows (as ecosystem.rising returns them) of discovered repositories."""
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    rows = sections._rows(db, f"""
+        select repos.id, repos.full_name, repos.description, repos.topics, repos.html_url,
+               repos.stargazers_count as stars, users.login as owner
+        from repos left join users on users.id = repos.owner
+        where repos.id in ({marks}) and repos.id in (
+            select repo from repo_sources where {ecosystem.DISCOVERY})""", list(ids))
+    return [{**r, "topics": ecosystem._topics(r["topics"]), "stars": r["stars"] or 0}
+            for r in rows]
 
 
 def discovered(db, start, end, selector=None):
@@ -51,6 +65,8 @@ def discovered(db, start, end, selector=None):
                                   "why": None})
         rows[r["id"]] = {**base, "gained": r["gained"], "stars": r["stars"]}
     exact = _exact_gains(db, start, end)
+    for r in _discovered_rows(db, [i for i in exact if i not in rows]):
+        rows[r["id"]] = {**r, "new": False, "sources": [], "language": None, "why": None}
     for repo_id, gained in exact.items():
         if repo_id in rows:
             rows[repo_id]["gained"] = gained
