@@ -186,12 +186,22 @@ def test_archive_and_week_navigation(ctl_path):
     db = open_db(str(ctl_path))
     build_digests(db, all_weeks=True, now=NOW)
     ds = make_datasette(ctl_path)
-    home, index, page, first = fetch(ds, "/", "/digest", f"/digest/{WEEK}", "/digest/2025-W01")
+    home, index, page, first, older = fetch(ds, "/", "/digest", f"/digest/{WEEK}",
+                                            "/digest/2025-W01", "/digest?year=2025")
     assert 'href="/digest"' in home.text
-    assert index.status_code == 200
-    weeks = [r["week"] for r in db.query("select week from digests order by week desc")]
-    positions = [index.text.index(f'href="/digest/{w}"') for w in weeks]
-    assert positions == sorted(positions)  # newest first, every week
+    assert index.status_code == 200 and older.status_code == 200
+    # It opens on the latest week with content; then one year per page, newest
+    # first, every week with content listed and quiet runs folded into one line.
+    latest, archive = index.text.split('<ul class="archive">')
+    assert f'href="/digest/{WEEK}"' in latest
+    for year, text in (("2026", archive), ("2025", older.text.split('<ul class="archive">')[1])):
+        weeks = [r["week"] for r in db.query(
+            "select week from digests where substr(week, 1, 4) = ? and section_count > 0 "
+            "order by week desc", [year])]
+        assert weeks
+        positions = [text.index(f'href="/digest/{w}"') for w in weeks]
+        assert positions == sorted(positions), year
+    assert "quiet weeks" in archive and 'href="/digest?year=2025"' in index.text
     assert "releases" in index.text and "/tracker/digest.atom" in index.text
     assert 'rel="prev" href="/digest/2026-W46"' in page.text
     assert 'rel="next" href="/digest/2026-W48"' in page.text

@@ -28,14 +28,20 @@ def _topics_ok(topics, sources, selector):
     return bool(wanted & have)
 
 
-def _exact_gains(db, start, end):
+def _exact_gains(db, start, end, memo=None):
     """repo id -> stars gained in the period, exactly, from #25's ``history_weekly``
-    (the stargazer listings) when harvested; {} otherwise."""
-    if not _has(db, "history_weekly"):
-        return {}
-    return dict(db.execute(
-        "select repo, sum(gained) from history_weekly where stream = 'stargazers' "
-        "and week >= ? and week < ? group by repo having sum(gained) > 0", [start, end]))
+    (the stargazer listings) when harvested; {} otherwise. The view is read once
+    per ``memo`` (a build of many weeks shares it)."""
+    memo = {} if memo is None else memo
+    if "history_weekly" not in memo:
+        memo["history_weekly"] = db.execute(
+            "select repo, week, gained from history_weekly where stream = 'stargazers' "
+            "and gained > 0").fetchall() if _has(db, "history_weekly") else []
+    gains = {}
+    for repo, week, gained in memo["history_weekly"]:
+        if start <= week < end:
+            gains[repo] = gains.get(repo, 0) + gained
+    return gains
 
 
 def _discovered_rows(db, ids):
@@ -53,10 +59,23 @@ def _discovered_rows(db, ids):
             for r in rows]
 
 
-def discovered(db, start, end, selector=None):
+def discovered(db, start, end, selector=None, memo=None):
     """Discovered repositories of the period, new or rising, best week first:
-    [{repo row..., gained, new, took_off}]."""
+    [{repo row..., gained, new, took_off}]. ``memo`` shares the work between
+    the sections of one period (and the history between periods)."""
     selector = selector or {}
+    memo = {} if memo is None else memo
+    key = ("discovered", start, end)
+    if key not in memo:
+        for old in [k for k in memo if isinstance(k, tuple) and k[0] == "discovered"]:
+            del memo[old]  # one period at a time; the star history stays
+        memo[key] = _discovered_all(db, start, end, memo)
+    return [r for r in memo[key]
+            if _topics_ok(r.get("topics") or [], r.get("sources") or [], selector)
+            and _owner_ok(r["full_name"], selector)]
+
+
+def _discovered_all(db, start, end, memo):
     rows = {}
     for r in ecosystem.new_in_ecosystem(db, start, end)["repos"]:
         rows[r["id"]] = {**r, "gained": 0, "new": True}
@@ -64,7 +83,7 @@ def discovered(db, start, end, selector=None):
         base = rows.get(r["id"], {**r, "new": False, "sources": [], "language": None,
                                   "why": None})
         rows[r["id"]] = {**base, "gained": r["gained"], "stars": r["stars"]}
-    exact = _exact_gains(db, start, end)
+    exact = _exact_gains(db, start, end, memo)
     for r in _discovered_rows(db, [i for i in exact if i not in rows]):
         rows[r["id"]] = {**r, "new": False, "sources": [], "language": None, "why": None}
     for repo_id, gained in exact.items():
@@ -72,9 +91,6 @@ def discovered(db, start, end, selector=None):
             rows[repo_id]["gained"] = gained
     out = []
     for r in rows.values():
-        if not _topics_ok(r.get("topics") or [], r.get("sources") or [], selector) \
-                or not _owner_ok(r["full_name"], selector):
-            continue
         # A new repo's whole star count was gained in its first week.
         week_gain = r["gained"] or (r["stars"] if r["new"] and r.get("why") == "created" else 0)
         out.append({**r, "week_gain": week_gain, "took_off": r["new"] and week_gain >= TOOK_OFF})
@@ -107,7 +123,7 @@ def repositories(db, start, end, selector, ctx):
                      " · ".join(x for x in ("fork" if r["fork"] else "", r["language"] or "") if x),
                      plain(r["description"], 200))
                 for r in sections.new_repos(db, start, end) if _owner_ok(r["full_name"], selector)]
-    found = discovered(db, start, end, selector)
+    found = discovered(db, start, end, selector, ctx.setdefault("memo", {}))
     if rank == "best":
         best = [r for r in found if r.get("description")] or found
         return [_repo_item(best[0], badge="took off" if best[0]["took_off"] else None)] \

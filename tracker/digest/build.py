@@ -183,10 +183,11 @@ def collect(db, week, *, memo=None):
     return data
 
 
-def digest_row(issue):
+def digest_row(issue, *, quiet="skip"):
     """The content columns of a ``digests`` row (no timestamps: see save_digest)
     from a composed issue. Links are site-relative ('/digest/2026-W47');
-    outputs make them absolute."""
+    outputs make them absolute. ``quiet``: digest.quiet; the ``quiet`` column
+    says "left out of the feeds" (skip), section_count 0 says "quiet"."""
     html = render.render_html(issue)
     return {
         "week": issue["id"],
@@ -201,7 +202,7 @@ def digest_row(issue):
         "atom_id": TAG_PREFIX + issue["id"],
         "atom_link": (issue.get("urls") or {}).get("page") or f"/digest/{issue['id']}",
         "atom_content_html": html,
-        "quiet": int(issue["quiet"]),
+        "quiet": int(issue["quiet"] and quiet == "skip"),
         "section_count": issue["section_count"],
         "sections_json": json.dumps(issue, sort_keys=True, ensure_ascii=False),
     }
@@ -214,7 +215,7 @@ def compose_week(db, week, *, layout=None, db_name="tracker", note=None, memo=No
     prev = (date.fromisoformat(start) - timedelta(7)).isoformat()
     metrics = {"this": _metrics(db, start, end, memo), "prev": _metrics(db, prev, start, memo)}
     return compose.compose(db, week, layout or DigestSettings().sections, start=start, end=end,
-                           metrics=metrics, note=note,
+                           metrics=metrics, note=note, memo=memo,
                            urls=week_urls(week, db_name=db_name))
 
 
@@ -270,7 +271,7 @@ def build_digests(db, week=None, all_weeks=False, *, db_name=None, now=None, set
         issue = compose_week(db, w, layout=settings.sections, db_name=db_name, memo=memo,
                              note=existing["editor_note"] if existing else None)
         with db.conn:
-            save_digest(db, digest_row(issue), now=now)
+            save_digest(db, digest_row(issue, quiet=settings.quiet), now=now)
     if settings.period == "month":
         from .monthly import build_months
         build_months(db, weeks, settings, db_name=db_name, now=now, memo=memo)

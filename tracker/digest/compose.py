@@ -63,11 +63,11 @@ def footer(db, start, end, urls):
 
 
 def compose(db, period_id, layout, *, start, end, metrics, period="week", note=None,
-            urls=None):
+            urls=None, memo=None):
     """The issue for [start, end) as plain data (see the module docstring).
     ``metrics``: {"this": counts, "prev": the period before's counts}."""
     urls = urls or {}
-    ctx = {"metrics": metrics, "note": note,
+    ctx = {"metrics": metrics, "note": note, "memo": {} if memo is None else memo,
            "previous_label": "last week" if period == "week" else "last month"}
     edits = load_edits(db, period_id)
     seen, out = set(), []

@@ -62,7 +62,7 @@ def compose_month(db, month, *, layout, db_name="tracker", note=None, memo=None)
     urls = {"page": f"/digest/{month}"}
     return compose.compose(db, month, layout, start=start, end=end, period="month",
                            metrics={"this": memo[(start, end)], "prev": memo[(prev_start, start)]},
-                           note=note, urls=urls)
+                           note=note, urls=urls, memo=memo)
 
 
 def build_months(db, weeks, settings, *, db_name="tracker", now=None, memo=None, months=None):
@@ -73,7 +73,7 @@ def build_months(db, weeks, settings, *, db_name="tracker", now=None, memo=None,
         existing = _existing(db, month)
         issue = compose_month(db, month, layout=settings.sections, db_name=db_name, memo=memo,
                               note=existing["editor_note"] if existing else None)
-        row = digest_row(issue)
+        row = digest_row(issue, quiet=settings.quiet)
         row["atom_id"] = TAG_PREFIX + "month/" + month
         with db.conn:
             save_digest(db, row, now=now)

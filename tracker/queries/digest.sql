@@ -4,7 +4,8 @@
 -- absolute: TRACKER_BASE_URL when set, else the request's Host header (checked
 -- to be a plain host name, as the content is passed to readers unsanitised).
 -- Quiet weeks (nothing but counts: digests.quiet, digest.quiet: skip) are left
--- out, and monthly issues have their own feed (digest_monthly). Never empty: a placeholder row stands in, because datasette-atom 0.9
+-- out; monthly issues have their own feed (digest_monthly).
+-- Never empty: a placeholder row stands in, because datasette-atom 0.9
 -- answers 500 on an empty result; every row has a link and content and an
 -- atom_updated ending in Z (its other 500s).
 with site as (
