@@ -81,6 +81,8 @@ class Config:
     calendars: list = field(default_factory=list)
     papers: object = None
     discourse: object = None
+    # #22: PyPI, npm and conda-forge packages (tracker/registries/settings.py).
+    packages: object = None
     # #21: the digest's sections, period and quiet weeks (tracker/digest/layout.py).
     digest: object = None
 
@@ -122,7 +124,7 @@ def parse_config(text, source="config"):
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: the top level must be a mapping")
     unknown = set(data) - {"github", "feeds", "bots", "discovery", "calendars", "papers",
-                           "discourse", "digest"}
+                           "discourse", "packages", "digest"}
     if unknown:
         raise ConfigError(f"{source}: unknown key {sorted(unknown)[0]!r}")
     github = data.get("github") or {}
@@ -160,6 +162,8 @@ def parse_config(text, source="config"):
     config.calendars = parse_calendars(data.get("calendars"), source)
     config.papers = parse_papers(data.get("papers"), source)
     config.discourse = parse_discourse(data.get("discourse"), source)
+    from .registries.settings import parse_packages
+    config.packages = parse_packages(data.get("packages"), source)
     from .digest.layout import parse_digest
     config.digest = parse_digest(data.get("digest"), source)
     return config

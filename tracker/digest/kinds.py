@@ -56,21 +56,21 @@ def _owner_ok(full_name, selector):
 # ------------------------------------------------------------------ releases
 
 def releases(db, start, end, selector, ctx):
-    """Project versions published in the week, grouped by project, security first.
-    Reads ``project_releases`` (#22: GitHub, PyPI, npm, conda-forge told once)
-    when the database has it, else GitHub releases."""
+    """Project versions published in the period, grouped by project, security first.
+    From #22's ``project_releases`` (a version on GitHub, PyPI, npm and conda-forge
+    told once, "also on PyPI"; one without a GitHub release flagged) when the
+    database has it, else from GitHub releases."""
     rows = _project_releases(db, start, end) if _has(db, "project_releases") \
         else _github_releases(db, start, end)
     out = []
     for r in rows:
-        if not _owner_ok(r["project"], selector):
+        if not _owner_ok(r["project"], selector) or r.get("yanked"):
             continue
         pre = bool(r["prerelease"]) or sections.is_prerelease({"tag_name": r["version"]})
         security, advisories = sections.security_advisories(r.get("name"), r["version"],
                                                             r.get("body"))
         security = security or bool(r.get("security"))
-        advisories = advisories or [a.strip() for a in (r.get("advisories") or "").split(",")
-                                    if a.strip()]
+        advisories = list(dict.fromkeys(list(r.get("advisories") or []) + advisories))
         kind = None if pre else sections.version_kind(r["version"])
         meta = []
         if security:
@@ -79,10 +79,12 @@ def releases(db, start, end, selector, ctx):
             meta.append("pre-release")
         elif kind == "major":
             meta.append("major release")
-        others = [p for p in (r.get("places") or "").split(", ") if p and p != "GitHub"]
-        if others:
-            meta.append("also on " + " and ".join(others) if r.get("on_github", 1)
-                        else "on " + " and ".join(others) + ", no GitHub release")
+        if r.get("first_release"):
+            meta.append("first release")
+        if not r.get("on_github", True):
+            meta.append(f"on {also_on(r['places'])}, no GitHub release")
+        elif r.get("also_on"):
+            meta.append(f"also on {r['also_on']}")
         name = (r["project"] or "").split("/")[-1]
         version = r["version"] or "?"
         out.append(item(f"{r['project']}@{version}", f"{name} {version}", r["url"],
@@ -100,23 +102,35 @@ def releases(db, start, end, selector, ctx):
     return out
 
 
+def also_on(places):
+    """'PyPI and conda-forge' for ['PyPI', 'conda-forge']."""
+    places = list(places)
+    return places[0] if len(places) == 1 else ", ".join(places[:-1]) + " and " + places[-1]
+
+
 def _github_releases(db, start, end):
     return sections._rows(db, """
         select repos.full_name as project, ltrim(coalesce(r.tag_name, r.name), 'vV') as version,
-               r.name, r.body, r.html_url as url, r.prerelease, r.published_at, 1 as on_github,
-               'GitHub' as places
+               r.name, r.body, r.html_url as url, r.prerelease, r.published_at
         from releases r join repos on repos.id = r.repo
         where r.published_at >= :start and r.published_at < :end and coalesce(r.draft, 0) = 0
         order by lower(repos.full_name), r.published_at, r.id""", {"start": start, "end": end})
 
 
 def _project_releases(db, start, end):
-    return sections._rows(db, """
-        select p.project, p.version, r.name, r.body, p.url, p.prerelease, p.published_at,
-               p.on_github, p.places, p.security, p.advisories, p.synthetic
-        from project_releases p left join releases r on r.id = p.github_release
-        where p.published_at >= :start and p.published_at < :end and not coalesce(p.yanked, 0)
-        order by lower(p.project), p.published_at""", {"start": start, "end": end})
+    from ..registries.digest import project_release_rows
+
+    rows = project_release_rows(db, start, end)
+    ids = [r["github_release"] for r in rows if r.get("github_release")]
+    notes = {}
+    for chunk in range(0, len(ids), 500):
+        part = ids[chunk:chunk + 500]
+        notes.update({i: (name, body) for i, name, body in db.execute(
+            f"select id, name, body from releases where id in ({','.join('?' * len(part))})",
+            part)})
+    for r in rows:
+        r["name"], r["body"] = notes.get(r.get("github_release"), (None, None))
+    return rows
 
 
 # ------------------------------------------------------------------ posts
