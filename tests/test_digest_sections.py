@@ -103,11 +103,23 @@ def test_each_kind_agrees_with_independent_sql(db, week):
         return sorted(it["id"] for it in getattr(kinds if hasattr(kinds, kind) else activity,
                                                  kind)(db, start, end, selector or {}, CTX))
 
+    # A project version wherever it appeared (GitHub, PyPI, npm, conda-forge), once,
+    # in the week of its first appearance, unless every place yanked it.
     assert ids("releases") == sorted(r for (r,) in independent(db, """
-        select repos.full_name || '@' || ltrim(tag_name, 'vV') from releases
-        join repos on repos.id = releases.repo
-        where date(published_at) >= :start and date(published_at) < :end
-          and not coalesce(draft, 0)""", week))
+        select key from (
+            select repos.full_name || '@' || ltrim(tag_name, 'vV') as key,
+                   published_at as at, 0 as yanked from releases
+            join repos on repos.id = releases.repo
+            where published_at is not null and not coalesce(draft, 0)
+            union all
+            select coalesce(repos.full_name, lower(replace(replace(pr.name, '_', '-'), '.', '-')))
+                   || '@' || pr.version, pr.published_at,
+                   coalesce(pr.yanked, 0) or pr.deprecated is not null
+            from package_releases pr
+            join packages p on p.registry = pr.registry and p.name = pr.name
+            left join repos on repos.id = p.repo where pr.published_at is not null)
+        group by key having date(min(at)) >= :start and date(min(at)) < :end
+           and min(yanked) = 0""", week))
     posts = ids("posts")
     assert posts == sorted({*[r for (r,) in independent(db, """
         select case when link like 'http%' and link not like '% %' then link
@@ -210,6 +222,12 @@ def test_headline_rule_security_then_major_then_took_off_then_discussed(db):
         build_digests(db, week=WEEK, now=NOW)
         return db["digests"].get(WEEK)["title"]
 
+    # The sample's PyPI-only security release (#22) is the story first.
+    assert title().startswith("sample-hub 5.1.1 patches a security issue · ")
+    hub = next(it for s in stored_issue(db["digests"].get(WEEK))["sections"]
+               for it in s["items"] if it["id"] == "jupyterhub/sample-hub@5.1.1")
+    assert "on PyPI, no GitHub release" in hub["meta"] and hub["badge"] == "security"
+    edit_digest(db, WEEK, "jupyterhub/sample-hub@5.1.1", "hide", now=NOW)
     assert title().startswith("sample-lab 4.1.2 patches a security issue · ")
     edit_digest(db, WEEK, "jupyterlab/sample-lab@4.1.2", "hide", now=NOW)
     assert title().startswith("sample-hub 6.0.0 is out · ")
