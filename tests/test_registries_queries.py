@@ -87,9 +87,8 @@ def test_feed_and_dashboard_panel(sample):
 
 
 def load_panel(name):
-    import yaml
-    from importlib import resources
-    meta = yaml.safe_load(resources.files("tracker").joinpath("metadata.yml").read_text())
+    from tracker.publish import build_config
+    meta, _ = build_config("tracker")  # as served: the chart's query_file read and expanded
     return meta["plugins"]["datasette-dashboards"]["ecosystem-pulse"]["charts"][name]["query"]
 
 
@@ -158,7 +157,7 @@ def test_harvest_only_packages_records_errors_and_goes_on(tmp_path):
 
 
 def test_migration_brings_an_old_file_up(tmp_path):
-    from tracker.db import MIGRATIONS
+    from tracker.db import MIGRATIONS, _migration_packages
     path = tmp_path / "old.db"
     open_db(str(path)).close()
     old = sqlite_utils.Database(path)  # as a file made before #22: no package tables
@@ -166,7 +165,6 @@ def test_migration_brings_an_old_file_up(tmp_path):
         old.execute(f"drop view {view}")
     for table in ("packages", "package_releases", "package_sources"):
         old.execute(f"drop table {table}")
-    from tracker.db import _migration_packages  # later migrations (#21's) may follow it
     old.execute(f"pragma user_version={MIGRATIONS.index(_migration_packages)}")
     old.close()
     db = open_db(str(path))

@@ -156,7 +156,7 @@ def issues(db, start, end, selector, ctx):
     rows = sections._rows(db, f"""
         select i.id, i.number, i.title, i.html_url, i.type, repos.full_name,
                group_concat(l.name, ', ') as labels
-        from issues i join repos on repos.id = i.repo
+        from live_issues i join repos on repos.id = i.repo
         join issues_labels il on il.issues_id = i.id join labels l on l.id = il.labels_id
         left join users u on u.id = i.user
         where i.created_at >= :start and i.created_at < :end and i.state = 'open'
