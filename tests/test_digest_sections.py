@@ -405,3 +405,18 @@ def test_digest_block_is_validated(block, message, tmp_path):
     open_db(str(db_path))
     result = CliRunner().invoke(cli, ["digest", "--db", str(db_path), "--config", str(config)])
     assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+
+
+def test_project_of_the_week_uses_exact_star_gains(db):
+    """#25's stargazer history (history_weekly), when harvested, outranks snapshots."""
+    db["history_coverage"].insert({"repo": 2002, "stream": "stargazers", "github_count": 400,
+                                   "capped": 0}, alter=True)
+    db["stars"].insert_all([{"user": 5000 + i, "repo": 2002, "starred_at": "2026-06-10T10:00:00Z"}
+                            for i in range(300)], pk=("user", "repo"), alter=True)
+    db["repos"].update(2002, {"description": "The sample lab"})
+    ctx = {**CTX, "memo": {}}
+    (best,) = activity.repositories(db, *week_bounds(WEEK), {"rank": "best"}, ctx)
+    assert best["id"] == "jupyterlab/sample-lab" and best["meta"].startswith("+300★ this week")
+    (before,) = activity.repositories(db, *week_bounds("2026-W23"), {"rank": "best"},
+                                      {**CTX, "memo": {}})
+    assert before["id"] != "jupyterlab/sample-lab" or "+300" not in before["meta"]

@@ -53,8 +53,8 @@ def _discovered_rows(db, ids):
         select repos.id, repos.full_name, repos.description, repos.topics, repos.html_url,
                repos.stargazers_count as stars, users.login as owner
         from repos left join users on users.id = repos.owner
-        where repos.id in ({marks}) and repos.id in (
-            select repo from repo_sources where {ecosystem.DISCOVERY})""", list(ids))
+        where repos.id in ({marks}) and repos.id in (select repo from discovered_repos)""",
+        list(ids))
     return [{**r, "topics": ecosystem._topics(r["topics"]), "stars": r["stars"] or 0}
             for r in rows]
 
