@@ -100,13 +100,13 @@ def _strings(value, name):
     return [v.strip() for v in value]
 
 
-def _section(item, i):
+def _section(item, i, source):
+    from ..config import check_keys
+
     name = f"digest.sections[{i}]"
     if not isinstance(item, dict):
         raise _Error(f"'{name}' must be a mapping with a title and a kind")
-    unknown = set(item) - {"title", "kind", "selector"}
-    if unknown:
-        raise _Error(f"unknown key '{name}.{sorted(unknown)[0]}'")
+    check_keys(item, "digest.sections[]", name, source)
     title, kind = item.get("title"), item.get("kind")
     if not isinstance(title, str) or not title.strip():
         raise _Error(f"'{name}.title' must be a non-empty string")
@@ -115,11 +115,11 @@ def _section(item, i):
     selector = item.get("selector") or {}
     if not isinstance(selector, dict):
         raise _Error(f"'{name}.selector' must be a mapping")
-    unknown = set(selector) - SELECTOR_KEYS[kind]
-    if unknown:
+    other = set(selector) - SELECTOR_KEYS[kind]
+    if other:
         allowed = ", ".join(sorted(SELECTOR_KEYS[kind])) or "nothing"
-        raise _Error(f"unknown key '{name}.selector.{sorted(unknown)[0]}' "
-                     f"(a {kind} section selects by {allowed})")
+        raise _Error(f"'{name}.selector.{sorted(other)[0]}': a {kind} section selects by "
+                     f"{allowed}")
     out = {}
     for key, value in selector.items():
         if key == "rank":
@@ -136,16 +136,14 @@ def _section(item, i):
 def parse_digest(value, source="config"):
     """DigestSettings from a ``digest:`` block (None: the shipped default).
     Raises tracker.config.ConfigError naming the bad key."""
-    from ..config import ConfigError
+    from ..config import ConfigError, check_keys
 
     if value is None:
         return DigestSettings()
     try:
         if not isinstance(value, dict):
             raise _Error("'digest' must be a mapping")
-        unknown = set(value) - {"sections", "period", "quiet"}
-        if unknown:
-            raise _Error(f"unknown key 'digest.{sorted(unknown)[0]}'")
+        check_keys(value, "digest", "digest", source)
         settings = DigestSettings()
         if "period" in value:
             if value["period"] not in PERIODS:
@@ -159,7 +157,7 @@ def parse_digest(value, source="config"):
             items = value["sections"]
             if not isinstance(items, list) or not items:
                 raise _Error("'digest.sections' must be a non-empty list")
-            sections = [_section(item, i) for i, item in enumerate(items)]
+            sections = [_section(item, i, source) for i, item in enumerate(items)]
             keys = [s.key for s in sections]
             dup = next((k for k in keys if keys.count(k) > 1), None)
             if dup:
