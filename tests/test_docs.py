@@ -193,7 +193,7 @@ def build(key, value):
     doc = value
     for depth in range(len(segments) - 1, 0, -1):
         parent = ".".join(segments[:depth])
-        doc = {**REQUIRED.get(parent, {}), segments[depth]: doc}
+        doc = {**REQUIRED.get(parent, {}), segments[depth].removesuffix("[]"): doc}
         if parent.endswith("[]"):
             doc = [doc]
     return {segments[0].removesuffix("[]"): doc}
