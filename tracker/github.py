@@ -431,11 +431,6 @@ def _credentials_for(token):
     return TokenCredentials(token) if token else Credentials()
 
 
-def _search_exhausted(response):
-    h = response.headers
-    return h.get("x-ratelimit-resource") == "search" and h.get("x-ratelimit-remaining") == "0"
-
-
 def _message(response):
     # Cleaned and redacted before it is cut: an echoed token must not survive
     # as a prefix, nor an escape sequence as half of one.

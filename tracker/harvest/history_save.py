@@ -10,6 +10,7 @@ state op the coverage row is brought in step: ``listed`` is what is held and
 present, ``dirty`` says the next reconciliation must re-walk.
 """
 
+from .ops import HistoryGone, HistoryRows, HistoryState
 from .save import save_users
 
 TABLE = {"stargazers": "stars", "forks": "forks"}
@@ -87,37 +88,40 @@ def save_coverage(db, repo_id, stream, fields):
         dirty = int(bool(dirty) or listed != expected)
     db.execute("update history_coverage set listed = ?, dirty = ? where repo = ? and stream = ?",
                [listed, dirty, repo_id, stream])
+    if capped:
+        # A cap met by a tail's 422 saw no page: the newest entry held is where it cuts.
+        date = DATE[stream]
+        db.execute(f"update history_coverage set capped_after = (select max({date}) from "
+                   f"{table} where repo = ? and {gone} is null) where repo = ? and stream = ? "
+                   "and capped_after is null", [repo_id, repo_id, stream])
 
 
 # -- the writer's handlers (registered in writer.WRITERS) -----------------------
 
 def on_history(run, op):
-    _, rid, stream, items, seen_walk = op
     with run.db.conn:
-        n = save_history(run.db, stream, items, rid, seen_walk, run.config.bots)
-    name = TABLE[stream]
+        n = save_history(run.db, op.stream, op.items, op.repo, op.walk, run.config.bots)
+    name = TABLE[op.stream]
     run.summary.counts[name] = run.summary.counts.get(name, 0) + n
 
 
 def on_history_state(run, op):
-    _, rid, stream, fields = op
-    if (rid, stream) in run.broken:
+    if run.blocked(op.needs):
         return  # a page was not saved: the walk goes again from its checkpoint
     with run.db.conn:
-        save_coverage(run.db, rid, stream, fields)
+        save_coverage(run.db, op.repo, op.stream, op.fields)
 
 
 def on_history_gone(run, op):
-    _, rid, stream, walk, now, until = op
-    if (rid, stream) in run.broken:
+    if run.blocked(op.needs):
         return
     with run.db.conn:
-        n = mark_gone(run.db, stream, rid, walk, now, until)
+        n = mark_gone(run.db, op.stream, op.repo, op.walk, op.now, op.until)
     if n:
-        what = "unstarred" if stream == "stargazers" else "forks deleted"
-        run.progress.log(f"{run.names.get(rid, rid)}: {n} {what} since the last walk")
+        what = "unstarred" if op.stream == "stargazers" else "forks deleted"
+        run.progress.log(f"{run.names.get(op.repo, op.repo)}: {n} {what} since the last walk")
 
 
-WRITERS = {"history": on_history, "history_state": on_history_state,
-           "history_gone": on_history_gone}
+WRITERS = {HistoryRows: on_history, HistoryState: on_history_state,
+           HistoryGone: on_history_gone}
 __all__ = ["WRITERS", "fork_row", "mark_gone", "save_coverage", "save_history", "star_row"]

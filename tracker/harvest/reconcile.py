@@ -26,7 +26,7 @@ it no longer shows (two for a transfer: the 301 and its new home).
 
 ``plan_reconcile`` (main thread, reads the database) marks which repos are due
 and what they have stored as open; ``reconcile_ops`` (worker thread, network
-only) yields ops in ``streams.repo_ops``' format for the writer;
+only) yields ops (``ops.py``) for the writer;
 ``save_reconciled`` (writer) records transfers and deletions.
 """
 
@@ -35,7 +35,8 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 from ..github import RequestFailed
-from .streams import Missing, _check, state_key
+from .ops import Failed, Gone, Rows, State, Stream, state_key
+from .streams import Missing, _check
 
 EVERY_DAYS = 7
 BATCH = 50  # resolved issues per write op
@@ -83,21 +84,22 @@ def plan_reconcile(db, repos, state, now, every_days=EVERY_DAYS):
 def reconcile_ops(client, repo, state, stop, now):
     """Yield write ops reconciling one repo if ``plan_reconcile`` marked it due.
 
-    Ops: ``("issues", repo_id, items)`` for the open listing and for resolved
-    issues still in the repo, ``("reconciled", repo_id, fates)`` for transferred
-    or deleted ones, ``("state", key, fields)`` last,
-    ``("error", full_name, "reconcile", exception)`` if a request fails, ``("missing", full_name)`` if the repo answers 404.
+    Ops: ``Rows("issues", ...)`` for the open listing and for resolved issues
+    still in the repo, ``Rows("reconciled", ...)`` for transferred or deleted
+    ones, a ``State`` last, ``Failed`` if a request fails, ``Gone`` on a 404.
     """
     rid, full = repo["id"], repo["full_name"]
     plan = state.get(plan_key(rid))
     if plan is None or stop.is_set():
         return
     st = state.get(state_key(rid, "reconcile"), {})
+    # Its pages are saved as the issues and reconciled streams.
+    needs = (Stream(rid, "issues"), Stream(rid, "reconciled"), Stream(rid, "reconcile"))
     try:
         listing = yield from _open_listing(client, full, rid, _etags(st), stop)
         if listing is None:  # stopped, or every page unchanged since the last walk
             if not stop.is_set():
-                yield ("state", state_key(rid, "reconcile"), {"watermark": now})
+                yield State(state_key(rid, "reconcile"), {"watermark": now}, needs=needs)
             return
         seen, etags = listing
         fates = []
@@ -108,19 +110,20 @@ def reconcile_ops(client, repo, state, stop, now):
             if isinstance(fate, dict) and "fate" in fate:
                 fates.append(fate)
             elif fate is not None:
-                yield ("issues", rid, [fate])
+                yield Rows("issues", rid, [fate])
             if len(fates) >= BATCH:
-                yield ("reconciled", rid, fates)
+                yield Rows("reconciled", rid, fates)
                 fates = []
         if fates:
-            yield ("reconciled", rid, fates)
+            yield Rows("reconciled", rid, fates)
     except RequestFailed as e:
-        yield ("error", full, "reconcile", e)
+        yield Failed(full, rid, "reconcile", e)
         return
     except Missing:
-        yield ("missing", full)
+        yield Gone(full, rid)
         return
-    yield ("state", state_key(rid, "reconcile"), {"watermark": now, "etag": json.dumps(etags)})
+    yield State(state_key(rid, "reconcile"), {"watermark": now, "etag": json.dumps(etags)},
+                needs=needs)
 
 
 def _etags(st):
@@ -167,7 +170,7 @@ def _open_listing(client, full, rid, etags, stop):
         seen.update(item["number"] for item in page.items)
         new_etags.append(page.etag)
         if page.items:
-            yield ("issues", rid, page.items)
+            yield Rows("issues", rid, page.items)
     return seen, new_etags
 
 

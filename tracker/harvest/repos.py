@@ -62,7 +62,7 @@ def resolve_repos(client, db, config, state, now, *, only=(), log=print):
                     continue
                 if not ok:
                     errors.append(RunError(f"github.{kind}: {name!r} not found on GitHub (404)",
-                                           target=name, stream="repos", http_status=404))
+                                           target=name, stream="repos", status=404))
                     continue
                 for repo in _stored_repos(db, "tracked_via = ?", [via]):
                     if repo["id"] not in found:
@@ -79,7 +79,7 @@ def resolve_repos(client, db, config, state, now, *, only=(), log=print):
             if not found_it and only:
                 # Asked for by name on the command line: a 404 is that run's error.
                 errors.append(RunError(f"--repo {full_name}: not found on GitHub (404)",
-                                       target=full_name, stream="repo", http_status=404))
+                                       target=full_name, stream="repo", status=404))
         except FATAL:
             raise
         except Exception as e:  # that repo's error; the others still run
@@ -94,7 +94,7 @@ FATAL = (AuthError, RateLimitExhausted, Unreachable)
 def _error(prefix, e, target, stream):
     message = str(e) if isinstance(e, GitHubError) else f"{type(e).__name__}: {e}"
     return RunError(f"{prefix}: {message}", target=target, stream=stream,
-                    http_status=getattr(e, "status", None),
+                    status=getattr(e, "status", None),
                     detail=None if isinstance(e, GitHubError) else traceback.format_exc())
 
 
