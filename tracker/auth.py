@@ -30,7 +30,7 @@ import threading
 import time
 from pathlib import Path
 
-from .github import USER_AGENT, AuthError, Unreachable
+from .github_types import DEFAULT_API_URL, USER_AGENT, AuthError, Unreachable
 from .redact import hold, hold_key, redact
 from .safe import scrub
 
@@ -260,8 +260,6 @@ def watched_owners(config):
 def credentials_from_env(environ=None, *, owners=(), base_url=None):
     """The run's Credentials from the environment; AuthConfigError (exit 2) when
     the settings contradict each other or are incomplete. Nothing is minted yet."""
-    from .github import DEFAULT_API_URL
-
     environ = os.environ if environ is None else environ
     token = environ.get("GITHUB_TOKEN") or None
     app_vars = [name for name in APP_VARS if environ.get(name)]
