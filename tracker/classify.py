@@ -71,7 +71,7 @@ def classify(response, *, search=False, now=None):
     if status in REDIRECTS:
         return Decision(REDIRECT, message=h.get("location", ""))
     if status in GONE_STATUSES:
-        return Decision(GONE, message=message_of(response))
+        return Decision(GONE, message=message_of(response), data=_json(response))
     if status == 401:
         return Decision(RENEW, message=message_of(response))
     if status in (403, 429):
@@ -106,6 +106,23 @@ def classify_failure(error, connect_errors=()):
     """The Decision for a request that got no answer (an httpx.TransportError)."""
     kind = "connect" if isinstance(error, connect_errors) else "transport"
     return Decision(RETRY, kind=kind, message=type(error).__name__)
+
+
+def gone_reason(status, body):
+    """'451 Repository access blocked (dmca)': what a GONE answer said, for a person."""
+    body = body if isinstance(body, dict) else {}
+    message = scrub(str(body.get("message") or "").strip()[:150]) or {
+        404: "Not Found", 410: "Gone", 451: "Unavailable For Legal Reasons"}.get(status, "")
+    block = body.get("block") if isinstance(body.get("block"), dict) else {}
+    why = f" ({scrub(str(block['reason']))[:40]})" if block.get("reason") else ""
+    return f"{status} {message}{why}"
+
+
+def _json(response):
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+        return None
 
 
 def _retry_after(value, now):

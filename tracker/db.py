@@ -40,6 +40,9 @@ TABLES = {
             # Ours: where the repo came from, and what became of it.
             "tracked_via": str, "first_seen_at": str, "last_harvested_at": str,
             "missing_since": str, "renamed_from": str,
+            # Why GitHub no longer shows it: "404 Not Found", "451 Repository
+            # access blocked (dmca)", ... (tracker/harvest/repos.py).
+            "missing_reason": str,
         },
         {
             "pk": "id",
@@ -425,11 +428,17 @@ def _migration_sources(db):
         db[name].create(columns, if_not_exists=True, **options)
 
 
+def _migration_missing_reason(db):
+    """#19: repos.missing_reason, why a watched repo answers 404, 410 or 451."""
+    if "missing_reason" not in db["repos"].columns_dict:
+        db["repos"].add_column("missing_reason", str)
+
+
 # Numbered migrations, applied once each in order; PRAGMA user_version records
 # the last one applied. Append, never edit a published migration.
 MIGRATIONS = [_migration_1, _migration_harvest_errors, _migration_real_world_data,
               _migration_run_credentials, _migration_digest_headline, _migration_repo_sources,
-              _migration_search_requests, _migration_sources]
+              _migration_search_requests, _migration_sources, _migration_missing_reason]
 
 
 def open_db(path):

@@ -27,7 +27,10 @@ class RunError(str):
     """
 
     def __new__(cls, message, *, source="github", target=None, stream=None, http_status=None,
-                detail=None):
+                detail=None, status=None):
+        # ``status=`` is the field's name in the dataclass RunError of #20; both spellings
+        # are accepted until that lands.
+        http_status = http_status if http_status is not None else status
         # The one constructor of recorded errors: what is printed, logged and
         # stored in harvest_errors / harvest_runs is clean and redacted.
         self = super().__new__(cls, scrub(message))

@@ -117,8 +117,8 @@ def reconcile_ops(client, repo, state, stop, now):
     except RequestFailed as e:
         yield ("error", full, "reconcile", e)
         return
-    except Missing:
-        yield ("missing", full)
+    except Missing as e:
+        yield ("missing", full, e.reason)
         return
     yield ("state", state_key(rid, "reconcile"), {"watermark": now, "etag": json.dumps(etags)})
 

@@ -30,6 +30,7 @@ contributors cannot have changed and are not asked for (an empty repository's
 import json
 from datetime import datetime, timedelta, timezone
 
+from ..classify import GONE_STATUSES, gone_reason
 from ..github import Permanent, RequestFailed
 
 OVERLAP = timedelta(minutes=5)
@@ -52,7 +53,12 @@ def _committed(item):
 
 
 class Missing(Exception):
-    """The repository answered 404 in the middle of its streams."""
+    """The repository answered 404, 410 or 451 in the middle of its streams;
+    ``reason`` is what it said ("451 Repository access blocked (dmca)")."""
+
+    def __init__(self, reason=None):
+        super().__init__(reason)
+        self.reason = reason
 
 
 def state_key(repo_id, stream):
@@ -63,7 +69,7 @@ def repo_ops(client, repo, state, stop, streams=None):
     """Yield write ops for the streams of one repository (``streams``: names to
     walk, None = all of STREAMS). Ops: ``(stream, repo id, items)``,
     ``("state", key, fields)``, ``("error", full_name, stream, exception)``,
-    ``("permanent", full_name, stream, key, message)``, ``("missing", full_name)``."""
+    ``("permanent", full_name, stream, key, message)``, ``("missing", full_name, reason)``."""
     full, rid = repo["full_name"], repo["id"]
     base = f"repos/{full}"
     plans = [
@@ -102,8 +108,8 @@ def repo_ops(client, repo, state, stop, streams=None):
                 # One broken stream must not cost the repo's other streams.
                 complete = False
                 yield ("error", full, stream, e)
-    except Missing:
-        yield ("missing", full)
+    except Missing as e:
+        yield ("missing", full, e.reason)
         return
     if complete and signature is not None and not quiet:
         yield ("state", quiet_key, {"watermark": signature})
@@ -115,8 +121,8 @@ def _signature(repo):
 
 
 def _check(page):
-    if page.status == 404:
-        raise Missing()
+    if page.status in GONE_STATUSES:
+        raise Missing(gone_reason(page.status, page.data))
     return page
 
 

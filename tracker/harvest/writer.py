@@ -98,9 +98,12 @@ def _on_permanent(run, op):
 
 
 def _on_missing(run, op):
+    reason = op[2] if len(op) > 2 else None
     with run.db.conn:
-        save.mark_repo_missing(run.db, op[1], run.now)
-    run.progress.log(f"{op[1]}: not found (404); stored rows kept")
+        first = save.mark_repo_missing(run.db, op[1], run.now, reason)
+    if first:  # warned once, the run it happens; no error: it will not change by asking
+        run.progress.log(f"warning: repo {op[1]}: GitHub answered {reason or '404 Not Found'}; "
+                         "marked missing, stored rows kept")
 
 
 def _on_note(run, op):
