@@ -50,6 +50,8 @@ def resolve_repos(client, db, config, state, now, *, only=(), log=print):
             "id": repo["id"], "full_name": name, "default_branch": repo.get("default_branch"),
             # What streams.repo_ops compares to skip quiet repos' commits/contributors.
             **{k: repo.get(k) for k in ("pushed_at", "updated_at", "size")},
+            # What reconcile.py compares with the open rows (no extra request).
+            "open_issues_count": repo.get("open_issues_count"),
         }
 
     if only:

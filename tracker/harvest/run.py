@@ -32,7 +32,7 @@ from . import changes
 from .discovery import discover_step, discovery_targets
 from .outcome import SIGNAL_NAMES, RunError, Summary, conclude
 from .progress import Progress
-from .reconcile import plan_reconcile, reconcile_ops
+from .reconcile import plan_reconcile, reconcile_ops, track_open
 from .repos import resolve_repos
 from .signals import StopEvent
 from .streams import repo_ops
@@ -236,10 +236,11 @@ def _harvest_github(run, only_repos, concurrency, search=False):
                 repo_work = repo_ops(run.client, repo, state, stop, streams=repo["streams"])
             else:
                 repo_work = ops_of(run.client, repo, state, stop)
-            for op in repo_work:
+            seen = {}  # issue number -> state, as saved this run (#19: reconcile's count check)
+            for op in track_open(repo_work, seen):
                 if not put(op):
                     return
-            for op in reconcile_ops(run.client, repo, state, stop, run.now):
+            for op in reconcile_ops(run.client, repo, state, stop, run.now, seen):
                 if not put(op):
                     return
         except Stopped:
