@@ -15,7 +15,8 @@ answers in tests/test_classify.py pins every branch.
     RESET     the primary budget (``search`` or core) is spent until ``reset``
     RENEW     401 Bad credentials: renew the token once, then retry
     FAIL      an answer that will not change by asking again; ``error`` says
-              which exception (``Permanent``, ``Suspended``, ``RequestFailed``)
+              which exception (``Permanent``, ``Suspended``, ``PageCapped``,
+              ``RequestFailed``)
 
 GitHub answers a spent budget with 403 *or* 429 and ``x-ratelimit-remaining: 0``;
 a secondary limit with 403/429 and ``Retry-After`` or a "secondary rate limit"
@@ -37,6 +38,9 @@ SECONDARY_MIN_WAIT = 60.0  # GitHub: "wait at least one minute" without Retry-Af
 PERMANENT_MESSAGES = ("too large to list contributors",)
 SUSPENDED_MESSAGES = ("installation has been suspended", "installation is suspended",
                       "is suspended")
+# A 422 past the last page GitHub serves of a long listing (stargazers): see
+# tracker/harvest/history.py.
+PAGE_CAP_MESSAGE = "pagination is limited for this resource"
 ANSWERS = (200, 204, 304, 409)  # 204/409: contributors/commits of an empty repository
 GONE_STATUSES = (404, 410, 451)
 REDIRECTS = (301, 302, 307, 308)
@@ -78,6 +82,8 @@ def classify(response, *, search=False, now=None):
         return _forbidden(response, search, now)
     if status >= 500:
         return Decision(RETRY, kind="server", message=f"HTTP {status}", status=status)
+    if status == 422 and PAGE_CAP_MESSAGE in message_of(response).lower():
+        return Decision(FAIL, error="page_capped", message=message_of(response))
     return Decision(FAIL, error="failed",
                     message=f"unexpected HTTP {status}: {message_of(response)}")
 

@@ -50,6 +50,8 @@ class Discovery:
     releases_every_hours: int = 24
     tier: str = "light"
     tiers: dict = field(default_factory=dict)
+    # #25: the tiers whose repos also get the stars/forks history streams.
+    history_tiers: list = field(default_factory=lambda: ["full"])
 
     def tier_of(self, sources):
         """The largest tier any of ``sources`` asks for."""
@@ -73,6 +75,8 @@ class Config:
     path: str | None = None
     # Days between reconciliation walks of a repo (tracker/harvest/reconcile.py); 0 = never.
     reconcile_days: int = 7
+    # #25: the stargazers and forks history streams of watched repos (history.py).
+    history: bool = True
     # #23: calendars, papers and Discourse (tracker/sources/settings.py).
     calendars: list = field(default_factory=list)
     papers: object = None
@@ -123,7 +127,7 @@ def parse_config(text, source="config"):
     if not isinstance(github, dict):
         raise ConfigError(f"{source}: 'github' must be a mapping")
     unknown = set(github) - {"orgs", "users", "repos", "exclude", "reconcile_days", "max_rate",
-                             "topics", "search"}
+                             "topics", "search", "history"}
     if unknown:
         raise ConfigError(f"{source}: unknown key 'github.{sorted(unknown)[0]}'")
     config = Config(
@@ -145,6 +149,11 @@ def parse_config(text, source="config"):
             raise ConfigError(f"{source}: 'github.reconcile_days' must be a whole number "
                               f"of days (0 = never), got {days!r}")
         config.reconcile_days = days
+    if "history" in github:
+        if not isinstance(github["history"], bool):
+            raise ConfigError(f"{source}: 'github.history' must be true or false (the stars "
+                              f"and forks history streams), got {github['history']!r}")
+        config.history = github["history"]
     from .sources.settings import parse_calendars, parse_discourse, parse_papers
     config.calendars = parse_calendars(data.get("calendars"), source)
     config.papers = parse_papers(data.get("papers"), source)
@@ -220,7 +229,7 @@ def _discovery(value, source):
     if not isinstance(value, dict):
         raise ConfigError(f"{source}: 'discovery' must be a mapping")
     known = {"min_stars", "include_forks", "include_archived", "resweep_days",
-             "releases_every_hours", "tier", "tiers"}
+             "releases_every_hours", "tier", "tiers", "history_tiers"}
     unknown = set(value) - known
     if unknown:
         raise ConfigError(f"{source}: unknown key 'discovery.{sorted(unknown)[0]}'")
@@ -238,6 +247,14 @@ def _discovery(value, source):
             setattr(out, key, value[key])
     if "tier" in value:
         out.tier = _tier(value["tier"], "discovery.tier", source)
+    if "history_tiers" in value:
+        tiers = value["history_tiers"]
+        if not isinstance(tiers, list):
+            raise ConfigError(f"{source}: 'discovery.history_tiers' must be a list of tiers "
+                              f"({', '.join(TIERS[1:])})")
+        for i, tier in enumerate(tiers):
+            _tier(tier, f"discovery.history_tiers[{i}]", source)
+        out.history_tiers = list(tiers)
     tiers = value.get("tiers") or {}
     if not isinstance(tiers, dict):
         raise ConfigError(f"{source}: 'discovery.tiers' must map a source to a tier")

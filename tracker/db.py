@@ -286,6 +286,33 @@ TABLES = {
         },
         {"pk": ("site", "id")},
     ),
+    # #25 (tracker/harvest/history.py): who starred or forked a repository, and when.
+    # stars is github-to-sqlite's table (user, repo, starred_at); ours adds when a
+    # re-walk found a star gone (unstarred_at), and rows of the demo are synthetic.
+    "stars": (
+        {"user": int, "repo": int, "starred_at": str, "unstarred_at": str, "seen_walk": int,
+         "synthetic": int},
+        {"pk": ("user", "repo"),
+         "foreign_keys": [("user", "users", "id"), ("repo", "repos", "id")]},
+    ),
+    "forks": (
+        {
+            "id": int, "repo": int, "owner": int, "full_name": str, "html_url": str,
+            "created_at": str, "deleted_at": str, "seen_walk": int, "synthetic": int,
+        },
+        {"pk": "id", "foreign_keys": [("repo", "repos", "id"), ("owner", "users", "id")]},
+    ),
+    # One row per repository and listing (stargazers, forks): how much of it is
+    # held, what GitHub counts, whether GitHub's page cap cut it (then the part
+    # it will not list comes from repo_stats snapshots), and a walk in progress.
+    "history_coverage": (
+        {
+            "repo": int, "stream": str, "github_count": int, "listed": int, "capped": int,
+            "listable": int, "capped_after": str, "walk": str, "walks": int, "dirty": int,
+            "etag": str, "synced_at": str, "checked_at": str, "walked_at": str,
+        },
+        {"pk": ("repo", "stream"), "foreign_keys": [("repo", "repos", "id")]},
+    ),
 }
 
 INDEXES = [
@@ -325,6 +352,9 @@ INDEXES = [
     ("papers", ["doi"]),
     ("papers", ["arxiv_id"]),
     ("discourse_topics", ["created_at"]),
+    # #25: weekly star and fork counts per repo.
+    ("stars", ["repo", "starred_at"]),
+    ("forks", ["repo", "created_at"]),
 ]
 
 FTS = {
@@ -337,6 +367,32 @@ FTS = {
 # Earliest authored issue or PR per user and repo; "first-time contributor this
 # week" is then a lookup on first_contributions.
 VIEWS = {
+    # #25 (tracker/harvest/history.py): up to which week (Monday, exclusive) a
+    # repo's stargazers or forks listing is exact: always, unless GitHub's page
+    # cap cut it, then up to the week of the last entry it would list (later
+    # weeks come from repo_stats snapshots). Only listings walked at least once.
+    "history_exact": """
+        select repo, stream, case when coalesce(capped, 0) = 1
+               then coalesce(date(capped_after, '-6 days', 'weekday 1'), '0000-00-00')
+               else '9999-12-31' end as exact_until
+        from history_coverage where github_count is not null
+    """,
+    # Stars and forks gained per repository and week (Monday), exactly, from
+    # the listings: entries still present, by the week they were made.
+    "history_weekly": """
+        select s.repo as repo, date(s.starred_at, '-6 days', 'weekday 1') as week,
+               'stargazers' as stream, count(*) as gained
+        from stars s join history_exact e on e.repo = s.repo and e.stream = 'stargazers'
+        where s.unstarred_at is null and s.starred_at is not null
+          and s.starred_at < e.exact_until
+        group by 1, 2
+        union all
+        select f.repo, date(f.created_at, '-6 days', 'weekday 1'), 'forks', count(*)
+        from forks f join history_exact e on e.repo = f.repo and e.stream = 'forks'
+        where f.deleted_at is null and f.created_at is not null
+          and f.created_at < e.exact_until
+        group by 1, 2
+    """,
     "first_contributions_per_repo": """
         select issues.user as user, issues.repo as repo,
                min(issues.created_at) as first_at
@@ -428,6 +484,13 @@ def _migration_sources(db):
         db[name].create(columns, if_not_exists=True, **options)
 
 
+def _migration_history(db):
+    """#25: stars, forks and history_coverage on databases made before them."""
+    for name in ("stars", "forks", "history_coverage"):
+        columns, options = TABLES[name]
+        db[name].create(columns, if_not_exists=True, **options)
+
+
 def _migration_missing_reason(db):
     """#19: repos.missing_reason, why a watched repo answers 404, 410 or 451."""
     if "missing_reason" not in db["repos"].columns_dict:
@@ -438,7 +501,8 @@ def _migration_missing_reason(db):
 # the last one applied. Append, never edit a published migration.
 MIGRATIONS = [_migration_1, _migration_harvest_errors, _migration_real_world_data,
               _migration_run_credentials, _migration_digest_headline, _migration_repo_sources,
-              _migration_search_requests, _migration_sources, _migration_missing_reason]
+              _migration_search_requests, _migration_sources, _migration_history,
+              _migration_missing_reason]
 
 
 def open_db(path):

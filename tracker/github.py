@@ -20,8 +20,8 @@ from .auth import Credentials, TokenCredentials, credentials_from_env
 from .classify import (DONE, GONE, PAUSE, REDIRECT, RENEW, RESET, RETRY, SECONDARY_MIN_WAIT,
                        classify, classify_failure)
 from .github_types import (  # noqa: F401  (re-exported: callers import them from here)
-    DEFAULT_API_URL, USER_AGENT, AuthError, GitHubError, OffOrigin, Page, Permanent,
-    RateLimitExhausted, RequestFailed, SearchRateLimited, Stats, Stopped, Suspended,
+    DEFAULT_API_URL, USER_AGENT, AuthError, GitHubError, OffOrigin, Page, PageCapped,
+    Permanent, RateLimitExhausted, RequestFailed, SearchRateLimited, Stats, Stopped, Suspended,
     Unreachable,
 )
 from .pacer import DEFAULT_RATE, Pacer
@@ -128,14 +128,17 @@ class GitHubClient:
             raise OffOrigin(f"refused {why} to another origin {parts.scheme}://{parts.netloc} "
                             f"(API is {self.base_url}); not sent the token")
 
-    def get(self, path, params=None, *, etag=None, last_modified=None):
-        """GET one URL, following renames; returns a Page (status 200, 304 or 404).
+    def get(self, path, params=None, *, etag=None, last_modified=None, accept=None):
+        """GET one URL, following renames; returns a Page (status 200, 204, 304, 409,
+        or 404/410/451 for what is not there: see tracker.classify).
 
-        Raises OffOrigin for an absolute URL (a Link) or redirect off the API origin."""
+        ``accept``: a media type instead of the default (e.g. the stargazers'
+        ``application/vnd.github.star+json``). Raises OffOrigin for an absolute URL
+        (a Link) or redirect off the API origin; PageCapped past a listing's page cap."""
         url = self.url(path)
         self._check_origin(url, "a link")
         for _ in range(4):
-            response = self._send(url, params, etag, last_modified)
+            response = self._send(url, params, etag, last_modified, accept)
             if response.status_code in (301, 302, 307, 308):
                 location = urljoin(url, response.headers["location"])
                 self._check_origin(location, f"a {response.status_code} redirect")
@@ -165,6 +168,7 @@ class GitHubClient:
             url=str(response.url), status=response.status_code, data=data,
             etag=response.headers.get("etag"),
             last_modified=response.headers.get("last-modified"), next_url=next_url,
+            last_url=response.links.get("last", {}).get("url"),
         )
 
     def search(self, kind, q, *, page=1, per_page=100, **params):
@@ -191,9 +195,9 @@ class GitHubClient:
                                 answer.status)
         return answer
 
-    def _send(self, url, params, etag, last_modified):
+    def _send(self, url, params, etag, last_modified, accept=None):
         """Send until classify() says the answer is final; a short loop over its Decision."""
-        headers = {}
+        headers = {"Accept": accept} if accept else {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
@@ -412,6 +416,8 @@ def _failure(decision, path, status, credentials):
         return Suspended(f"{credentials.label}: GitHub answered {status} "
                          f"\"{decision.message}\": an owner of the account suspended the App's "
                          "installation; unsuspend it in the account's settings (Applications)")
+    if decision.error == "page_capped":
+        return PageCapped(f"{path}: {decision.message}", status)
     if decision.error == "permanent":
         return Permanent(f"{path}: HTTP {status}: {decision.message}", status)
     return RequestFailed(f"{path}: {decision.message}", status)

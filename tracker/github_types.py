@@ -11,7 +11,9 @@ request, as exceptions; all re-exported by tracker.github::
     ├── Unreachable        the API cannot be connected to at all (fatal, exit 5)
     ├── RequestFailed      retries exhausted (5xx, timeouts, dropped connections,
     │                      malformed JSON); that listing's error
-    │   └── OffOrigin      a redirect or Link URL leaves the API origin; refused
+    │   ├── OffOrigin      a redirect or Link URL leaves the API origin; refused
+    │   └── PageCapped     422 past the last page GitHub serves of a listing
+    │                      (stargazers of a huge repo; tracker/harvest/history.py)
     └── Permanent          an answer that will not change (e.g. "contributor list
                            is too large"); recorded once, then skipped
     Stopped                the run's stop event was set (not an error)
@@ -73,6 +75,16 @@ class OffOrigin(RequestFailed):
     exit_code = 1
 
 
+class PageCapped(RequestFailed):
+    """GitHub serves this listing only up to a fixed page; this page is past it."""
+
+    exit_code = 1
+
+    def __init__(self, message, status=422):
+        super().__init__(message)
+        self.status = status
+
+
 class Permanent(GitHubError):
     """GitHub answers this the same way every time: not worth a request per run."""
 
@@ -102,6 +114,7 @@ class Page:
     etag: str | None = None
     last_modified: str | None = None
     next_url: str | None = None
+    last_url: str | None = None  # Link rel="last": how far GitHub will page
 
     @property
     def not_modified(self):

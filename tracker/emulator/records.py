@@ -112,6 +112,8 @@ class Repo:
         "archived", "stars", "forks", "subscribers", "size", "has_issues", "extra",
         "issues", "by_created", "by_updated", "comments_by_created", "comments_by_updated",
         "releases", "tags", "commits", "milestones", "labels", "open_count", "mod", "version",
+        # #25 (history.py): made up from the counts on first use, then kept.
+        "stargazers", "fork_list", "next_fan", "next_forker",
     )
 
     def __init__(self, id, owner, name):
@@ -137,6 +139,8 @@ class Repo:
         self.open_count = 0
         self.mod: dict[str, int] = {}
         self.version = 0  # bumped on every change that alters the repo's JSON
+        self.stargazers = self.fork_list = None
+        self.next_fan = self.next_forker = 0
 
     @property
     def full_name(self) -> str:

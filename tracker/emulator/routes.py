@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlencode
 
+from . import history
 from . import query as q
 from .query import Invalid
 
@@ -61,11 +62,16 @@ def _int(value, default):
         return default
 
 
-def paginate(ctx: Ctx, items: list, link_path: str, render) -> Result:
+def paginate(ctx: Ctx, items: list, link_path: str, render, cap: int | None = None) -> Result:
     per_page = _int(ctx.get("per_page"), 30)
     per_page = 30 if per_page < 1 else min(per_page, 100)
     page = max(_int(ctx.get("page"), 1), 1)
     last = max(1, -(-len(items) // per_page))
+    if cap is not None:  # GitHub's page cap on some listings (history.py)
+        last = min(last, cap)
+        if page > cap:
+            raise HTTPError(422, {"message": history.CAP_MESSAGE, "documentation_url": DOCS,
+                                  "status": "422"})
     chunk = items[(page - 1) * per_page: page * per_page]
     kept = [(k, v) for k, v in ctx.pairs if k != "page"]
 
@@ -251,6 +257,20 @@ def repo_sub(ctx: Ctx, repo, sub: str) -> Result:
                         head=get("head"), base=get("base"), now=ctx.store.now())
         res = paginate(ctx, found, link, lambda x: r.pull(repo, x))
         res.last_modified = max(mod["issues"], repo.last_modified())  # repo is embedded
+        return res
+    if sub == "/stargazers":  # oldest first; starred_at only with the star media type
+        media = history.STAR_MEDIA_TYPE in (ctx.options.get("accept") or "")
+        res = paginate(ctx, history.stargazers(repo), link,
+                       lambda s: history.render_star(r, s, media), cap=ctx.store.star_page_cap)
+        res.last_modified = mod.get("stargazers", repo.created_at)
+        return res
+    if sub == "/forks":
+        found = history.forks(repo)
+        order = q.choice(get("sort"), ("newest", "oldest", "stargazers", "watchers"), "newest",
+                         "sort")
+        found = found if order == "oldest" else found[::-1]
+        res = paginate(ctx, found, link, lambda f: history.render_fork(r, repo, f))
+        res.last_modified = mod.get("forks", repo.created_at)
         return res
     if sub in ("/contributors", "/commits") and not repo.commits and not repo.size:
         # An empty repository, as GitHub answers it: 204 without a body, 409.

@@ -333,7 +333,8 @@ class Emulator:
                     raise HTTPError(404, {"message": "Not Found", "status": "404",
                                           "documentation_url": "https://docs.github.com/rest"})
                 result = dispatch(Ctx(self.store, self._render, self.url, path, pairs,
-                                      self.search_options))
+                                      {**self.search_options,
+                                       "accept": h.headers.get("Accept")}))
                 body = self._render.dumps(result.body)
         except HTTPError as e:
             body = None if e.body is None else dumps(e.body)
@@ -395,7 +396,8 @@ class Emulator:
         if fault.kind == "truncate":
             try:
                 with self.store.lock:
-                    result = dispatch(Ctx(self.store, self._render, self.url, path, pairs))
+                    result = dispatch(Ctx(self.store, self._render, self.url, path, pairs,
+                                          {"accept": h.headers.get("Accept")}))
                     body = self._render.dumps(result.body)
             except HTTPError as e:
                 body = dumps(e.body)
@@ -426,7 +428,8 @@ class Emulator:
 
         try:
             with self.store.lock:
-                result = dispatch(Ctx(self.store, self._render, self.url, path, pairs))
+                result = dispatch(Ctx(self.store, self._render, self.url, path, pairs,
+                                          {"accept": h.headers.get("Accept")}))
                 body = self._render.dumps(result.body)
         except HTTPError as e:
             return self._send(h, e.status, dumps(e.body), e.headers)

@@ -8,7 +8,9 @@ callable returning an aware UTC datetime (real now by default; tests may replace
     add_repo(owner, name, owner_type=None, id=None, **fields)     -> Repo
     rename_repo(old_full_name, new_full_name)                     -> Repo  (old name -> 301)
     delete_repo(full_name)                                        -> None  (then 404)
-    set_stars(full_name, n)                                       -> Repo
+    set_stars(full_name, n)                                       -> Repo  (newest stars go)
+    add_star(full_name, login=None, at=None) / remove_star(full_name, login)   (#25)
+    add_fork(full_name, owner=None, at=None) -> Fork / remove_fork(full_name, fork_id)
     add_release(full_name, tag_name, prerelease=False, draft=False, body=None,
                 published_at=None, name=None, created_at=None, author_login=None) -> Release
     add_issue(full_name, title, user_login, is_pull=False, body=None, labels=(),
@@ -39,6 +41,7 @@ import bisect
 import random
 import threading
 
+from . import history
 from .records import (
     Comment, Commit, Issue, Owner, PullInfo, Release, Repo, Tag, fake_sha, iso, stable_id,
     to_ts, utcnow,
@@ -72,6 +75,8 @@ class Store:
         self.blocked: dict[int, tuple] = {}
         # The next N search answers come back with incomplete_results: true (routes.py).
         self.search_incomplete = 0
+        # GitHub stops serving a stargazers listing past this page (history.py).
+        self.star_page_cap = history.PAGE_CAP
         self._next_id = {"issue": 1_100_000_000, "comment": 1_500_000_000,
                          "release": 100_000_000, "milestone": 9_000_000, "pull": 1_900_000_000}
 
@@ -158,7 +163,8 @@ class Store:
                 else:
                     repo.extra[key] = value
             repo.topics = list(repo.topics or [])
-            for kind in ("issues", "comments", "releases", "tags", "commits"):
+            for kind in ("issues", "comments", "releases", "tags", "commits", "stargazers",
+                         "forks"):
                 repo.mod[kind] = repo.created_at
             self.repos[repo.id] = repo
             self._by_name[repo.full_name.lower()] = repo
@@ -214,9 +220,45 @@ class Store:
     def set_stars(self, full_name: str, n: int) -> Repo:
         with self.lock:
             repo = self._get(full_name)
-            repo.stars = int(n)
-            self._touch_repo(repo)
+            if repo.stargazers is None:
+                repo.stars = int(n)  # the list is made up from the count when first asked
+            else:
+                history.set_count(repo, int(n), self.now())
+            self._touch_history(repo, "stargazers")
             return repo
+
+    # -- stargazers and forks (#25, history.py) ---------------------------------
+    def add_star(self, full_name: str, login: str | None = None, at=None):
+        with self.lock:
+            repo = self._get(full_name)
+            star = history.add_star(repo, login, to_ts(at) if at else self.now())
+            self.note_user(star.login)
+            self._touch_history(repo, "stargazers")
+            return star
+
+    def remove_star(self, full_name: str, login: str) -> None:
+        with self.lock:
+            repo = self._get(full_name)
+            history.remove_star(repo, login)
+            self._touch_history(repo, "stargazers")
+
+    def add_fork(self, full_name: str, owner: str | None = None, at=None):
+        with self.lock:
+            repo = self._get(full_name)
+            fork = history.add_fork(repo, owner, to_ts(at) if at else self.now())
+            self.note_user(fork.owner)
+            self._touch_history(repo, "forks")
+            return fork
+
+    def remove_fork(self, full_name: str, fork_id: int) -> None:
+        with self.lock:
+            repo = self._get(full_name)
+            history.remove_fork(repo, fork_id)
+            self._touch_history(repo, "forks")
+
+    def _touch_history(self, repo: Repo, kind: str) -> None:
+        self._touch_repo(repo)
+        repo.mod[kind] = max(repo.mod.get(kind, 0), self.now())
 
     def _touch_repo(self, repo: Repo, now: int | None = None) -> None:
         # GitHub bumps a repository's updated_at when its counters change.

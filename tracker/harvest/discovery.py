@@ -306,5 +306,6 @@ def discovery_targets(db, watched, config, now, only_repos=(), fresh=None):
             continue
         tier = config.discovery.tier_of(sources[rid])
         if tier != "none":
-            out.append({**repo, "streams": None if tier == "full" else ("releases",)})
+            out.append({**repo, "streams": None if tier == "full" else ("releases",),
+                        "tier": tier})
     return out

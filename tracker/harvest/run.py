@@ -30,6 +30,7 @@ from ..github import (USER_AGENT, AuthError, GitHubClient, GitHubError, RateLimi
 from ..pacer import DEFAULT_RATE
 from . import changes
 from .discovery import discover_step, discovery_targets
+from .history import history_ops, plan_history
 from .outcome import SIGNAL_NAMES, RunError, Summary, conclude
 from .progress import Progress
 from .reconcile import plan_reconcile, reconcile_ops, track_open
@@ -211,6 +212,8 @@ def _harvest_github(run, only_repos, concurrency, search=False):
     plan_reconcile(run.db, targets, state, run.now, run.config.reconcile_days)
     targets += discovery_targets(run.db, targets, run.config, run.now, only_repos,
                                  fresh=found.fresh)
+    # #25: stars and forks over time, by arithmetic on the counts just saved.
+    plan_history(run.db, targets, state, run.now, run.config)
     run.summary.repos = len(targets)
     run.names = {repo["id"]: repo["full_name"] for repo in targets}
     # Bounded: a page of pulls parses to megabytes; workers wait for the writer.
@@ -241,6 +244,9 @@ def _harvest_github(run, only_repos, concurrency, search=False):
                 if not put(op):
                     return
             for op in reconcile_ops(run.client, repo, state, stop, run.now, seen):
+                if not put(op):
+                    return
+            for op in history_ops(run.client, repo, state, stop, run.now):
                 if not put(op):
                     return
         except Stopped:

@@ -14,6 +14,7 @@ from ..db import save_state
 from ..github import GitHubError
 from . import save
 from .changes import save_pull_fields
+from .history_save import WRITERS as HISTORY_WRITERS
 from .reconcile import save_reconciled
 
 SAVERS = {
@@ -112,16 +113,17 @@ def _on_note(run, op):
 
 WRITERS = {"state": _on_state, "error": _on_error, "permanent": _on_permanent,
            "missing": _on_missing, "note": _on_note,
-           **{stream: _on_rows for stream in SAVERS}}
+           **{stream: _on_rows for stream in SAVERS}, **HISTORY_WRITERS}
 
 
 def apply(run, op):
     try:
         WRITERS[op[0]](run, op)
     except Exception as e:  # one bad page must not stop the writer (and wedge the workers)
-        rid = op[1] if op[0] in SAVERS else None
+        rid = op[1] if op[0] in SAVERS or op[0] == "history" else None
         if rid is not None:
-            run.broken.add((rid, op[0]))
+            # A history page's stream is its third field (history_save.py).
+            run.broken.add((rid, op[2] if op[0] == "history" else op[0]))
         name = run.names.get(rid, str(rid))
         run.error(f"{name} {op[0]}: cannot save a page: {type(e).__name__}: {e}",
                   target=name, stream=op[0], detail=traceback.format_exc())
