@@ -329,4 +329,6 @@ def populate_sample(db):
     populate_discovered(db)  # discovery's repos and sources (#13)
     from sample_sources import populate_sources
     populate_sources(db)  # calendars and papers (#23)
+    from sample_packages import populate_packages
+    populate_packages(db)  # PyPI, npm and conda-forge releases (#22)
     return db

@@ -86,8 +86,13 @@ def test_second_demo_run_is_incremental(demo):
     # Discourse answer in full every day; the calendar and the JOSS feed are 304s.
     c = second.summary.counts
     assert c["source_not_modified"] == 2
-    assert second.summary.not_modified - c["source_not_modified"] == \
-        second.summary.requests - c["source_requests"] - searches > 0
+    # Packages (#22): PyPI's changelog (one XML-RPC call) says nothing changed; the
+    # npm package and the two conda-forge builds answer 304 (dockerspawner has none
+    # in the demo: its absence is remembered until the reconciliation schedule).
+    assert (c["package_requests"], c["package_not_modified"]) == (4, 3)
+    assert second.summary.not_modified - c["source_not_modified"] - \
+        c["package_not_modified"] == second.summary.requests - c["source_requests"] - \
+        c["package_requests"] - searches > 0
 
 
 def test_digest_feed_names_real_releases(demo):
@@ -150,3 +155,24 @@ def test_demo_busy_weeks_show_coming_up_and_new_papers(demo):
         assert new_papers_rows(db, start, end), week
         html = db["digests"].get(week)["content_html"]
         assert "<h2>Coming up" in html and "<h2>New papers" in html
+
+
+def test_demo_follows_packages(demo):
+    """#22: real PyPI histories (told with their GitHub releases), synthetic npm and
+    conda-forge rows marked as such."""
+    path, first, _ = demo
+    db = sqlite_utils.Database(path)
+    told = db.execute("select places, synthetic from project_releases "
+                      "where project = 'jupytext/jupytext' and version = '1.18.0'").fetchone()
+    assert told == ("GitHub, PyPI", 0)
+    # dockerspawner's PyPI links name only jupyter.org: not linked to its repository.
+    assert db.execute("select repo from packages where name = 'dockerspawner'").fetchone() \
+        == (None,)
+    yanked = db.execute("select yanked, yanked_reason, synthetic from package_releases "
+                        "where registry = 'pypi' and name = 'jupytext' and version = '1.20.0'"
+                        ).fetchone()
+    assert yanked == (1, "Wrong label used, that was 1.19.0", 0)
+    assert db.execute("select count(*) from package_releases where registry != 'pypi' "
+                      "and synthetic = 0").fetchone() == (0,)
+    assert db.execute("select count(*) from package_releases where registry = 'conda_forge'"
+                      ).fetchone()[0] > 0

@@ -19,8 +19,8 @@ from tracker.publish import (
 
 QUERIES = sorted(load_queries())
 FEEDS = ["busiest_this_week", "digest", "first_time_contributors", "new_in_ecosystem",
-         "new_papers", "new_repos_this_week", "posts_this_week", "releases_this_week",
-         "upcoming_events"]
+         "new_papers", "new_repos_this_week", "package_releases_this_week", "posts_this_week",
+         "releases_this_week", "upcoming_events"]
 ATOM = "{http://www.w3.org/2005/Atom}"
 # A real tag carrying an event handler or a script URL, i.e. live markup.
 LIVE_ATTR = re.compile(r"<[a-zA-Z][^<>]*(alert\(|\son[a-z]+\s*=\s*[\"']?alert)", re.I)

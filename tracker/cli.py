@@ -59,8 +59,9 @@ def init(path, force):
 @CONFIG_OPTION
 @click.option("--repo", "repos", multiple=True, metavar="OWNER/NAME",
               help="Harvest only these repositories (repeatable).")
-@click.option("--only", type=click.Choice(["github", "feeds", "sources"]),
-              help="Harvest one kind of source only (sources: calendars, papers, Discourse).")
+@click.option("--only", type=click.Choice(["github", "feeds", "sources", "packages"]),
+              help="Harvest one kind of source only (sources: calendars, papers, Discourse; "
+                   "packages: PyPI, npm, conda-forge).")
 @click.option("--wait", is_flag=True,
               help="If another harvest holds the database, wait for it instead of exiting.")
 @click.option("--max-wait", default=900, show_default=True, type=int,

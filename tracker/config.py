@@ -81,6 +81,8 @@ class Config:
     calendars: list = field(default_factory=list)
     papers: object = None
     discourse: object = None
+    # #22: PyPI, npm and conda-forge packages (tracker/registries/settings.py).
+    packages: object = None
 
     def is_excluded(self, full_name):
         return full_name.lower() in {e.lower() for e in self.exclude}
@@ -120,7 +122,7 @@ def parse_config(text, source="config"):
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: the top level must be a mapping")
     unknown = set(data) - {"github", "feeds", "bots", "discovery", "calendars", "papers",
-                           "discourse"}
+                           "discourse", "packages"}
     if unknown:
         raise ConfigError(f"{source}: unknown key {sorted(unknown)[0]!r}")
     github = data.get("github") or {}
@@ -158,6 +160,8 @@ def parse_config(text, source="config"):
     config.calendars = parse_calendars(data.get("calendars"), source)
     config.papers = parse_papers(data.get("papers"), source)
     config.discourse = parse_discourse(data.get("discourse"), source)
+    from .registries.settings import parse_packages
+    config.packages = parse_packages(data.get("packages"), source)
     return config
 
 

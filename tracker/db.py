@@ -313,6 +313,34 @@ TABLES = {
         },
         {"pk": ("repo", "stream"), "foreign_keys": [("repo", "repos", "id")]},
     ),
+    # #22 (tracker/registries/): packages on PyPI, npm and conda-forge and their releases.
+    # registry is pypi | npm | conda_forge; name as the registry spells it.
+    "packages": (
+        {
+            "registry": str, "name": str, "summary": str, "repository_url": str, "repo": int,
+            "homepage": str, "url": str, "latest_version": str, "advisories": str,
+            "first_seen_at": str, "last_harvested_at": str, "missing_since": str,
+            "moved_to": str, "synthetic": int,
+        },
+        {"pk": ("registry", "name"), "foreign_keys": [("repo", "repos", "id")]},
+    ),
+    # One row per version; a yank or an npm deprecation is a state change, never a deletion.
+    "package_releases": (
+        {
+            "registry": str, "name": str, "version": str, "published_at": str,
+            "prerelease": int, "yanked": int, "yanked_reason": str, "deprecated": str,
+            "advisories": str, "url": str, "files": int, "first_seen_at": str,
+            "updated_at": str, "synthetic": int,
+        },
+        {"pk": ("registry", "name", "version")},
+    ),
+    # Why a package is tracked: explicit, repo:OWNER/NAME, classifier:..., keyword:...,
+    # pypi:NAME (a conda-forge build of a PyPI package).
+    "package_sources": (
+        {"registry": str, "name": str, "source": str, "first_seen_at": str,
+         "last_seen_at": str},
+        {"pk": ("registry", "name", "source")},
+    ),
 }
 
 INDEXES = [
@@ -355,6 +383,9 @@ INDEXES = [
     # #25: weekly star and fork counts per repo.
     ("stars", ["repo", "starred_at"]),
     ("forks", ["repo", "created_at"]),
+    # #22: the week's package releases; packages of a repository.
+    ("package_releases", ["published_at"]),
+    ("packages", ["repo"]),
 ]
 
 FTS = {
@@ -392,6 +423,74 @@ VIEWS = {
         where f.deleted_at is null and f.created_at is not null
           and f.created_at < e.exact_until
         group by 1, 2
+    """,
+    # #22: where each version of a project appeared, one row per place (a GitHub
+    # release, a PyPI, npm or conda-forge package release). The project is the linked
+    # repository, else the package name (PEP 503-ish, so a PyPI and a conda-forge build
+    # of one name meet); versions meet with a leading v dropped.
+    "release_places": """
+        select coalesce(repos.full_name, 'repo ' || r.repo) as project, r.repo as repo,
+               ltrim(coalesce(r.tag_name, r.name), 'vV') as version,
+               'GitHub' as place, 0 as rank, r.published_at as published_at,
+               r.html_url as url, coalesce(r.prerelease, 0) as prerelease, 0 as yanked,
+               null as advisories,
+               (coalesce(r.name, '') || ' ' || coalesce(r.tag_name, '') || ' '
+                  || coalesce(r.body, '')) like '%security%'
+               or (coalesce(r.name, '') || ' ' || coalesce(r.body, ''))
+                  glob '*[Gg][Hh][Ss][Aa]-[0-9a-z][0-9a-z][0-9a-z][0-9a-z]-*'
+               or (coalesce(r.name, '') || ' ' || coalesce(r.body, ''))
+                  glob '*[Cc][Vv][Ee]-[0-9][0-9][0-9][0-9]-[0-9]*' as security,
+               r.id as github_release, null as registry, null as package,
+               0 as first_release, 0 as synthetic
+        from releases r left join repos on repos.id = r.repo
+        where not coalesce(r.draft, 0) and r.published_at is not null
+        union all
+        select coalesce(repos.full_name,
+                        case when p.repository_url like 'https://github.com/%/%'
+                             then substr(p.repository_url, 20) end,
+                        lower(replace(replace(pr.name, '_', '-'), '.', '-'))),
+               p.repo, pr.version,
+               case pr.registry when 'pypi' then 'PyPI' when 'npm' then 'npm'
+                    else 'conda-forge' end,
+               case pr.registry when 'pypi' then 1 when 'npm' then 2 else 3 end,
+               pr.published_at, pr.url, coalesce(pr.prerelease, 0),
+               coalesce(pr.yanked, 0) or pr.deprecated is not null,
+               (select group_concat(a.value, ', ') from json_each(
+                    case when json_valid(pr.advisories) then pr.advisories else '[]' end) a),
+               coalesce(json_array_length(case when json_valid(pr.advisories)
+                                          then pr.advisories end), 0) > 0,
+               null, pr.registry, pr.name,
+               pr.published_at = (select min(o.published_at) from package_releases o
+                                  where o.registry = pr.registry and o.name = pr.name),
+               coalesce(pr.synthetic, 0)
+        from package_releases pr
+        join packages p on p.registry = pr.registry and p.name = pr.name
+        left join repos on repos.id = p.repo
+        where pr.published_at is not null
+    """,
+    # One row per project version wherever it appeared; its time is its first
+    # appearance; on_github says whether a GitHub release exists; first_release marks
+    # the project's earliest version anywhere when a registry has it (a new package).
+    "project_releases": """
+        select project, repo, version, published_at, places, on_github, github_release, url,
+               prerelease, yanked, security, advisories, packages,
+               packages is not null and published_at = min(published_at) over (
+                   partition by lower(project)) as first_release, synthetic
+        from (
+        select min(project) as project, max(repo) as repo, version,
+               min(published_at) as published_at,
+               replace(group_concat(distinct place), ',', ', ') as places,
+               max(place = 'GitHub') as on_github, max(github_release) as github_release,
+               coalesce(max(case when rank = 0 then url end),
+                        max(case when rank = 1 then url end),
+                        max(case when rank = 2 then url end), max(url)) as url,
+               max(prerelease) as prerelease, min(yanked) as yanked,
+               max(security) as security,
+               group_concat(distinct advisories) as advisories,
+               group_concat(distinct registry || ':' || package) as packages,
+               max(synthetic) as synthetic
+        from (select * from release_places order by lower(project), version, rank, package)
+        group by lower(project), version)
     """,
     "first_contributions_per_repo": """
         select issues.user as user, issues.repo as repo,
@@ -491,6 +590,13 @@ def _migration_history(db):
         db[name].create(columns, if_not_exists=True, **options)
 
 
+def _migration_packages(db):
+    """#22: packages, package_releases and package_sources on older databases."""
+    for name in ("packages", "package_releases", "package_sources"):
+        columns, options = TABLES[name]
+        db[name].create(columns, if_not_exists=True, **options)
+
+
 def _migration_missing_reason(db):
     """#19: repos.missing_reason, why a watched repo answers 404, 410 or 451."""
     if "missing_reason" not in db["repos"].columns_dict:
@@ -502,7 +608,7 @@ def _migration_missing_reason(db):
 MIGRATIONS = [_migration_1, _migration_harvest_errors, _migration_real_world_data,
               _migration_run_credentials, _migration_digest_headline, _migration_repo_sources,
               _migration_search_requests, _migration_sources, _migration_history,
-              _migration_missing_reason]
+              _migration_packages, _migration_missing_reason]
 
 
 def open_db(path):

@@ -18,7 +18,9 @@ from .emulator import Emulator, add_discoverable_repos, load_facts
 from .feedserver import DATA_DIR as FEEDS_DIR, FeedServer
 from .github import GitHubClient
 from .harvest.run import Progress, run_harvest
+from .emulator.registries import RegistryServer, load_demo as load_demo_registries
 from .emulator.sources import SourcesServer, load_synthetic
+from .registries.settings import Packages
 from .sources.http import Pacing
 from .sources.settings import Calendar, Discourse, Papers
 
@@ -73,6 +75,16 @@ def demo_sources(config, base):
     return config
 
 
+def demo_packages(config, base):
+    """#22: the real PyPI histories of voila, jupytext and dockerspawner, their synthetic
+    conda-forge builds and a synthetic npm package, served at ``base``."""
+    config.packages = Packages(pypi=["voila", "jupytext", "dockerspawner"],
+                               npm=["@synthetic-dev/jupytext-lab"], conda_forge_from_pypi=True,
+                               pypi_url=base, npm_url=base, anaconda_url=base, rate=0,
+                               synthetic=["npm", "conda_forge"])
+    return config
+
+
 def demo_store():
     """The real facts plus synthetic repos for discovery to find (no releases of their
     own, so the digest's release notes stay real)."""
@@ -113,9 +125,12 @@ def run_demo(db_path, *, port=8001, serve=True, out=None):
     # Fixed ports: URLs inside bodies (hence ETags) and feed keys must match across runs.
     with Emulator(demo_store(), tokens={DEMO_TOKEN}, port=port + 2) as emu, \
             FeedServer(FEEDS_DIR, port=port + 1) as feeds, \
-            SourcesServer(port=port + 3) as sources:
+            SourcesServer(port=port + 3) as sources, RegistryServer() as registries:
         load_synthetic(sources)
+        # Up to the facts' end, as GitHub's and the feeds' data.
+        load_demo_registries(registries, until="2026-07-24")
         config = demo_sources(demo_config(feeds.url.rstrip("/")), sources.url)
+        config = demo_packages(config, registries.url)
         out(f"GitHub emulator on {emu.url}, feeds on {feeds.url} (real Jupyter data, offline)")
         # Unpaced: the emulator is local and ours, and ~250 requests stay under its 900/min.
         with GitHubClient(DEMO_TOKEN, emu.url, log=progress.log, max_rate=0) as client:
@@ -143,6 +158,7 @@ def run_demo(db_path, *, port=8001, serve=True, out=None):
             f"  {week} new      {base}/{name}/new_in_ecosystem?week={week}",
             f"  {week} events   {base}/{name}/upcoming_events?week={week}",
             f"  {week} papers   {base}/{name}/new_papers?week={week}",
+            f"  {week} shipped  {base}/{name}/package_releases_this_week?week={week}",
         ]
     heading = "Open:" if serve else f"Open, once `tracker serve --db {db_path} --port {port}` runs:"
     out(heading + "\n" + "\n".join(lines))

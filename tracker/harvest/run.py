@@ -139,15 +139,15 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
         # Which kind of credentials (never the secret), for `tracker status`; a
         # feeds-only run sends none to GitHub.
         db["harvest_runs"].update(run_id, {
-            "credentials": "none" if only in ("feeds", "sources") else client.credentials.kind})
+            "credentials": "none" if only in ("feeds", "sources", "packages") else client.credentials.kind})
         db.conn.commit()
         run = Run(db, db_path, config, client, summary, progress, stop, now, debug)
         try:
-            if only not in ("feeds", "sources"):
+            if only not in ("feeds", "sources", "packages"):
                 if not client.authenticated:
                     progress.log("No GITHUB_TOKEN: unauthenticated, 60 requests/hour")
                 _harvest_github(run, repos, concurrency, search)
-            if only not in ("github", "sources") and config.feeds and not repos \
+            if only not in ("github", "sources", "packages") and config.feeds and not repos \
                     and not stop.is_set():
                 _harvest_feeds(run, feed_client)
         except Stopped:
@@ -159,6 +159,8 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
         finally:
             if only in (None, "sources") and not repos:
                 _harvest_sources(run, source_client, sources_now, sources_pacing, environ)
+            if only in (None, "packages") and not repos:
+                _harvest_packages(run, source_client, sources_now, sources_pacing, environ)
             stats = client.stats
             summary.requests += stats.requests
             summary.counted += stats.counted
@@ -414,6 +416,47 @@ def _harvest_sources(run, client, now, pacing, environ):
     run.summary.counts["source_not_modified"] = result.not_modified
     run.progress.log("sources: " + ", ".join(
         f"{name} {c.requests} requests, {c.bytes} bytes" for name, c in result.costs.items()))
+
+
+def _harvest_packages(run, client, now, pacing, environ):
+    """#22: PyPI, npm, conda-forge (tracker/registries/); each package's failure is one
+    recorded error. Runs in the calling thread: every request is paced and timed out,
+    and a signal stops it between packages."""
+    from ..registries.run import configured, harvest_packages, registry_pacing
+    from ..sources.run import sleep_unless
+
+    if not configured(run.config) or getattr(run.stop, "signum", None) is not None:
+        return
+    xmlrpc_pacing = pacing
+    if pacing is None:  # a fatal GitHub error does not stop the registries; a signal does
+        pacing, xmlrpc_pacing = registry_pacing(run.config.packages.rate,
+                                                sleep=sleep_unless(run.stop))
+    own = client is None
+    if own:
+        client = httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0),
+                              headers={"User-Agent": USER_AGENT}, follow_redirects=True)
+    try:
+        result = harvest_packages(
+            run.db, run.config, client, now=now, pacing=pacing, xmlrpc_pacing=xmlrpc_pacing,
+            environ=environ, log=run.progress.log,
+            stopped=lambda: getattr(run.stop, "signum", None) is not None)
+    except Exception as e:  # a bug in a registry module must not hide the run's record
+        run.summary.error(f"packages: {type(e).__name__}: {e}", source="packages")
+        return
+    finally:
+        if own:
+            client.close()
+    for problem in result.problems:
+        run.summary.error(problem.message, source=problem.registry, target=problem.target,
+                          http_status=problem.http_status)
+    run.summary.counts["package_releases"] = result.counts.get("package_releases", 0)
+    run.summary.counts["package_requests"] = result.requests
+    run.summary.counts["package_not_modified"] = result.not_modified
+    run.summary.requests += result.requests
+    run.summary.not_modified += result.not_modified
+    run.progress.log("packages: " + ", ".join(
+        f"{name} {c.requests} requests ({c.not_modified} not modified)"
+        for name, c in result.costs.items()))
 
 
 def _finish_run(db, run_id, summary, stats=None):

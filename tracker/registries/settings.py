@@ -1,0 +1,129 @@
+"""The watchlist's ``packages:`` block.
+
+    packages:
+      pypi: [voila, jupytext]
+      npm: ["@jupyterlab/git"]
+      conda_forge: [voila]
+      from_repos: true            # PyPI/npm packages named like a tracked repo that link to it
+      classifiers: ["Framework :: Jupyter :: JupyterLab :: Extensions"]
+      npm_keywords: [jupyterlab-extension]
+      conda_forge_from_pypi: true # each PyPI package's conda-forge build, when there is one
+      rate: 60                    # requests a minute per registry host
+      pypi_url: https://pypi.org                # TRACKER_PYPI_URL wins
+      npm_url: https://registry.npmjs.org       # TRACKER_NPM_URL wins
+      anaconda_url: https://api.anaconda.org    # TRACKER_ANACONDA_URL wins
+
+``synthetic: true`` (or a list of registries, ``[npm, conda_forge]``) marks what
+is stored from them as made up: the offline demo's npm and conda-forge packages.
+"""
+
+import os
+import re
+from dataclasses import dataclass, field
+
+PYPI_URL = "https://pypi.org"
+NPM_URL = "https://registry.npmjs.org"
+ANACONDA_URL = "https://api.anaconda.org"
+DEFAULT_RATE = 60  # a request a second per host: registries publish no budget
+KEYS = {"pypi", "npm", "conda_forge", "from_repos", "classifiers", "npm_keywords",
+        "conda_forge_from_pypi", "rate", "pypi_url", "npm_url", "anaconda_url", "synthetic"}
+_URL = re.compile(r"^https?://[^\s\"'<>]+$")
+# PEP 508 names; npm names (optionally @scope/); conda package names.
+_NAMES = {
+    "pypi": re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,198}[A-Za-z0-9])?$"),
+    "npm": re.compile(r"^(?:@[a-z0-9~-][a-z0-9._~-]{0,100}/)?[a-z0-9~-][a-z0-9._~-]{0,213}$"),
+    "conda_forge": re.compile(r"^[a-z0-9_][a-z0-9._-]{0,199}$"),
+}
+
+
+@dataclass
+class Packages:
+    pypi: list = field(default_factory=list)
+    npm: list = field(default_factory=list)
+    conda_forge: list = field(default_factory=list)
+    from_repos: bool = False
+    classifiers: list = field(default_factory=list)
+    npm_keywords: list = field(default_factory=list)
+    conda_forge_from_pypi: bool = False
+    rate: float = DEFAULT_RATE
+    pypi_url: str = PYPI_URL
+    npm_url: str = NPM_URL
+    anaconda_url: str = ANACONDA_URL
+    synthetic: bool | list = False
+
+    def is_synthetic(self, registry):
+        return registry in self.synthetic if isinstance(self.synthetic, list) \
+            else bool(self.synthetic)
+
+    def urls(self, environ=None):
+        """{registry: base URL}, the TRACKER_*_URL variables first."""
+        env = os.environ if environ is None else environ
+        return {"pypi": (env.get("TRACKER_PYPI_URL") or self.pypi_url).rstrip("/"),
+                "npm": (env.get("TRACKER_NPM_URL") or self.npm_url).rstrip("/"),
+                "conda_forge": (env.get("TRACKER_ANACONDA_URL") or self.anaconda_url).rstrip("/")}
+
+    def __bool__(self):
+        return bool(self.pypi or self.npm or self.conda_forge or self.from_repos
+                    or self.classifiers or self.npm_keywords)
+
+
+def _error(source, message):
+    from ..config import ConfigError
+    return ConfigError(f"{source}: {message}")
+
+
+def _strings(value, name, source, pattern=None, what="a non-empty string"):
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _error(source, f"'{name}' must be a list")
+    out = []
+    for i, item in enumerate(value):
+        if not isinstance(item, str) or not item.strip() or \
+                (pattern is not None and not pattern.match(item.strip())):
+            raise _error(source, f"'{name}[{i}]' must be {what}, got {item!r}")
+        if item.strip() not in out:
+            out.append(item.strip())
+    return out
+
+
+def parse_packages(value, source):
+    if value is None:
+        return Packages()
+    if not isinstance(value, dict):
+        raise _error(source, "'packages' must be a mapping (pypi, npm, conda_forge lists, ...)")
+    unknown = set(value) - KEYS
+    if unknown:
+        raise _error(source, f"unknown key 'packages.{sorted(unknown)[0]}'")
+    packages = Packages()
+    for registry in ("pypi", "npm", "conda_forge"):
+        setattr(packages, registry, _strings(value.get(registry), f"packages.{registry}", source,
+                                             _NAMES[registry], f"a {registry} package name"))
+    packages.classifiers = _strings(value.get("classifiers"), "packages.classifiers", source)
+    packages.npm_keywords = _strings(value.get("npm_keywords"), "packages.npm_keywords", source,
+                                     re.compile(r"^[^\s\"'<>&]{1,100}$"), "an npm keyword")
+    synthetic = value.get("synthetic", False)
+    if isinstance(synthetic, list):
+        if not all(r in _NAMES for r in synthetic):
+            raise _error(source, "'packages.synthetic' must be true, false or a list of "
+                                 "registries (pypi, npm, conda_forge)")
+        packages.synthetic = list(synthetic)
+    for flag in ("from_repos", "conda_forge_from_pypi") + (
+            () if isinstance(synthetic, list) else ("synthetic",)):
+        if flag in value:
+            if not isinstance(value[flag], bool):
+                raise _error(source, f"'packages.{flag}' must be true or false")
+            setattr(packages, flag, value[flag])
+    if "rate" in value:
+        rate = value["rate"]
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or rate < 0:
+            raise _error(source, f"'packages.rate' must be requests a minute per host "
+                                 f"(a number >= 0; 0 = unpaced), got {rate!r}")
+        packages.rate = rate
+    for key in ("pypi_url", "npm_url", "anaconda_url"):
+        if value.get(key) is not None:
+            url = value[key]
+            if not isinstance(url, str) or not _URL.match(url.strip()):
+                raise _error(source, f"'packages.{key}' must be an http(s) URL, got {url!r}")
+            setattr(packages, key, url.strip())
+    return packages
