@@ -80,4 +80,9 @@ def populate_discovered(db):
         db["repos"].upsert_all(repos, pk="id")
         db["repo_sources"].upsert_all(_sources(), pk=("repo", "source"))
         db["repo_stats"].upsert_all(_stats(), pk=("repo", "harvested_at"))
+        # Each source's first complete sweep: what it found then is backfill.
+        db["discovery_backfills"].upsert_all(
+            [{"source": s, "completed_at": at(20)} for s in (f"topic:{EXT}", f"topic:{KERNEL}",
+                                                             f"topic:{VOILA}")]
+            + [{"source": SEARCH, "completed_at": at(21)}], pk="source")
     return db

@@ -15,7 +15,8 @@ from tracker.db import save_state
 from tracker.emulator import Emulator, load_facts
 from tracker.harvest.reconcile import is_due
 from tracker.harvest.streams import state_key
-from tracker.publish import QUERIES, expand
+from tracker.publish import QUERIES, query_sql
+from tracker.safe import register_sql_functions
 
 SPAWNER, DEPLOY = "jupyterhub/dockerspawner", "jupyterhub/jupyterhub-deploy-docker"
 # Every day is a repo's turn with a cadence of 1, so the walk runs on any date.
@@ -44,7 +45,8 @@ def a_day_passes(path):
 
 
 def query(db, name, **params):
-    sql = expand((QUERIES / f"{name}.sql").read_text())
+    register_sql_functions(db.conn)  # as tracker.db.open_db and Datasette do
+    sql = query_sql((QUERIES / f"{name}.sql").read_text())
     # Every parameter the query names, blank unless given (as a Datasette form sends them).
     names = {name: "" for name in re.findall(r"(?<!:):(\w+)", sql)}
     return list(db.query(sql, {**names, **params}))

@@ -87,9 +87,8 @@ def test_feed_and_dashboard_panel(sample):
 
 
 def load_panel(name):
-    import yaml
-    from importlib import resources
-    meta = yaml.safe_load(resources.files("tracker").joinpath("metadata.yml").read_text())
+    from tracker.publish import build_config
+    meta, _ = build_config("tracker")  # as served: the chart's query_file read and expanded
     return meta["plugins"]["datasette-dashboards"]["ecosystem-pulse"]["charts"][name]["query"]
 
 
@@ -166,7 +165,6 @@ def test_migration_brings_an_old_file_up(tmp_path):
         old.execute(f"drop view {view}")
     for table in ("packages", "package_releases", "package_sources"):
         old.execute(f"drop table {table}")
-    # Every migration before #22's applied (later ones may follow it in the list).
     old.execute(f"pragma user_version={MIGRATIONS.index(_migration_packages)}")
     old.close()
     db = open_db(str(path))

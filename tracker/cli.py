@@ -84,7 +84,7 @@ def harvest(db_path, config_path, repos, only, wait, max_wait, concurrency, max_
     Incremental: unchanged listings cost a free 304, new activity is fetched
     from stored watermarks. Reads GITHUB_TOKEN or the GITHUB_APP_* settings, and
     GITHUB_API_URL. Ctrl-C or SIGTERM stops cleanly (exit 130 / 143); exit codes
-    are in the README.
+    are in docs/running.md.
     """
     from .auth import AuthConfigError, credentials_from_env
     from .harvest.run import HarvestError, LockedError, run_harvest

@@ -22,6 +22,45 @@ DEFAULT_BOTS = [
 TOPIC_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
 TIERS = ("none", "light", "full")
 
+# Every key tracker.yml may hold, as paths ("feeds[]" is each item of the feeds list).
+# The loader's unknown-key checks read this list (check_keys), and tests/test_docs.py
+# holds docs/configuration.md to it both ways: add a key here and document it there.
+KEYS = (
+    "github", "github.orgs", "github.users", "github.repos", "github.exclude",
+    "github.reconcile_days", "github.max_rate", "github.topics", "github.search",
+    "github.history",
+    "bots",
+    "discovery", "discovery.min_stars", "discovery.include_forks",
+    "discovery.include_archived", "discovery.resweep_days", "discovery.releases_every_hours",
+    "discovery.tier", "discovery.tiers", "discovery.history_tiers",
+    "feeds", "feeds[].url", "feeds[].title", "feeds[].tags",
+    "calendars", "calendars[].url", "calendars[].name", "calendars[].tags",
+    "calendars[].synthetic",
+    "papers", "papers.arxiv", "papers.joss", "papers.zenodo", "papers.arxiv_url",
+    "papers.zenodo_url", "papers.synthetic",
+    "discourse", "discourse.url", "discourse.categories", "discourse.synthetic",
+    "packages", "packages.pypi", "packages.npm", "packages.conda_forge", "packages.from_repos",
+    "packages.classifiers", "packages.npm_keywords", "packages.conda_forge_from_pypi",
+    "packages.rate", "packages.pypi_url", "packages.npm_url", "packages.anaconda_url",
+    "packages.synthetic",
+)
+
+
+def child_keys(path=""):
+    """The keys KEYS allows directly under ``path`` ("" is the top level)."""
+    prefix = f"{path}." if path else ""
+    return {key[len(prefix):] for key in KEYS
+            if key.startswith(prefix) and "." not in key[len(prefix):]}
+
+
+def check_keys(mapping, path, where, source):
+    """Refuse a key KEYS does not list under ``path``; ``where`` names it in the error
+    (``feeds[2]`` for the path ``feeds[]``)."""
+    unknown = set(mapping) - child_keys(path)
+    if unknown:
+        name = f"{where}.{sorted(unknown)[0]}" if where else sorted(unknown)[0]
+        raise ConfigError(f"{source}: unknown key {name!r}")
+
 
 class ConfigError(Exception):
     """The watchlist is missing, unreadable or invalid."""
@@ -121,17 +160,11 @@ def parse_config(text, source="config"):
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: the top level must be a mapping")
-    unknown = set(data) - {"github", "feeds", "bots", "discovery", "calendars", "papers",
-                           "discourse", "packages"}
-    if unknown:
-        raise ConfigError(f"{source}: unknown key {sorted(unknown)[0]!r}")
+    check_keys(data, "", "", source)
     github = data.get("github") or {}
     if not isinstance(github, dict):
         raise ConfigError(f"{source}: 'github' must be a mapping")
-    unknown = set(github) - {"orgs", "users", "repos", "exclude", "reconcile_days", "max_rate",
-                             "topics", "search", "history"}
-    if unknown:
-        raise ConfigError(f"{source}: unknown key 'github.{sorted(unknown)[0]}'")
+    check_keys(github, "github", "github", source)
     config = Config(
         orgs=_names(github, "orgs", source),
         users=_names(github, "users", source),
@@ -232,11 +265,7 @@ def _discovery(value, source):
         return Discovery()
     if not isinstance(value, dict):
         raise ConfigError(f"{source}: 'discovery' must be a mapping")
-    known = {"min_stars", "include_forks", "include_archived", "resweep_days",
-             "releases_every_hours", "tier", "tiers", "history_tiers"}
-    unknown = set(value) - known
-    if unknown:
-        raise ConfigError(f"{source}: unknown key 'discovery.{sorted(unknown)[0]}'")
+    check_keys(value, "discovery", "discovery", source)
     out = Discovery()
     for key, least in (("min_stars", 0), ("resweep_days", 1), ("releases_every_hours", 0)):
         if key in value:
@@ -287,9 +316,7 @@ def _feeds(value, source):
             item = {"url": item}
         if not isinstance(item, dict):
             raise ConfigError(f"{source}: 'feeds[{i}]' must be a mapping with a url")
-        unknown = set(item) - {"url", "title", "tags"}
-        if unknown:
-            raise ConfigError(f"{source}: unknown key 'feeds[{i}].{sorted(unknown)[0]}'")
+        check_keys(item, "feeds[]", f"feeds[{i}]", source)
         url = item.get("url")
         if not isinstance(url, str) or not re.match(r"^(https?|file)://", url):
             raise ConfigError(f"{source}: 'feeds[{i}].url' must be an http(s) URL")

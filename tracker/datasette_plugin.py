@@ -62,14 +62,14 @@ def asgi_wrapper(datasette):
 def extra_template_vars(datasette, request):
     # The digest pages link the database's canned queries and feed by name;
     # query pages explain a ?week= that is not a week instead of a blank table.
-    from .digest.build import DigestError, parse_week
+    from .weeks import WeekError, parse_week
 
     week_error = None
     week = (request.args.get("week") or "").strip() if request is not None else ""
     if week:
         try:
             parse_week(week)
-        except DigestError:
+        except WeekError:
             week_error = (f"“{week}” is not a week: give an ISO week such as 2026-W24, or any "
                           "date in it (2026-06-10), or leave it blank for the latest complete week.")
     try:

@@ -341,6 +341,13 @@ TABLES = {
          "last_seen_at": str},
         {"pk": ("registry", "name", "source")},
     ),
+    # #20: when each discovery source's first *complete* sweep ran (the stamp of
+    # that run, = the first_seen_at of what it found). Finds up to then are the
+    # source's backfill, later ones news (tracker.facts: discovery_finds).
+    "discovery_backfills": (
+        {"source": str, "completed_at": str},
+        {"pk": "source"},
+    ),
 }
 
 INDEXES = [
@@ -404,21 +411,21 @@ VIEWS = {
     # weeks come from repo_stats snapshots). Only listings walked at least once.
     "history_exact": """
         select repo, stream, case when coalesce(capped, 0) = 1
-               then coalesce(date(capped_after, '-6 days', 'weekday 1'), '0000-00-00')
+               then coalesce(week_start(capped_after), '0000-00-00')
                else '9999-12-31' end as exact_until
         from history_coverage where github_count is not null
     """,
     # Stars and forks gained per repository and week (Monday), exactly, from
     # the listings: entries still present, by the week they were made.
     "history_weekly": """
-        select s.repo as repo, date(s.starred_at, '-6 days', 'weekday 1') as week,
+        select s.repo as repo, week_start(s.starred_at) as week,
                'stargazers' as stream, count(*) as gained
         from stars s join history_exact e on e.repo = s.repo and e.stream = 'stargazers'
         where s.unstarred_at is null and s.starred_at is not null
           and s.starred_at < e.exact_until
         group by 1, 2
         union all
-        select f.repo, date(f.created_at, '-6 days', 'weekday 1'), 'forks', count(*)
+        select f.repo, week_start(f.created_at), 'forks', count(*)
         from forks f join history_exact e on e.repo = f.repo and e.stream = 'forks'
         where f.deleted_at is null and f.created_at is not null
           and f.created_at < e.exact_until
@@ -597,6 +604,18 @@ def _migration_packages(db):
         db[name].create(columns, if_not_exists=True, **options)
 
 
+def _migration_discovery_backfills(db):
+    """#20: discovery_backfills. A source swept before it existed gets the latest
+    whole sweep on record (``discovery-sweep:SOURCE``), the earliest that is
+    known to have completed: older finds stay backfill, never false news."""
+    columns, options = TABLES["discovery_backfills"]
+    db["discovery_backfills"].create(columns, if_not_exists=True, **options)
+    db.execute("""insert or ignore into discovery_backfills (source, completed_at)
+                  select substr(key, length('discovery-sweep:') + 1), watermark
+                  from harvest_state
+                  where key like 'discovery-sweep:%' and watermark is not null""")
+
+
 def _migration_missing_reason(db):
     """#19: repos.missing_reason, why a watched repo answers 404, 410 or 451."""
     if "missing_reason" not in db["repos"].columns_dict:
@@ -608,7 +627,9 @@ def _migration_missing_reason(db):
 MIGRATIONS = [_migration_1, _migration_harvest_errors, _migration_real_world_data,
               _migration_run_credentials, _migration_digest_headline, _migration_repo_sources,
               _migration_search_requests, _migration_sources, _migration_history,
-              _migration_packages, _migration_missing_reason]
+              _migration_packages]
+MIGRATIONS.append(_migration_discovery_backfills)
+MIGRATIONS.append(_migration_missing_reason)
 
 
 def open_db(path):
@@ -618,7 +639,7 @@ def open_db(path):
         db.conn.execute("pragma journal_mode=wal")
     db.conn.execute("pragma synchronous=normal")
     db.conn.execute("pragma busy_timeout=5000")
-    # xml_text() for the canned queries and the digest, as Datasette has it.
+    # xml_text(), html_text(), safe_link(), week_start(), iso_week(): as in Datasette.
     from .safe import register_sql_functions
     register_sql_functions(db.conn)
     ensure_schema(db)
@@ -652,7 +673,10 @@ def ensure_fts(db):
 
 
 def ensure_views(db):
-    for name, sql in VIEWS.items():
+    """The views above, then the shared facts (tracker.facts) every query reads."""
+    from .facts import VIEWS as FACTS
+
+    for name, sql in {**VIEWS, **FACTS}.items():
         db.create_view(name, sql, replace=True)
 
 

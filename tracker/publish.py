@@ -15,7 +15,6 @@ a sidecar cannot declare a write query.
 import copy
 import json
 import os
-import re
 import threading
 import webbrowser
 from pathlib import Path
@@ -24,68 +23,21 @@ import yaml
 from datasette.app import Datasette
 from datasette.database import Database
 
+from .canned import bytes_arguments, expand, query_sql  # noqa: F401  (served SQL)
+
 PACKAGE = Path(__file__).resolve().parent
 METADATA = PACKAGE / "metadata.yml"
-QUERIES = PACKAGE / "queries"
+QUERIES = PACKAGE / "queries"  # = tracker.canned.QUERIES
 TEMPLATES = PACKAGE / "templates"
 PLUGINS = ("datasette-atom", "datasette-dashboards")
 ANY_DATABASE = "*"
 # Keys a sidecar may set; Datasette's write-query keys (write, on_success_*)
 # are deliberately absent.
 QUERY_KEYS = {"title", "description", "description_html", "hide_sql", "fragment", "params"}
-INCLUDE = re.compile(r"(\w+) as \(/\* include (_\w+\.sql) \*/\)")
 
 
 class PublishError(Exception):
     """metadata.yml or a query sidecar is invalid."""
-
-
-def expand(sql, directory=QUERIES):
-    """Put shared fragments (``_NAME.sql``) where a query says ``/* include _NAME.sql */``.
-
-    One copy of the week window serves every weekly query and chart; a marker
-    keeps the place (``week as (/* include _week.sql */)``) and the fragment
-    file holds the whole CTE.
-    """
-    def fragment(match):
-        lines = (Path(directory) / match[2]).read_text().strip().splitlines()
-        while lines and lines[0].startswith("--"):  # the fragment's own header
-            lines.pop(0)
-        return "\n".join(lines)
-
-    return INCLUDE.sub(fragment, sql)
-
-
-def bytes_to_xml_text(sql):
-    """``xml_text(X)`` -> ``xml_text(cast(X as blob))``, nested calls included.
-
-    Python's sqlite3 hands a function its text argument decoded strictly, so
-    text that is not UTF-8 (a lone surrogate, as SQLite's own JSON functions
-    decode ``"\\ud800"``, or any other writer's bytes) would fail the whole
-    query; as bytes, ``xml_text`` decodes it leniently and cleans it.
-    """
-    out, i, name = [], 0, "xml_text("
-    while (start := sql.find(name, i)) >= 0:
-        begin = end = start + len(name)
-        depth, quote = 1, None
-        while end < len(sql) and depth:
-            c = sql[end]
-            if quote:
-                quote = None if c == quote else quote
-            elif c in "'\"":
-                quote = c
-            elif c in "()":
-                depth += 1 if c == "(" else -1
-            end += 1
-        argument = sql[begin:end - 1]
-        if depth or not argument.strip():  # a comment's "xml_text()", or unbalanced
-            out.append(sql[i:begin])
-            i = begin
-            continue
-        out.append(f"{sql[i:begin]}cast({bytes_to_xml_text(argument)} as blob))")
-        i = end
-    out.append(sql[i:])
-    return "".join(out)
 
 
 def load_queries(directory=QUERIES):
@@ -95,7 +47,7 @@ def load_queries(directory=QUERIES):
     for sql_path in sorted(Path(directory).glob("*.sql")):
         if sql_path.name.startswith("_"):
             continue
-        query = {"sql": bytes_to_xml_text(expand(sql_path.read_text(), directory))}
+        query = {"sql": query_sql(sql_path.read_text(), directory)}
         sidecar = sql_path.with_suffix(".yml")
         if sidecar.exists():
             query.update(_sidecar(sidecar))
@@ -197,14 +149,17 @@ def build_config(db_name, metadata_path=METADATA, queries_dir=QUERIES, *, public
 
 
 def _point_dashboards_at(metadata, db_name):
-    """Expand shared fragments in dashboard queries; give those without a ``db`` this one."""
+    """Read each chart's ``query_file`` (``tracker/queries/charts/NAME.sql``), expand
+    shared fragments in dashboard queries; give those without a ``db`` this one."""
     dashboards = (metadata.get("plugins") or {}).get("datasette-dashboards") or {}
     for dashboard in dashboards.values():
         for item in list((dashboard.get("charts") or {}).values()) + list(
             (dashboard.get("filters") or {}).values()
         ):
+            if "query_file" in item:
+                item["query"] = (QUERIES / item.pop("query_file")).read_text()
             if "query" in item:
-                item["query"] = expand(item["query"])
+                item["query"] = query_sql(item["query"])
                 if not item.get("db"):
                     item["db"] = db_name
 

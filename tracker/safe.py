@@ -80,9 +80,34 @@ def scrub_tree(value):
     return value
 
 
+def html_text(text):
+    """SQL ``html_text(x)``: x cleaned and HTML-escaped (quotes too); NULL stays NULL."""
+    return None if text is None else esc(text)
+
+
+def safe_link(*urls):
+    """SQL ``safe_link(url, fallback, ...)``: the first argument that is a plain
+    http(s) URL (``safe_url``), else NULL."""
+    for url in urls:
+        url = safe_url(url.decode("utf-8", "replace") if isinstance(url, bytes) else url)
+        if url:
+            return url
+    return None
+
+
 def register_sql_functions(conn):
-    """Give a sqlite3 connection ``xml_text(text)`` (= ``clean``), deterministic."""
+    """Give a sqlite3 connection the project's SQL functions, all deterministic:
+    ``xml_text(x)`` (= ``clean``), ``html_text(x)``, ``safe_link(url, ...)`` and the
+    week rule, ``week_start(x)`` and ``iso_week(x)`` (``tracker.weeks``). Queries
+    pass them arguments cast to blob (``tracker.publish.bytes_arguments``), so
+    text that is not UTF-8 is cleaned instead of failing the query."""
+    from .weeks import iso_week, week_start
+
     conn.create_function("xml_text", 1, clean, deterministic=True)
+    conn.create_function("html_text", 1, html_text, deterministic=True)
+    conn.create_function("safe_link", -1, safe_link, deterministic=True)
+    conn.create_function("week_start", 1, week_start, deterministic=True)
+    conn.create_function("iso_week", 1, iso_week, deterministic=True)
 
 
 def safe_url(url):

@@ -20,10 +20,10 @@ something new.
 """
 
 import os
-import re
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from .. import weeks
 from . import sections
 from .markdown import render_md
 from .html import headline, render_html, summary_line
@@ -35,7 +35,6 @@ QUERIES = (
     "most_reacted_open_issues", "merged_prs_per_repo", "first_time_contributors",
     "posts_this_week", "ecosystem_pulse", "harvest_health", "new_in_ecosystem", "rising_repos",
 )
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
 class DigestError(Exception):
@@ -45,32 +44,18 @@ class DigestError(Exception):
 # Activity dated before this is a bad timestamp (a feed's 1970 epoch), not history.
 EARLIEST = date(1990, 1, 1)
 FEED_WEEKS = 26  # how many complete weeks the feed carries by default
-_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})([T ].*)?$")
 
 
 def parse_week(text):
     """The Monday (a date) of an ISO week id such as '2026-W47', or of the week
-    of a date such as '2026-11-18' (a timestamp's date part is read)."""
-    text = text.strip() if isinstance(text, str) else text
-    m = _WEEK.match(text) if isinstance(text, str) else None
-    if not m:
-        d = _DATE.match(text) if isinstance(text, str) else None
-        if d:
-            try:
-                day = date.fromisoformat(d[1])
-            except ValueError:
-                raise DigestError(f"{text!r} is not a date") from None
-            return day - timedelta(day.weekday())
-        raise DigestError(f"week must look like 2026-W47 or a date in it, not {text!r}")
+    of a date such as '2026-11-18' (the one rule: tracker.weeks)."""
     try:
-        return date.fromisocalendar(int(m[1]), int(m[2]), 1)
-    except ValueError:
-        raise DigestError(f"{text!r} is not a week: year {m[1]} has no week {m[2]}") from None
+        return weeks.parse_week(text)
+    except weeks.WeekError as e:
+        raise DigestError(str(e)) from None
 
 
-def week_id(day):
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
+week_id = weeks.week_id
 
 
 def normalise_week(text):
@@ -80,8 +65,8 @@ def normalise_week(text):
 
 def week_bounds(week):
     """(start, end) ISO dates, Monday and the next Monday (exclusive)."""
-    monday = parse_week(week)
-    return monday.isoformat(), (monday + timedelta(7)).isoformat()
+    parse_week(week)  # DigestError for a bad week
+    return weeks.week_bounds(week)
 
 
 def _utcnow():

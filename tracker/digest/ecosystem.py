@@ -6,10 +6,10 @@ half-open ``start <= t < end`` ISO dates ('2026-06-08', '2026-06-15'), as in
 the other digest sections. The canned queries ``new_in_ecosystem`` and
 ``rising_repos`` answer the same questions in SQL.
 
-"New" means found by discovery (a ``topic:`` or ``search:`` source in
-``repo_sources``) and created on GitHub in the week, or first seen in it by a
-source *after that source's first run*: a first run finds every repo that
-already existed, which is backfill, not news.
+"New" means found by discovery and created on GitHub in the week, or first
+seen in it by a source *after that source's first complete sweep*: that sweep
+finds every repo that already existed, which is backfill, not news. Both facts
+are SQL views (``discovery_finds``, ``discovered_repos``: tracker/facts.py).
 """
 
 import json
@@ -19,7 +19,6 @@ from ..safe import esc, plain, safe_url
 from .markdown import md as _md
 from .sections import EXTRA_SECTIONS, DigestSection
 
-DISCOVERY = "(source like 'topic:%' or source like 'search:%')"
 _NAME = re.compile(r"^[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$")
 
 
@@ -32,19 +31,14 @@ def _topics(value):
 
 
 def _discovered(db):
-    """repo id -> (sources, first seen after its source's backfill or None)."""
-    rows = db.execute(f"select repo, source, first_seen_at from repo_sources where {DISCOVERY}"
-                      ).fetchall()
-    began = {}
-    for _, source, seen in rows:
-        if seen and (source not in began or seen < began[source]):
-            began[source] = seen
+    """repo id -> (sources, first seen as news, or None)."""
     out = {}
-    for repo, source, seen in rows:
+    for repo, source, news_at in db.execute(
+            "select repo, source, news_at from discovery_finds"):
         sources, first = out.get(repo, ([], None))
         sources.append(source)
-        if seen and seen > began[source] and (first is None or seen < first):
-            first = seen
+        if news_at and (first is None or news_at < first):
+            first = news_at
         out[repo] = (sources, first)
     return out
 
@@ -64,7 +58,7 @@ def new_in_ecosystem(db, start, end, *, topic=None):
             "repos.stargazers_count, repos.language, repos.html_url, repos.created_at, "
             "repos.missing_since, users.login as owner "
             "from repos left join users on users.id = repos.owner "
-            "where repos.id in (select repo from repo_sources where " + DISCOVERY + ")"):
+            "where repos.id in (select repo from discovered_repos)"):
         sources, first = found[row["id"]]
         created = row["created_at"] or ""
         is_created = start <= created < end
@@ -101,7 +95,7 @@ def rising(db, start, end, *, limit=10, topic=None):
     for repo, at, stars in db.execute(
             "select repo, harvested_at, stargazers_count from repo_stats "
             "where stargazers_count is not null and harvested_at < ? and repo in "
-            f"(select repo from repo_sources where {DISCOVERY}) order by harvested_at",
+            "(select repo from discovered_repos) order by harvested_at",
             [end]):
         snaps.setdefault(repo, []).append((at, stars))
     gains = {}

@@ -12,13 +12,12 @@ from datetime import date, timedelta
 
 from ..safe import clean, plain
 
-# The one definition of a person: not a bot by GitHub's type, by a login
-# ending in [bot], or by the watchlist's bots: list (users.is_bot, set at
-# harvest). The canned queries say the same; tests hold them to it.
-HUMAN = (
-    "coalesce(u.is_bot, 0) = 0 and coalesce(u.type, '') != 'Bot' "
-    "and coalesce(u.login, '') not like '%[bot]'"
-)
+# Who is a person and which issues count are the views ``people``/``bots`` and
+# ``live_issues`` (tracker/facts.py), as in every canned query: an author not
+# known as a bot (or not stored at all) counts as a person.
+BOT = "exists (select 1 from bots b where b.id = {})"
+# A person, for queries that join the author as ``users u`` (the bots view's rule).
+HUMAN = "not " + BOT.format("u.id")
 # Reactions are stored as github-to-sqlite does: a JSON object. The score is
 # the positive ones (+1, heart, hooray), as in the most_reacted_open_issues
 # query; malformed JSON must not break the digest, so it scores zero.
@@ -72,39 +71,37 @@ def metrics(db, start, end):
     p = {"start": start, "end": end}
     opened = db.execute(f"""
         with wk as materialized (
-            select i.type, i.user from issues i
+            select i.type, i.user from live_issues i
             where i.created_at >= :start and i.created_at < :end),
-        people as (
-            select w.user from wk w join users u on u.id = w.user where {HUMAN}
+        active as (
+            select w.user from wk w join people u on u.id = w.user
             union
-            select c.user from issue_comments c join users u on u.id = c.user
-            where c.created_at >= :start and c.created_at < :end and {HUMAN})
+            select c.user from live_comments c join people u on u.id = c.user
+            where c.created_at >= :start and c.created_at < :end)
         select (select count(*) from wk where type = 'pull'),
-               (select count(*) from wk w join users u on u.id = w.user
-                where w.type = 'pull' and not ({HUMAN})),
+               (select count(*) from wk w where w.type = 'pull' and {BOT.format("w.user")}),
                (select count(*) from wk where type = 'issue'),
-               (select count(*) from people),
-               (select count(distinct w.user) from wk w join users u on u.id = w.user
-                where {HUMAN} and not exists (
-                    select 1 from issues j where j.user = w.user and j.created_at < :start))
+               (select count(*) from active),
+               (select count(distinct w.user) from wk w join people u on u.id = w.user
+                where not exists (
+                    select 1 from live_issues j where j.user = w.user and j.created_at < :start))
     """, p).fetchone()
     # '+' keeps SQLite off the merged_at index (merged_at IS NULL matches most
     # of the table); the closed_at range is the selective one.
     closed = db.execute("""select coalesce(sum(i.type = 'issue'), 0),
                coalesce(sum(i.type = 'pull' and +i.merged_at is null), 0)
-        from issues i where i.closed_at >= :start and i.closed_at < :end""", p).fetchone()
+        from live_issues i where i.closed_at >= :start and i.closed_at < :end""", p).fetchone()
     return {
         "bot_prs": opened[1],
-        "releases": _one(db, """select count(*) from releases r
-            where r.published_at >= :start and r.published_at < :end
-              and coalesce(r.draft, 0) = 0""", p),
+        "releases": _one(db, """select count(*) from activity
+            where kind = 'released' and at >= :start and at < :end""", p),
         "prs_opened": opened[0],
-        "prs_merged": _one(db, """select count(*) from issues i where i.type = 'pull'
-            and i.merged_at >= :start and i.merged_at < :end""", p),
+        "prs_merged": _one(db, """select count(*) from activity
+            where kind = 'merged' and at >= :start and at < :end""", p),
         "prs_closed_unmerged": closed[1],
         "issues_opened": opened[2],
         "issues_closed": closed[0],
-        "comments": _one(db, """select count(*) from issue_comments c
+        "comments": _one(db, """select count(*) from live_comments c
             where c.created_at >= :start and c.created_at < :end""", p),
         "contributors": opened[3],
         "first_timers": opened[4],
@@ -268,10 +265,9 @@ def most_discussed(db, start, end, limit=6):
     are read only for the leading ranks, so a busy week costs a few lookups,
     not one per commented issue."""
     ranked = db.execute(f"""
-        with bots as materialized (select u.id from users u where not ({HUMAN}))
-        select c.issue, count(*), count(distinct c.user) from issue_comments c
+        select c.issue, count(*), count(distinct c.user) from live_comments c
         where c.created_at >= :start and c.created_at < :end and c.issue is not null
-          and (c.user is null or c.user not in bots)
+          and not {BOT.format("c.user")}
         group by c.issue order by 2 desc, 3 desc
     """, {"start": start, "end": end})
     found = []
@@ -280,9 +276,9 @@ def most_discussed(db, start, end, limit=6):
         for chunk in range(0, len(ids), 500):
             found += [{**r, "week_comments": comments, "people": people} for r in _rows(db, f"""
                 select i.id, i.type, i.number, i.title, i.html_url, i.state, repos.full_name
-                from issues i left join repos on repos.id = i.repo
-                left join users u on u.id = i.user
-                where i.id in ({",".join("?" * len(ids[chunk:chunk + 500]))}) and {HUMAN}
+                from live_issues i left join repos on repos.id = i.repo
+                where i.id in ({",".join("?" * len(ids[chunk:chunk + 500]))})
+                  and not {BOT.format("i.user")}
             """, ids[chunk:chunk + 500])]
         if len(found) >= limit:
             break
@@ -299,10 +295,10 @@ def most_reacted(db, start, end, limit=5):
         select * from (
             select i.id, i.number, i.title, i.html_url, repos.full_name, i.updated_at,
                    {REACTIONS} as reactions
-            from issues i join repos on repos.id = i.repo left join users u on u.id = i.user
+            from live_issues i join repos on repos.id = i.repo
             where i.type = 'issue' and i.state = 'open'
-              and i.transferred_to is null and i.deleted_at is null
-              and i.updated_at >= :start and i.updated_at < :end and {HUMAN})
+              and i.updated_at >= :start and i.updated_at < :end
+              and not {BOT.format("i.user")})
         where reactions > 0 order by reactions desc, updated_at desc, id limit :limit
     """, {"start": start, "end": end, "limit": limit})
 
@@ -311,8 +307,8 @@ def merged_prs(db, start, end):
     """Merged PRs grouped by repo: counts include bots, listings leave them out."""
     rows = _rows(db, f"""
         select repos.full_name, i.number, i.title, i.html_url, u.login,
-               not ({HUMAN}) as bot
-        from issues i join repos on repos.id = i.repo left join users u on u.id = i.user
+               {BOT.format("i.user")} as bot
+        from live_issues i join repos on repos.id = i.repo left join users u on u.id = i.user
         where i.type = 'pull' and i.merged_at >= :start and i.merged_at < :end
         order by repos.full_name, i.merged_at, i.id
     """, {"start": start, "end": end})
@@ -334,18 +330,17 @@ def first_timers(db, start, end):
     return _rows(db, f"""
         with firsts as (
             select i.user, i.repo, min(i.created_at) as first_at
-            from issues i left join users u on u.id = i.user
+            from live_issues i join people u on u.id = i.user
             where i.created_at >= :start and i.created_at < :end
-              and i.user is not null and {HUMAN}
             group by i.user, i.repo)
         select f.user, f.first_at, u.login, u.name, u.html_url as user_url,
                i.type, i.number, i.title, i.html_url, repos.full_name,
-               not exists (select 1 from issues j where j.user = f.user
+               not exists (select 1 from live_issues j where j.user = f.user
                            and j.created_at < :start) as new_to_ecosystem
         from firsts f
-        join issues i on i.user = f.user and i.repo = f.repo and i.created_at = f.first_at
+        join live_issues i on i.user = f.user and i.repo = f.repo and i.created_at = f.first_at
         left join users u on u.id = f.user left join repos on repos.id = f.repo
-        where not exists (select 1 from issues j where j.user = f.user
+        where not exists (select 1 from live_issues j where j.user = f.user
                           and j.repo = f.repo and j.created_at < :start)
         group by f.user, f.repo
         order by new_to_ecosystem desc, f.first_at, u.login
@@ -369,18 +364,17 @@ def daily_activity(db, start, end):
     """Per day: issues and PRs opened, comments, merges and releases, summed."""
     days = [(date.fromisoformat(start) + timedelta(d)).isoformat() for d in range(7)]
     counts = dict.fromkeys(days, 0)
-    for table, col, extra in (
-        ("issues", "created_at", ""), ("issues", "merged_at", ""),
-        ("issue_comments", "created_at", ""),
-        ("releases", "published_at", "and coalesce(draft, 0) = 0"),
+    for day, n in db.execute(
+        """select substr(at, 1, 10), count(*) from activity
+           where kind in ('opened', 'merged', 'released') and at >= :start and at < :end
+           group by 1
+           union all
+           select substr(created_at, 1, 10), count(*) from live_comments
+           where created_at >= :start and created_at < :end group by 1""",
+        {"start": start, "end": end},
     ):
-        for day, n in db.execute(
-            f"select substr({col}, 1, 10), count(*) from {table} "
-            f"where {col} >= :start and {col} < :end {extra} group by 1",
-            {"start": start, "end": end},
-        ):
-            if day in counts:
-                counts[day] += n
+        if day in counts:
+            counts[day] += n
     return [counts[d] for d in days]
 
 

@@ -29,7 +29,8 @@ that *gained* the topic. A quiet run is one search request per source.
 
 State lives in ``harvest_state``: ``discovery:SOURCE`` (watermark = when the
 last complete pass began) and ``discovery-sweep:SOURCE`` (when the last whole
-sweep began).
+sweep began). ``discovery_backfills`` keeps the run of a source's *first* complete
+sweep: what it found is backfill, what later runs find is news (tracker.facts).
 """
 
 from collections import deque
@@ -142,6 +143,7 @@ def _run_source(client, db, config, source, started, now, state, result, log):
     save_state(db, f"discovery:{source.name}", watermark=now, updated_at=now)
     if sweep:
         save_state(db, f"discovery-sweep:{source.name}", watermark=now, updated_at=now)
+        save_backfill(db, source.name, now)
         result.swept.append(source.name)
 
 
@@ -233,6 +235,12 @@ def save_source(db, repo_id, source, now):
     db["repo_sources"].insert({"repo": repo_id, "source": source, "first_seen_at": now,
                                "last_seen_at": now}, pk=("repo", "source"))
     return 1
+
+
+def save_backfill(db, source, now):
+    """Record the source's first complete sweep (kept: later sweeps do not move it)."""
+    db.execute("insert or ignore into discovery_backfills (source, completed_at) values (?, ?)",
+               [source, now])
 
 
 def discover_step(client, db, config, now, state, only_repos, log):

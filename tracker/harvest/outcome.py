@@ -1,6 +1,6 @@
 """How a harvest run ended: its errors, status and exit code, in one place.
 
-Status and exit code always agree (README "Exit codes"):
+Status and exit code always agree (docs/running.md, "Exit codes"):
 
     ok           0    everything harvested
     partial      1    some repos, streams, owners or feeds failed (harvest_errors says which)

@@ -1,24 +1,22 @@
 -- Issues and pull requests with the most comments written in the week, top 25.
 -- People only, as the digest's "Most discussed": bots' comments are not counted
--- and bots' own issues and PRs are not listed (a bot is GitHub's Bot type, a
--- login ending in [bot] or the watchlist's bots: list, i.e. users.is_bot).
+-- and bots' own issues and PRs are not listed (the bots view); transferred and
+-- deleted issues are not listed (live_issues).
 -- Feed rules (datasette-atom 0.9 answers 500 otherwise): never empty (a
 -- placeholder row stands in), atom_updated always ends in Z, every row has a
--- link and content. Links are http(s) or a fixed fallback; content is
--- harvested text escaped here with nested replace() (& first), never raw.
+-- link and content. Links are safe_link() (http(s) or a fixed fallback);
+-- harvested text is html_text(), never raw.
 with week as (/* include _week.sql */),
 counts as (
   select issue_comments.issue,
          count(*) as week_comments,
          count(distinct issue_comments.user) as commenters,
          max(issue_comments.created_at) as last_comment_at
-  from issue_comments
-  left join users on users.id = issue_comments.user
+  from live_comments as issue_comments
   where issue_comments.created_at >= (select start from week)
     and issue_comments.created_at < (select stop from week)
     and issue_comments.issue is not null
-    and not coalesce(users.is_bot, 0) and coalesce(users.type, '') != 'Bot'
-    and coalesce(users.login, '') not like '%[bot]'
+    and not exists (select 1 from bots where bots.id = issue_comments.user)
   group by issue_comments.issue
 ),
 items as (
@@ -38,28 +36,20 @@ items as (
       || coalesce(issues.title, '')) as atom_title,
     coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', counts.last_comment_at),
              (select start from week) || 'T00:00:00Z') as atom_updated,
-    xml_text(coalesce(
-      case when (issues.html_url like 'https://%' or issues.html_url like 'http://%')
-            and issues.html_url not glob ('*[<>"'' ' || char(1) || '-' || char(31, 127) || '-' || char(159) || ']*')
-            and instr(issues.html_url, char(0)) = 0
-           then issues.html_url end,
-      case when repos.full_name not glob '*[^A-Za-z0-9._/-]*'
-           then 'https://github.com/' || repos.full_name || '/issues/' || issues.number end,
-      'https://github.com/'
-    )) as atom_link,
-    xml_text('<p>' || counts.week_comments || ' comments from ' || counts.commenters
-      || ' people this week (' || coalesce(issues.state, '?') || ' '
+    safe_link(issues.html_url,
+      'https://github.com/' || repos.full_name || '/issues/' || issues.number,
+      'https://github.com/') as atom_link,
+    '<p>' || counts.week_comments || ' comments from ' || counts.commenters
+      || ' people this week (' || html_text(coalesce(issues.state, '?')) || ' '
       || case issues.type when 'pull' then 'pull request' else 'issue' end || ').</p><p>'
-      || replace(replace(replace(replace(replace(replace(coalesce(nullif(substr(issues.body, 1, 1500), ''), 'No description.'), '&', '&amp;'), '<', '&lt;'),
-      '>', '&gt;'), '"', '&quot;'), '''', '&#39;'),
-         char(10), '<br>') || '</p>') as atom_content_html,
+      || replace(html_text(coalesce(nullif(substr(issues.body, 1, 1500), ''), 'No description.')),
+                 char(10), '<br>') || '</p>' as atom_content_html,
     xml_text(coalesce(users.login, 'unknown')) as atom_author_name
   from counts
-  join issues on issues.id = counts.issue
+  join live_issues as issues on issues.id = counts.issue
   left join repos on repos.id = issues.repo
   left join users on users.id = issues.user
-  where not coalesce(users.is_bot, 0) and coalesce(users.type, '') != 'Bot'
-    and coalesce(users.login, '') not like '%[bot]'
+  where not exists (select 1 from bots where bots.id = issues.user)
   order by counts.week_comments desc, counts.commenters desc, repos.full_name, issues.number
   limit 25
 )

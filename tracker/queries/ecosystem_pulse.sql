@@ -5,20 +5,10 @@
 with week as (/* include _week.sql */),
 bounds as (select date(start, '-28 days') as prev, start, stop from week),
 events as (
-  select repo, 'opened' as kind, created_at as at from issues
-  where created_at >= (select prev from bounds) and created_at < (select stop from bounds)
-  union all
-  select repo, 'closed', closed_at from issues
-  where closed_at >= (select prev from bounds) and closed_at < (select stop from bounds)
-    and type = 'issue'
-  union all
-  select repo, 'merged', merged_at from issues
-  where merged_at >= (select prev from bounds) and merged_at < (select stop from bounds)
-    and type = 'pull'
-  union all
-  select repo, 'released', published_at from releases
-  where published_at >= (select prev from bounds) and published_at < (select stop from bounds)
-    and not coalesce(draft, 0)
+  -- The activity view (tracker/facts.py): live issues only, so an issue
+  -- transferred to another watched repo counts once, a deleted one not at all.
+  select repo, kind, at from activity
+  where at >= (select prev from bounds) and at < (select stop from bounds)
 ),
 per_repo as (
   select repo,
@@ -35,14 +25,14 @@ per_repo as (
   group by repo
 ),
 per_org as (
-  select coalesce(substr(repos.full_name, 1, instr(repos.full_name, '/') - 1), '?') as org,
+  select coalesce(repo_orgs.org, '?') as org,
     sum(active) as active_repos,
     sum(opened) as opened, sum(opened_4w) as opened_4w,
     sum(closed) as closed, sum(closed_4w) as closed_4w,
     sum(merged) as merged, sum(merged_4w) as merged_4w,
     sum(releases) as releases, sum(releases_4w) as releases_4w
   from per_repo
-  left join repos on repos.id = per_repo.repo
+  left join repo_orgs on repo_orgs.repo = per_repo.repo
   group by org
 ),
 totals as (

@@ -1,31 +1,29 @@
 -- People whose first issue or pull request in a repository was opened in the
--- week: one row per person and repository, bots left out. Same facts as the
--- first_contributions_per_repo view, but computed only for the week's
--- authors through the (user, created_at) index instead of grouping the
--- whole issues table. new_to_ecosystem: their first anywhere we follow.
+-- week: one row per person and repository, bots left out (people view), and
+-- only issues that are still there (live_issues: a deleted spam issue or an
+-- issue transferred away makes nobody a contributor). new_to_ecosystem: their
+-- first anywhere we follow. Computed only for the week's authors through the
+-- (user, created_at) index instead of grouping the whole issues table.
 -- Feed rules (datasette-atom 0.9 answers 500 otherwise): never empty (a
 -- placeholder row stands in), atom_updated always ends in Z, every row has a
--- link and content. Links are http(s) or a fixed fallback; content is
--- harvested text escaped here with nested replace() (& first), never raw.
+-- link and content. Links are safe_link() (http(s) or a fixed fallback);
+-- harvested text is html_text(), never raw.
 with week as (/* include _week.sql */),
 week_firsts as (
   select issues.user, issues.repo, min(issues.created_at) as first_at
-  from issues
-  join users on users.id = issues.user
+  from live_issues as issues
+  join people on people.id = issues.user
   where issues.created_at >= (select start from week)
     and issues.created_at < (select stop from week)
-    and not coalesce(users.is_bot, 0)
-    and coalesce(users.type, 'User') != 'Bot'
-    and users.login not like '%[bot]'
   group by issues.user, issues.repo
 ),
 firsts as (
   select week_firsts.*,
-         (select min(e.created_at) from issues as e where e.user = week_firsts.user)
+         (select min(e.created_at) from live_issues as e where e.user = week_firsts.user)
            >= (select start from week) as new_to_ecosystem
   from week_firsts
   where not exists (
-    select 1 from issues as e
+    select 1 from live_issues as e
     where e.user = week_firsts.user and e.created_at < week_firsts.first_at
       and e.repo = week_firsts.repo
   )
@@ -47,22 +45,14 @@ items as (
      ) as atom_title,
     coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', firsts.first_at),
              (select start from week) || 'T00:00:00Z') as atom_updated,
-    xml_text(coalesce(
-      case when (issues.html_url like 'https://%' or issues.html_url like 'http://%')
-            and issues.html_url not glob ('*[<>"'' ' || char(1) || '-' || char(31, 127) || '-' || char(159) || ']*')
-            and instr(issues.html_url, char(0)) = 0
-           then issues.html_url end,
-      case when repos.full_name not glob '*[^A-Za-z0-9._/-]*'
-           then 'https://github.com/' || repos.full_name || '/issues/' || issues.number end,
-      'https://github.com/'
-    )) as atom_link,
-    xml_text('<p>' || replace(replace(replace(replace(replace(coalesce(users.login, '?'), '&', '&amp;'), '<', '&lt;'),
-      '>', '&gt;'), '"', '&quot;'), '''', '&#39;') || ' opened #' || coalesce(issues.number, '?')
-      || ': ' || replace(replace(replace(replace(replace(coalesce(issues.title, ''), '&', '&amp;'), '<', '&lt;'),
-      '>', '&gt;'), '"', '&quot;'), '''', '&#39;') || '</p>') as atom_content_html,
+    safe_link(issues.html_url,
+      'https://github.com/' || repos.full_name || '/issues/' || issues.number,
+      'https://github.com/') as atom_link,
+    '<p>' || html_text(coalesce(users.login, '?')) || ' opened #' || coalesce(issues.number, '?')
+      || ': ' || html_text(coalesce(issues.title, '')) || '</p>' as atom_content_html,
     xml_text(coalesce(users.login, 'unknown')) as atom_author_name
   from firsts
-  join issues on issues.user = firsts.user and issues.repo = firsts.repo
+  join live_issues as issues on issues.user = firsts.user and issues.repo = firsts.repo
     and issues.created_at = firsts.first_at
   left join users on users.id = firsts.user
   left join repos on repos.id = firsts.repo

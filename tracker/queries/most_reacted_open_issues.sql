@@ -1,6 +1,6 @@
 -- Open issues (not pull requests) ranked by +1, heart and hooray reactions
 -- from the reactions JSON GitHub sends with every issue; bots' issues left
--- out. With :week, only issues updated in that week (the digest's section).
+-- out (the bots view), transferred and deleted ones too (live_issues). With :week, only issues updated in that week (the digest's section).
 with week as (/* include _week.sql */)
 select
   repos.full_name as repo,
@@ -23,11 +23,9 @@ from (
          coalesce(json_extract(reactions, '$."+1"'), 0)
            + coalesce(json_extract(reactions, '$.heart'), 0)
            + coalesce(json_extract(reactions, '$.hooray'), 0) as score
-  from issues
+  from live_issues as issues
   where issues.state = 'open'
     and issues.type = 'issue'
-    -- Transferred or deleted on GitHub (found by the reconciliation walk).
-    and issues.transferred_to is null and issues.deleted_at is null
     and json_valid(issues.reactions)
     -- Cheap pre-filter: most issues have no reaction at all, and skipping
     -- them saves parsing their JSON (a different spelling only costs time).
@@ -42,7 +40,6 @@ join issues on issues.id = scored.id
 left join repos on repos.id = issues.repo
 left join users on users.id = issues.user
 where score > 0
-  and not coalesce(users.is_bot, 0) and coalesce(users.type, '') != 'Bot'
-    and coalesce(users.login, '') not like '%[bot]'
+  and not exists (select 1 from bots where bots.id = issues.user)
 order by score desc, issues.updated_at desc, issues.id
 limit 50

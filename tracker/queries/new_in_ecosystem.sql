@@ -1,38 +1,26 @@
 -- "New in the ecosystem": repositories that discovery (github.topics and
 -- github.search, tracker/harvest/discovery.py) found and that were created in
--- the week, or first seen in it. A source's first run finds every existing
--- match at once; those are its backfill, not news, so "first seen" counts only
--- rows a source added after its first run. Ranked by stars. :topic keeps repos
+-- the week, or first seen in it. "First seen" is news only after the source's
+-- first complete sweep (discovered_repos.discovered_at, tracker/facts.py): what
+-- that sweep found existed already. Ranked by stars. :topic keeps repos
 -- found by topic:TOPIC or carrying that GitHub topic (blank = all).
 -- Feed rules (datasette-atom 0.9 answers 500 otherwise): never empty (a
 -- placeholder row stands in), atom_updated always ends in Z, every row has a
--- link and content. Links are http(s) or a fixed fallback; harvested text is
--- cleaned with xml_text() (ANSI escapes, XML-forbidden characters), then escaped
--- with nested replace() (& first), never raw. tracker/digest/ecosystem.py computes the same list.
+-- link and content. Links are safe_link() (http(s) or a fixed fallback);
+-- harvested text is xml_text() / html_text(), never raw.
+-- tracker/digest/ecosystem.py computes the same list.
 with week as (/* include _week.sql */),
-discovery as (
-  select repo, source, first_seen_at from repo_sources
-  where source like 'topic:%' or source like 'search:%'
-),
-backfill as (select source, min(first_seen_at) as began from discovery group by source),
-found as (
-  select d.repo,
-    min(case when d.first_seen_at > b.began then d.first_seen_at end) as discovered_at,
-    group_concat(d.source, ', ') as sources
-  from discovery d join backfill b on b.source = d.source
-  group by d.repo
-),
 picked as (
   select repos.*, found.discovered_at, found.sources,
     users.login as owner_login
-  from found
+  from discovered_repos as found
   join repos on repos.id = found.repo
   left join users on users.id = repos.owner
   where repos.missing_since is null
     and ((repos.created_at >= (select start from week) and repos.created_at < (select stop from week))
       or (found.discovered_at >= (select start from week) and found.discovered_at < (select stop from week)))
     and (coalesce(trim(:topic), '') = ''
-      or exists (select 1 from discovery x where x.repo = repos.id
+      or exists (select 1 from discovery_finds x where x.repo = repos.id
                  and x.source = 'topic:' || lower(trim(:topic)))
       or exists (select 1 from json_each(case when json_valid(repos.topics) then repos.topics else '[]' end)
                  where lower(value) = lower(trim(:topic))))
@@ -48,7 +36,7 @@ raw as (
 ),
 -- ANSI escapes and characters XML 1.0 forbids removed (xml_text = tracker.safe.clean).
 clean as (
-  select id, xml_text(d) as d, xml_text(n) as n, xml_text(o) as o, xml_text(t) as t from raw
+  select id, xml_text(n) as n, xml_text(o) as o, html_text(d) as d, html_text(t) as t from raw
 ),
 items as (
   select
@@ -69,18 +57,9 @@ items as (
                case when created_at >= (select start from week) and created_at < (select stop from week)
                  then created_at else discovered_at end),
              (select start from week) || 'T00:00:00Z') as atom_updated,
-    coalesce(
-      case when (html_url like 'https://%' or html_url like 'http://%')
-            and html_url not glob ('*[<>"'' ' || char(1) || '-' || char(31, 127) || '-' || char(159) || ']*')
-            and instr(html_url, char(0)) = 0
-           then html_url end,
-      case when full_name not glob '*[^A-Za-z0-9._/-]*'
-           then 'https://github.com/' || full_name end,
-      'https://github.com/'
-    ) as atom_link,
-    '<p>' || replace(replace(replace(replace(replace(clean.d, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;') || '</p><p>'
-      || coalesce(stargazers_count, 0) || ' stars'
-      || case when clean.t != '' then '; topics: ' || replace(replace(replace(replace(replace(clean.t, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;') else '' end
+    safe_link(html_url, 'https://github.com/' || full_name, 'https://github.com/') as atom_link,
+    '<p>' || clean.d || '</p><p>' || coalesce(stargazers_count, 0) || ' stars'
+      || case when clean.t != '' then '; topics: ' || clean.t else '' end
       || '.</p>' as atom_content_html,
     clean.o as atom_author_name
   from picked join clean on clean.id = picked.id

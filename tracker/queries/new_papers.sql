@@ -2,7 +2,7 @@
 -- paper, tracker/sources/papers/identity.py) first published in the week, with
 -- authors and venue. tracker/digest/papers.py computes the same list.
 -- Feed rules as in upcoming_events.sql: never empty, atom_updated ends in Z,
--- content on every row, http(s) links only, text cleaned and escaped.
+-- content on every row, safe_link() links only, text xml_text() / html_text().
 with week as (/* include _week.sql */),
 picked as (
   select p.*, xml_text(p.title) as t, xml_text(coalesce(p.venue, '')) as v,
@@ -20,13 +20,12 @@ items as (
     'tracker:paper:' || xml_text(id) as atom_id,
     'New paper: ' || t as atom_title,
     coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', published), (select start from week) || 'T00:00:00Z') as atom_updated,
-    coalesce(case when (url like 'https://%' or url like 'http://%')
-          and url not glob ('*[<>"'' ' || char(1) || '-' || char(31, 127) || '-' || char(159) || ']*') then url end,
+    safe_link(url,
       case when doi = xml_text(doi) and doi not glob ('*[^A-Za-z0-9._;()/:-]*') then 'https://doi.org/' || doi end,
       case when arxiv_id = xml_text(arxiv_id) and arxiv_id not glob ('*[^A-Za-z0-9./-]*') then 'https://arxiv.org/abs/' || arxiv_id end,
       'https://jupyter.org/') as atom_link,
-    '<p>' || replace(replace(replace(replace(a, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;') || '</p>'
-      || case when v != '' then '<p>' || replace(replace(replace(replace(v, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;') || '</p>' else '' end
+    '<p>' || html_text(a) || '</p>'
+      || case when v != '' then '<p>' || html_text(v) || '</p>' else '' end
       as atom_content_html,
     coalesce(nullif(a, ''), 'unknown') as atom_author_name
   from picked

@@ -2,8 +2,8 @@
 -- newest first.
 -- Feed rules (datasette-atom 0.9 answers 500 otherwise): never empty (a
 -- placeholder row stands in), atom_updated always ends in Z, every row has a
--- link and content. Links are http(s) or a fixed fallback; content is
--- harvested text escaped here with nested replace() (& first), never raw.
+-- link and content. Links are safe_link() (http(s) or a fixed fallback);
+-- harvested text is html_text(), never raw.
 with week as (/* include _week.sql */),
 items as (
   select
@@ -18,21 +18,12 @@ items as (
     xml_text('New repository: ' || coalesce(repos.full_name, repos.name, repos.id)) as atom_title,
     coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', repos.created_at),
              (select start from week) || 'T00:00:00Z') as atom_updated,
-    xml_text(coalesce(
-      case when (repos.html_url like 'https://%' or repos.html_url like 'http://%')
-            and repos.html_url not glob ('*[<>"'' ' || char(1) || '-' || char(31, 127) || '-' || char(159) || ']*')
-            and instr(repos.html_url, char(0)) = 0
-           then repos.html_url end,
-      case when repos.full_name not glob '*[^A-Za-z0-9._/-]*'
-           then 'https://github.com/' || repos.full_name || '' end,
-      'https://github.com/'
-    )) as atom_link,
-    xml_text('<p>' || replace(replace(replace(replace(replace(coalesce(nullif(repos.description, ''), 'No description.'), '&', '&amp;'), '<', '&lt;'),
-      '>', '&gt;'), '"', '&quot;'), '''', '&#39;')
-      || '</p><p>' || replace(replace(replace(replace(replace(coalesce(repos.language, 'Unknown language'), '&', '&amp;'), '<', '&lt;'),
-      '>', '&gt;'), '"', '&quot;'), '''', '&#39;')
+    safe_link(repos.html_url, 'https://github.com/' || repos.full_name,
+      'https://github.com/') as atom_link,
+    '<p>' || html_text(coalesce(nullif(repos.description, ''), 'No description.'))
+      || '</p><p>' || html_text(coalesce(repos.language, 'Unknown language'))
       || ', ' || coalesce(repos.stargazers_count, 0) || ' stars'
-      || case when repos.fork then ', a fork' else '' end || '.</p>') as atom_content_html,
+      || case when repos.fork then ', a fork' else '' end || '.</p>' as atom_content_html,
     xml_text(coalesce(users.login, 'unknown')) as atom_author_name
   from repos
   left join users on users.id = repos.owner

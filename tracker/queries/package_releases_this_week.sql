@@ -4,7 +4,7 @@
 -- exists, and security advisories from either side. The digest's releases
 -- section tells the same versions (tracker/digest/packages.py).
 -- Feed rules as in releases_this_week.sql: never empty, atom_updated ends in Z,
--- content on every row, http(s) links only, text cleaned and escaped.
+-- content on every row, safe_link() links only, text xml_text() / html_text().
 with week as (/* include _week.sql */),
 picked as (
   select v.*, xml_text(v.project) as p, xml_text(v.version) as ver,
@@ -23,16 +23,11 @@ items as (
       || ' on ' || pl as atom_title,
     coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', published_at),
              (select start from week) || 'T00:00:00Z') as atom_updated,
-    coalesce(case when (url like 'https://%' or url like 'http://%')
-          and url not glob ('*[<>"'' ' || char(1) || '-' || char(31, 127) || '-' || char(159) || ']*')
-          and instr(url, char(0)) = 0 then xml_text(url) end,
-      'https://pypi.org/') as atom_link,
-    '<p>' || replace(replace(replace(replace(p || ' ' || ver || ' on ' || pl
-                || case when on_github then '' else ' (no GitHub release)' end,
-              '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;') || '</p>'
-      || case when adv != '' then '<p>Security advisories: '
-           || replace(replace(replace(replace(adv, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
-                      '"', '&quot;') || '</p>' else '' end as atom_content_html,
+    safe_link(url, 'https://pypi.org/') as atom_link,
+    '<p>' || html_text(p || ' ' || ver || ' on ' || pl
+                       || case when on_github then '' else ' (no GitHub release)' end) || '</p>'
+      || case when adv != '' then '<p>Security advisories: ' || html_text(adv) || '</p>'
+         else '' end as atom_content_html,
     p as atom_author_name
   from picked
 )

@@ -2,8 +2,8 @@
 -- an entry that is a GitHub release we already list (same URL) is left out.
 -- Feed rules (datasette-atom 0.9 answers 500 otherwise): never empty (a
 -- placeholder row stands in), atom_updated always ends in Z, every row has a
--- link and content. Links are http(s) or a fixed fallback; content is
--- harvested text escaped here with nested replace() (& first), never raw.
+-- link and content. Links are safe_link() (http(s) or a fixed fallback);
+-- harvested text is html_text(), never raw.
 with week as (/* include _week.sql */),
 entries as (
   select feed_entries.rowid as rid, feed_entries.*,
@@ -46,20 +46,9 @@ items as (
       || coalesce(entries.title, '(untitled)')) as atom_title,
     coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', entries.published),
              (select start from week) || 'T00:00:00Z') as atom_updated,
-    xml_text(coalesce(
-      case when (entries.link like 'https://%' or entries.link like 'http://%')
-            and entries.link not glob ('*[<>"'' ' || char(1) || '-' || char(31, 127) || '-' || char(159) || ']*')
-            and instr(entries.link, char(0)) = 0
-           then entries.link end,
-      case when (entries.site_link like 'https://%' or entries.site_link like 'http://%')
-            and entries.site_link not glob ('*[<>"'' ' || char(1) || '-' || char(31, 127) || '-' || char(159) || ']*')
-            and instr(entries.site_link, char(0)) = 0
-           then entries.site_link end,
-      'https://jupyter.org/'
-    )) as atom_link,
-    xml_text('<p>' || replace(replace(replace(replace(replace(coalesce(nullif(substr(plain.text, 1, 600), ''), 'No summary.'), '&', '&amp;'), '<', '&lt;'),
-      '>', '&gt;'), '"', '&quot;'), '''', '&#39;') || '</p>'
-     ) as atom_content_html,
+    safe_link(entries.link, entries.site_link, 'https://jupyter.org/') as atom_link,
+    '<p>' || html_text(coalesce(nullif(substr(plain.text, 1, 600), ''), 'No summary.'))
+      || '</p>' as atom_content_html,
     xml_text(coalesce(nullif(entries.author, ''), entries.feed_title, 'unknown')) as atom_author_name
   from entries
   left join plain on plain.rid = entries.rid

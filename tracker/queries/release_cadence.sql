@@ -1,20 +1,7 @@
 -- Per repository: releases since a date, average days between final
 -- releases, the latest release and how long ago it was. "Now" is the end of
--- the latest complete week with data (the week rule of the weekly queries).
-with ref as (
-  select case
-    when latest < date('now', '-6 days', 'weekday 1')
-      then date(latest, '-6 days', 'weekday 1', '+7 days')
-    else date('now', '-6 days', 'weekday 1')
-  end as stop
-  from (select nullif(max(
-          coalesce((select max(created_at) from issues), ''),
-          coalesce((select max(closed_at) from issues), ''),
-          coalesce((select max(created_at) from issue_comments), ''),
-          coalesce((select max(published_at) from releases), ''),
-          coalesce((select max(published) from feed_entries), '')
-        ), '') as latest)
-),
+-- the latest complete week with data (latest_week, the default of the weekly queries).
+with ref as (select date(start, '+7 days') as stop from latest_week),
 span as (
   select coalesce(date(nullif(trim(:since), '')), date((select stop from ref), '-365 days'))
            as since,

@@ -1,8 +1,8 @@
 -- Releases published in the week, newest first; drafts never.
 -- Feed rules (datasette-atom 0.9 answers 500 otherwise): never empty (a
 -- placeholder row stands in), atom_updated always ends in Z, every row has a
--- link and content. Links are http(s) or a fixed fallback; content is
--- harvested text escaped here with nested replace() (& first), never raw.
+-- link and content. Links are safe_link() (http(s) or a fixed fallback);
+-- harvested text is html_text(), never raw.
 with week as (/* include _week.sql */),
 items as (
   select
@@ -19,18 +19,11 @@ items as (
       || case when releases.prerelease then ' (pre-release)' else '' end) as atom_title,
     coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', releases.published_at),
              (select start from week) || 'T00:00:00Z') as atom_updated,
-    xml_text(coalesce(
-      case when (releases.html_url like 'https://%' or releases.html_url like 'http://%')
-            and releases.html_url not glob ('*[<>"'' ' || char(1) || '-' || char(31, 127) || '-' || char(159) || ']*')
-            and instr(releases.html_url, char(0)) = 0
-           then releases.html_url end,
-      case when repos.full_name not glob '*[^A-Za-z0-9._/-]*'
-           then 'https://github.com/' || repos.full_name || '/releases' end,
-      'https://github.com/'
-    )) as atom_link,
-    xml_text('<p>' || replace(replace(replace(replace(replace(replace(coalesce(nullif(substr(releases.body, 1, 3000), ''), 'No release notes.'), '&', '&amp;'), '<', '&lt;'),
-      '>', '&gt;'), '"', '&quot;'), '''', '&#39;'),
-      char(10), '<br>') || '</p>') as atom_content_html,
+    safe_link(releases.html_url, 'https://github.com/' || repos.full_name || '/releases',
+      'https://github.com/') as atom_link,
+    '<p>' || replace(html_text(coalesce(nullif(substr(releases.body, 1, 3000), ''),
+                                        'No release notes.')), char(10), '<br>')
+      || '</p>' as atom_content_html,
     xml_text(coalesce(users.login, 'unknown')) as atom_author_name
   from releases
   left join repos on repos.id = releases.repo

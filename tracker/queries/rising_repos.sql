@@ -6,13 +6,9 @@
 -- weekly re-sweep. :topic as in new_in_ecosystem. tracker/digest/ecosystem.py
 -- computes the same list.
 with week as (/* include _week.sql */),
-discovered as (
-  select distinct repo from repo_sources
-  where source like 'topic:%' or source like 'search:%'
-),
 snaps as (
   select s.repo, s.harvested_at, s.stargazers_count as stars
-  from repo_stats s join discovered d on d.repo = s.repo
+  from repo_stats s join discovered_repos d on d.repo = s.repo
   where s.stargazers_count is not null and s.harvested_at < (select stop from week)
 ),
 latest as (
@@ -41,7 +37,7 @@ join repos on repos.id = gains.repo
 left join users on users.id = repos.owner
 where gains.gained > 0
   and (coalesce(trim(:topic), '') = ''
-    or exists (select 1 from repo_sources x where x.repo = repos.id
+    or exists (select 1 from discovery_finds x where x.repo = repos.id
                and x.source = 'topic:' || lower(trim(:topic)))
     or exists (select 1 from json_each(case when json_valid(repos.topics) then repos.topics else '[]' end)
                where lower(value) = lower(trim(:topic))))

@@ -2,14 +2,9 @@
 -- longest-idle first. Idle time is measured from the newest activity in the
 -- database (capped at the wall clock), so an old snapshot still makes sense.
 with ref as (
-  select min(coalesce(nullif(max(
-          coalesce((select max(created_at) from issues), ''),
-          coalesce((select max(closed_at) from issues), ''),
-          coalesce((select max(created_at) from issue_comments), ''),
-          coalesce((select max(published_at) from releases), ''),
-          coalesce((select max(published) from feed_entries), '')
-        ), ''), strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+  select min(coalesce(at, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
              strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) as now_at
+  from latest_activity
 ),
 cutoff as (
   select strftime('%Y-%m-%dT%H:%M:%SZ', (select now_at from ref),
@@ -28,14 +23,12 @@ select
     as idle_days,
   issues.comments,
   issues.html_url
-from issues
+from live_issues as issues
 left join repos on repos.id = issues.repo
 left join users on users.id = issues.user
 where issues.updated_at < (select before from cutoff)
   and issues.state = 'open'
   and issues.type = 'pull'
-  -- Deleted on GitHub (found by the reconciliation walk).
-  and issues.transferred_to is null and issues.deleted_at is null
   and (coalesce(:repo, '') = ''
        or issues.repo in (select id from repos where full_name = trim(:repo)))
 order by issues.updated_at

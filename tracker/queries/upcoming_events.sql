@@ -4,7 +4,7 @@
 -- time zone (tzid). tracker/digest/events.py computes the same list.
 -- Feed rules (datasette-atom 0.9 answers 500 otherwise): never empty (a
 -- placeholder row stands in), atom_updated always ends in Z, every row has
--- content. Links are http(s) only; text is cleaned with xml_text(), then escaped.
+-- content. Links are safe_link() only; text is xml_text() / html_text().
 with week as (/* include _week.sql */),
 span as (select stop as lo, date(stop, '+14 days') as hi from week),
 picked as (
@@ -16,21 +16,18 @@ picked as (
 items as (
   select
     calendar, summary, dtstart, dtend, tzid, all_day, location,
-    case when (url like 'https://%' or url like 'http://%')
-          and url not glob ('*[<>"'' ' || char(1) || '-' || char(31, 127) || '-' || char(159) || ']*') then url end as url,
+    safe_link(url) as url,
     uid, recurrence_id, synthetic,
     'tracker:event:' || xml_text(calendar) || ':' || xml_text(uid) || ':' || xml_text(recurrence_id) as atom_id,
     'Coming up: ' || s as atom_title,
     coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', updated_at), strftime('%Y-%m-%dT%H:%M:%SZ', dtstart),
              (select stop from week) || 'T00:00:00Z') as atom_updated,
-    coalesce(case when (url like 'https://%' or url like 'http://%')
-          and url not glob ('*[<>"'' ' || char(1) || '-' || char(31, 127) || '-' || char(159) || ']*') then url end,
-      'https://jupyter.org/community') as atom_link,
-    '<p>' || case when all_day then replace(replace(xml_text(dtstart), '&', '&amp;'), '<', '&lt;') || ' (all day)'
-                  else replace(replace(replace(replace(xml_text(dtstart), '&', '&amp;'), '<', '&lt;'), 'T', ' '), 'Z', ' UTC')
-                       || coalesce(' (' || replace(replace(replace(xml_text(tzid), '&', '&amp;'), '<', '&lt;'), '>', '&gt;') || ')', '') end
+    safe_link(url, 'https://jupyter.org/community') as atom_link,
+    '<p>' || case when all_day then html_text(dtstart) || ' (all day)'
+                  else replace(replace(html_text(dtstart), 'T', ' '), 'Z', ' UTC')
+                       || coalesce(' (' || html_text(tzid) || ')', '') end
       || '</p>'
-      || case when l != '' then '<p>' || replace(replace(replace(replace(l, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;') || '</p>' else '' end
+      || case when l != '' then '<p>' || html_text(l) || '</p>' else '' end
       as atom_content_html
   from picked
 )

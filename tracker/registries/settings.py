@@ -25,8 +25,6 @@ PYPI_URL = "https://pypi.org"
 NPM_URL = "https://registry.npmjs.org"
 ANACONDA_URL = "https://api.anaconda.org"
 DEFAULT_RATE = 60  # a request a second per host: registries publish no budget
-KEYS = {"pypi", "npm", "conda_forge", "from_repos", "classifiers", "npm_keywords",
-        "conda_forge_from_pypi", "rate", "pypi_url", "npm_url", "anaconda_url", "synthetic"}
 _URL = re.compile(r"^https?://[^\s\"'<>]+$")
 # PEP 508 names; npm names (optionally @scope/); conda package names.
 _NAMES = {
@@ -92,9 +90,8 @@ def parse_packages(value, source):
         return Packages()
     if not isinstance(value, dict):
         raise _error(source, "'packages' must be a mapping (pypi, npm, conda_forge lists, ...)")
-    unknown = set(value) - KEYS
-    if unknown:
-        raise _error(source, f"unknown key 'packages.{sorted(unknown)[0]}'")
+    from ..config import check_keys
+    check_keys(value, "packages", "packages", source)  # the keys: tracker.config.KEYS
     packages = Packages()
     for registry in ("pypi", "npm", "conda_forge"):
         setattr(packages, registry, _strings(value.get(registry), f"packages.{registry}", source,

@@ -94,10 +94,9 @@ def _flag(mapping, name, source):
     return value
 
 
-def _known(mapping, keys, name, source):
-    unknown = set(mapping) - keys
-    if unknown:
-        raise _error(source, f"unknown key '{name}.{sorted(unknown)[0]}'")
+def _known(mapping, path, name, source):
+    from ..config import check_keys
+    check_keys(mapping, path, name, source)
 
 
 def parse_calendars(value, source):
@@ -110,7 +109,7 @@ def parse_calendars(value, source):
         where = f"calendars[{i}]"
         if not isinstance(item, dict):
             raise _error(source, f"'{where}' must be a mapping with url and name")
-        _known(item, {"url", "name", "tags", "synthetic"}, where, source)
+        _known(item, "calendars[]", where, source)
         url = _url(item.get("url"), f"{where}.url", source)
         name = item.get("name")
         if not isinstance(name, str) or not _NAME.match(name):
@@ -129,8 +128,7 @@ def parse_papers(value, source):
         return Papers()
     if not isinstance(value, dict):
         raise _error(source, "'papers' must be a mapping (arxiv, joss, zenodo lists)")
-    _known(value, {"arxiv", "joss", "zenodo", "arxiv_url", "zenodo_url", "synthetic"},
-           "papers", source)
+    _known(value, "papers", "papers", source)
     papers = Papers(arxiv=_list(value.get("arxiv"), "papers.arxiv", source),
                     joss=_list(value.get("joss"), "papers.joss", source, _url),
                     zenodo=_list(value.get("zenodo"), "papers.zenodo", source),
@@ -146,7 +144,7 @@ def parse_discourse(value, source):
         return Discourse()
     if not isinstance(value, dict):
         raise _error(source, "'discourse' must be a mapping with url and categories")
-    _known(value, {"url", "categories", "synthetic"}, "discourse", source)
+    _known(value, "discourse", "discourse", source)
     categories = _list(value.get("categories"), "discourse.categories", source)
     for i, slug in enumerate(categories):
         if not re.match(r"^[a-z0-9][a-z0-9-]*(/\d+)?$", slug):
