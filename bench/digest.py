@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bigdb import END, build_big_db  # noqa: E402
 from tracker.digest import sections  # noqa: E402
 from tracker.digest import build_digests, week_bounds, week_id  # noqa: E402
+from tracker.safe import register_sql_functions  # noqa: E402
 
 TARGET = 1.0
 
@@ -47,6 +48,7 @@ def main(argv=None):
     # As built (bigdb.py applies tracker.db's schema and indexes): no
     # ensure_schema here, so a benchmark never changes the indexes it measures.
     db = sqlite_utils.Database(args.db)
+    register_sql_functions(db.conn)  # the views and canned queries call them
     indexes = [r[0] for r in db.execute(
         "select name from sqlite_master where type = 'index' and tbl_name in "
         "('issues', 'issue_comments') and name not like 'sqlite_%' order by name")]

@@ -22,12 +22,14 @@ emulator's log; then the full harvest's wall time against the pacer's floor
 (requests / --max-rate). github-to-sqlite, which does not pace, runs with the
 limit off.
 
-With --search the tracker runs twice per phase, side by side on two databases: the
-exact path and `tracker harvest --search` (change detection, tracker/harvest/changes.py),
-through four phases: full harvest, 1% of issues changed spread over all repos, 1% in 5
-repos, nothing changed. Columns add search requests (the search budget, not counted)
-and whether the database equals the emulator's truth after the phase
-(tracker.emulator.truth).
+With --phases (old name: --search) the tracker runs twice per phase, side by side on
+two databases: the default path (change detection, tracker/harvest/changes.py) and
+`tracker harvest --exact`, through four phases: full harvest, 1% of issues changed
+spread over all repos, 1% in 5 repos, nothing changed (each change also adds one
+release). Columns add the REST floor of the change (one counted request per repo with
+new comments plus one per repo with a new release), search requests (the search
+budget, not counted) and whether the database equals the emulator's truth after the
+phase (tracker.emulator.truth).
 """
 
 import argparse
@@ -131,9 +133,9 @@ def run_measured(cmd, env):
     return result, seconds, (int(text) / 1024 if text else float("nan"))
 
 
-def measure_phase(label, emu, cmd, env, db_path):
-    """One harvest: counted core requests, search requests, 304s, wall time, peak MB, and
-    whether the database equals the emulator's truth."""
+def measure_phase(label, emu, cmd, env, db_path, floor=None):
+    """One harvest: counted core requests (next to the REST floor), search requests, 304s,
+    wall time, peak MB, and whether the database equals the emulator's truth."""
     from tracker.emulator.truth import differences
 
     emu.reset_log()
@@ -146,10 +148,14 @@ def measure_phase(label, emu, cmd, env, db_path):
     not_modified = sum(1 for r in log if r.status == 304)
     diffs = differences(emu.store, sqlite_utils.Database(db_path))
     exact = "exact" if not diffs else f"{len(diffs)} differ"
-    print(f"{label:<44} {core:>7} {search:>7} {not_modified:>6} {seconds:>8.1f} {peak:>7.0f}"
-          f"  {exact}", flush=True)
+    shown = "-" if floor is None else floor
+    print(f"{label:<44} {core:>7} {shown:>6} {search:>7} {not_modified:>6} {seconds:>8.1f}"
+          f" {peak:>7.0f}  {exact}", flush=True)
     for line in diffs[:3]:
         print(f"    {line}", flush=True)
+    said = result.stdout.strip().splitlines()
+    if said:  # the run's own summary: what changed, not rows written twice
+        print(f"    {said[-1][:110]}", flush=True)
     return {"counted": core, "search": search, "seconds": seconds}
 
 
@@ -175,12 +181,15 @@ def measure(label, emu, cmd, env, db_path):
             "secondary": secondary, "stamps": [r.at for r in log]}
 
 
-def change(store, fraction, seed=1, changed_repos=None):
-    """Touch a fraction of all issues and add comments to half as many issues.
+def change(store, fraction, seed=1, changed_repos=None, floor=None):
+    """Touch a fraction of all issues, add comments to half as many issues and one release.
 
     By default the changes fall anywhere (nearly every repo changes); with
     ``changed_repos`` they are concentrated in that many repos, as on a real day
-    when most of an ecosystem's repos are quiet.
+    when most of an ecosystem's repos are quiet. ``floor`` (a dict), when given,
+    gets the REST floor of the change: one counted request per repo with new
+    comments (no cross-repository comments listing) plus one per repo with a new
+    release.
     """
     rng = random.Random(seed)
     repos = sorted(store.repos.values(), key=lambda r: r.id)
@@ -191,11 +200,17 @@ def change(store, fraction, seed=1, changed_repos=None):
         touched = sum(store.touch_issues(r.full_name, min(share, 1.0), seed=seed) for r in repos)
     else:
         touched = store.touch_issues(None, fraction, seed=seed)
+    commented = set()
     for _ in range(max(1, touched // 2)):
         repo = rng.choice(repos)
         if repo.issues:
             number = rng.choice(list(repo.issues))
             store.add_comment(repo.full_name, number, "synthetic-user-1", "[synthetic] bench comment")
+            commented.add(repo.full_name)
+    released = rng.choice(repos)
+    store.add_release(released.full_name, f"{seed}.{touched}.0", body="[synthetic] bench release")
+    if floor is not None:
+        floor.update(comments=len(commented), releases=1, total=len(commented) + 1)
     return touched
 
 
@@ -217,11 +232,12 @@ def main():
                         help="tracker harvest --max-rate (default: tracker's, 720/min)")
     parser.add_argument("--points-per-minute", type=int, default=900,
                         help="emulator's secondary limit per token (0: off)")
-    parser.add_argument("--search", action="store_true",
-                        help="phases full / 1%% spread / 1%% in 5 repos / no change, exact path "
-                             "and `harvest --search` side by side, DB checked against the truth")
+    parser.add_argument("--phases", "--search", dest="phases", action="store_true",
+                        help="phases full / 1%% spread / 1%% in 5 repos / no change, the default "
+                             "path (change detection) and `harvest --exact` side by side, with "
+                             "the REST floor, DB checked against the truth")
     args = parser.parse_args()
-    if args.search:
+    if args.phases:
         return search_phases(args)
 
     print(f"synthetic ecosystem: {args.orgs} orgs, {args.repos} repos, {args.issues} issues, "
@@ -346,7 +362,8 @@ def reconcile_phase(emu, store, config, cmd, env, db_path):
 
 
 def search_phases(args):
-    """The four phases, tracker exact vs tracker --search (vs github-to-sqlite)."""
+    """The four phases, tracker (default: change detection) vs tracker --exact (vs
+    github-to-sqlite), counted core requests next to the REST floor of each change."""
     print(f"synthetic ecosystem: {args.orgs} orgs, {args.repos} repos, {args.issues} issues, "
           f"{args.comments} comments; latency {args.latency * 1000:.0f} ms", flush=True)
     store = synthetic_ecosystem(orgs=args.orgs, repos=args.repos, issues=args.issues,
@@ -355,8 +372,8 @@ def search_phases(args):
     tmp = Path(tempfile.mkdtemp(prefix="bench-search-"))
     config = tmp / "tracker.yml"
     config.write_text("github:\n  orgs: [" + ", ".join(orgs) + "]\n")
-    print(f"{'phase / harvester':<44} {'counted':>7} {'search':>7} {'304s':>6} {'seconds':>8}"
-          f" {'peakMB':>7}  database vs emulator")
+    print(f"{'phase / harvester':<44} {'counted':>7} {'floor':>6} {'search':>7} {'304s':>6}"
+          f" {'seconds':>8} {'peakMB':>7}  database vs emulator")
     with Emulator(store, tokens={TOKEN}, latency=args.latency, core_limit=10**7,
                   search_limit=10**6) as emu:
         env = {"GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": emu.url}
@@ -378,14 +395,18 @@ def search_phases(args):
         phases = [("full harvest", None), (f"{args.change:.0%} changed, spread", 0),
                   (f"{args.change:.0%} changed in 5 repos", 5), ("nothing changed", None)]
         for k, (phase, spread) in enumerate(phases):
+            floor = {"total": 0} if k else {"total": None}
             if spread is not None:
-                touched = change(store, args.change, seed=k, changed_repos=spread or None)
-                print(f"  ({touched} issues touched, comments on {max(1, touched // 2)})")
-            results[(phase, "exact")] = measure_phase(
-                f"{phase}: tracker", emu, tracker(tmp / "exact.db"), env, tmp / "exact.db")
+                touched = change(store, args.change, seed=k, changed_repos=spread or None,
+                                 floor=floor)
+                print(f"  ({touched} issues touched, comments on {max(1, touched // 2)} in "
+                      f"{floor['comments']} repos, 1 release; REST floor {floor['total']})")
             results[(phase, "search")] = measure_phase(
-                f"{phase}: tracker --search", emu, tracker(tmp / "search.db", "--search"),
-                env, tmp / "search.db")
+                f"{phase}: tracker", emu, tracker(tmp / "search.db"), env, tmp / "search.db",
+                floor["total"])
+            results[(phase, "exact")] = measure_phase(
+                f"{phase}: tracker --exact", emu, tracker(tmp / "exact.db", "--exact"),
+                env, tmp / "exact.db", floor["total"])
             if k == 0:
                 pulls = [r for r in emu.requests if r.counted and r.path.endswith("/pulls")]
                 print(f"  (first harvest: {len(pulls)} of {results[(phase, 'search')]['counted']}"

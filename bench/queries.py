@@ -24,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.bigdb import build_big_db  # noqa: E402
 from tracker.db import open_db  # noqa: E402
+from tracker.safe import register_sql_functions  # noqa: E402
 from tracker.publish import build_config, load_queries, param_defaults  # noqa: E402
 
 TARGET_MS = 250
@@ -51,6 +52,7 @@ def named_params(sql, params):
 def time_sqlite(db_path, items, runs):
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     conn.execute("pragma query_only = 1")
+    register_sql_functions(conn)  # week_start(), html_text(), ...: as Datasette has them
     for name, sql, params in items:
         params = named_params(sql, params)
         times = []

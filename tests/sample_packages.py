@@ -6,7 +6,8 @@ W24 (8-14 June 2026), as project versions:
 - jupyter/sample-notebook 1.2.0rc1: GitHub only;
 - jupyterlab/sample-lab 4.1.1 on GitHub and npm; 4.1.2 on npm only (no GitHub release);
 - jupyterhub/sample-hub 5.1.1 on PyPI only, fixing an advisory (security);
-- sample-kernel 0.1.0: a package's first-ever release, no repository known;
+- sample-kernel 0.1.0: a package's first-ever release, no repository known; its
+  0.1.1 was yanked (left out of the week's releases, kept in the table);
 - jupyterhub/sample-spawner 0.1.0: GitHub only.
 W23: jupyterhub/sample-hub 5.1.0 on GitHub and PyPI; sample-lab 4.1.0 on npm only
 (its GitHub release was in W22).
@@ -60,6 +61,8 @@ def releases():
         _release("pypi", "sample-hub", "5.1.1", at(24, 2, 11),
                  advisories=json.dumps([ADVISORY])),
         _release("pypi", "sample-kernel", "0.1.0", at(24, 3, 9)),
+        _release("pypi", "sample-kernel", "0.1.1", at(24, 7, 9), yanked=1,
+                 yanked_reason="broken wheel"),
     ]
 
 

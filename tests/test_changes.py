@@ -29,7 +29,7 @@ def watched(store, config):
 
 def run(path, emu, config=SMALL, **kw):
     emu.reset_log()
-    summary = harvest(path, emu, config, search=True, **kw)
+    summary = harvest(path, emu, config, **kw)
     assert summary.status == "ok", summary.errors
     assert differences(emu.store, sqlite_utils.Database(path), watched(emu.store, config)) == []
     return summary
@@ -86,7 +86,7 @@ def test_issue_changed_during_index_lag_is_stored_by_next_run(tmp_path, emulator
     emulator.store.update_issue(SPOT, 526, title="[synthetic] changed during the lag")
     emulator.search_options["search_lag"] = 3600  # the index has not seen it yet
     emulator.reset_log()
-    harvest(path, emulator, config, search=True)
+    harvest(path, emulator, config)
     db = sqlite_utils.Database(path)
     stored = "select title from issues where number = 526 and repo = ?"
     rid = emulator.store.repo(SPOT).id
@@ -184,7 +184,7 @@ def test_safety_sweep_catches_an_index_miss(tmp_path, emulator):
     emulator.store.update_issue(SPOT, 526, title="[synthetic] never indexed")
     emulator.search_options["search_lag"] = 10**9  # the index misses it for good
     emulator.reset_log()
-    harvest(path, emulator, config, search=True)
+    harvest(path, emulator, config)
     db = sqlite_utils.Database(path)
     day_ago = (datetime.now(timezone.utc) - timedelta(hours=25)).strftime("%Y-%m-%dT%H:%M:%SZ")
     db.execute("update harvest_state set watermark = ? where key like 'repo:%:swept'", [day_ago])
@@ -230,8 +230,8 @@ def test_a_repo_whose_run_failed_is_completed_by_the_next_run(tmp_path, emulator
     issue = emulator.store.add_issue(SPOT, "[synthetic] asked about", "synthetic-user-1")
     emulator.store.add_comment(SPOT, issue.number, "synthetic-user-2", "[synthetic] lost?")
     emulator.add_fault("500", path_contains="/issues/comments", count=None)
-    failed = harvest(path, emulator, SMALL, search=True, retries=1)
-    assert failed.status == "partial" and "comments" in failed.errors[0]
+    failed = harvest(path, emulator, SMALL, retries=1)
+    assert failed.status == "partial" and failed.errors[0].stream == "comments"
     emulator.clear_faults()
     run(path, emulator)  # the window reaches back to its last clean run: nothing lost
     assert [r.path for r in walked(emulator, "/comments")] == [f"/repos/{SPOT}/issues/comments"]

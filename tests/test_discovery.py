@@ -232,7 +232,7 @@ def test_search_limit_does_not_stop_the_core_harvest(tmp_path):
             path = tmp_path / f"{status}.db"
             summary = full_run(path, emu, clock, config, max_wait=60)
             assert summary.status == "partial" and summary.exit_code == 1
-            assert any("search rate limit" in e for e in summary.errors), summary.errors
+            assert any("search rate limit" in e.message for e in summary.errors), summary.errors
             assert len([r for r in search_log(emu) if r.status == status]) == 1
             db = sqlite_utils.Database(path)
             juniper = store.repo("ines/juniper")

@@ -327,3 +327,30 @@ def test_the_bots_view_agrees_with_the_harvest_rule():
     bots = {r[0] for r in db.execute("select id from bots")}
     people = {r[0] for r in db.execute("select id from people")}
     assert bots == {2, 3, 4, 12, 13} and people == {1, 5, 11, 14, 15}
+
+
+def test_sql_functions_hold_on_hostile_bytes():
+    db = open_db(sqlite_utils.Database(memory=True))
+    surrogate = "cast(x'eda080' as text)"  # as SQLite's JSON functions store "\ud800"
+    row = db.execute(f"""select html_text(cast({surrogate} || '<b>&"' as blob)),
+        safe_link(cast('javascript:alert(1)' as blob), cast({surrogate} as blob),
+                  cast('https://ok.example/a?b=1' as blob)),
+        plain_text(cast('<p>a &amp; <i>b</i>' || char(27) || '[2J</p>' as blob),
+                   cast(600 as blob)),
+        week_start(cast('2026-W53' as blob)), week_start(cast('2027-01-03T10:00:00Z' as blob)),
+        iso_week(cast('2027-01-03' as blob)), iso_week(cast('2026-W54' as blob)),
+        html_text(null), safe_link(null)""").fetchone()
+    assert row == ("\ufffd" * 3 + "&lt;b&gt;&amp;&quot;", "https://ok.example/a?b=1", "a & b",
+                   "2026-12-28", "2026-12-28", "2026-W53", None, None, None)
+
+
+def test_a_section_runs_the_canned_query_over_any_period(week_db):
+    from tracker.canned import canned_rows
+
+    db = open_db(str(week_db))
+    by_week = canned_rows(db, "first_time_contributors", week=WEEK)
+    by_bounds = canned_rows(db, "first_time_contributors", START, END)
+    assert by_week == by_bounds and [r["contributor"] for r in by_week] == ["facts-alice"]
+    # A month (the digest's monthly issue) is the same query over other bounds.
+    month = canned_rows(db, "busiest_this_week", "2026-11-01", "2026-12-01")
+    assert [(r["repo"], r["number"]) for r in month] == [("facts-org/two", 9)]

@@ -18,6 +18,7 @@ import sqlite_utils
 from tracker.config import Feed, default_config_text, parse_config
 from tracker.db import open_db
 from tracker.feedserver import DATA_DIR, FeedServer
+from tracker.harvest.outcome import RunError
 from tracker.harvest.feeds import (
     BENIGN_BOZO, FeedsResult, entry_html, entry_link, entry_row, entry_text,
     entry_title, harvest_feeds, parse_feed,
@@ -324,7 +325,7 @@ def test_truncated_feed_is_refused_and_earlier_entries_stay(db, client, server):
     result = harvest(db, client, [url, other], now=LATER, log=log.append)
     message = ("not well-formed (SAXParseException: <unknown>:28:12: unclosed token); "
                "refused 3 possibly partial entries")
-    assert result.errors == [f"{url}: {message}"]
+    assert [(e.message, e.target) for e in result.errors] == [(f"{url}: {message}", url)]
     assert log == [f"feed {url} ERROR {message}", f"feed {other} 10 new, 0 updated"]
     assert rows(db, url) == entries
     assert rows(db, other) == expected_rows("zero-to-jupyterhub-k8s.releases.atom", other,
@@ -347,7 +348,7 @@ def test_truncated_feed_first_seen(db, client, server):
     assert db["feeds"].get(url) == {
         "url": url, "title": "Broken", "site_link": None, "tags": '["test"]', "etag": None,
         "last_modified": None, "last_fetched": NOW_ISO, "last_status": 200,
-        "last_error": result.errors[0].removeprefix(f"{url}: "), "last_warning": None,
+        "last_error": result.errors[0].message.removeprefix(f"{url}: "), "last_warning": None,
         "entry_count": 0,
     }
 
@@ -356,7 +357,7 @@ def test_not_a_feed_is_refused(db, client, server):
     server.set_content("page.xml", b'<?xml version="1.0"?><html><body><p>hi</p></body></html>')
     url = server.url_for("page.xml")
     result = harvest(db, client, [url])
-    assert result.errors == [f"{url}: not an RSS or Atom feed"]
+    assert [e.message for e in result.errors] == [f"{url}: not an RSS or Atom feed"]
 
 
 def test_benign_bozo_is_accepted(db, client, server):
@@ -385,7 +386,8 @@ def test_500_is_retried_then_recorded(db, client, server):
     assert sleeps == [1.0, 2.0]
     assert [r.status for r in server.requests[1:]] == [500, 500, 500]
     message = "HTTP 500 Internal Server Error after 3 attempts"
-    assert result == FeedsResult(feeds=1, requests=3, errors=[f"{url}: {message}"])
+    assert result == FeedsResult(feeds=1, requests=3, errors=[
+        RunError(f"{url}: {message}", source="feeds", target=url, status=500)])
     assert rows(db) == entries
     assert db["feeds"].get(url) == {
         **feed_row, "last_fetched": LATER_ISO, "last_status": 500, "last_error": message,
@@ -427,7 +429,7 @@ def test_404_is_not_retried(db, client, server):
     sleeps = []
     result = harvest(db, client, [url], sleeps=sleeps)
     assert sleeps == [] and result.requests == 1
-    assert result.errors == [f"{url}: HTTP 404 Not Found"]
+    assert [(e.message, e.status) for e in result.errors] == [(f"{url}: HTTP 404 Not Found", 404)]
 
 
 def test_file_urls(db, client):

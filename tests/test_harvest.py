@@ -4,8 +4,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
-import time
 
 import pytest
 import sqlite_utils
@@ -127,9 +125,14 @@ def test_stats_and_run_recorded(harvested):
 
 def test_no_change_reharvest_makes_zero_counted_requests(harvested):
     db, emu, first, second = harvested
-    assert second.log and not any(r.counted for r in second.log)
-    assert second.counted == 0 and second.not_modified == second.requests
-    assert all(r.status == 304 for r in second.log)
+    # Change detection (the default, #20) asks one issue search per group of owners
+    # (the search budget); every core request is a free 304.
+    core = [r for r in second.log if not r.path.startswith("/search/")]
+    assert core and not any(r.counted for r in core)
+    assert second.counted == 0 and second.not_modified == second.requests - second.search
+    assert all(r.status == 304 for r in core)
+    assert 0 < second.search == len(second.log) - len(core) <= 2
+    assert second.counts.get("issues", 0) == second.counts.get("comments", 0) == 0
 
 
 def test_users_and_bots(harvested):
@@ -197,14 +200,12 @@ def test_issue_edited_between_pages(tmp_path, emulator):
     full = "jupyterhub/zero-to-jupyterhub-k8s"
     repo = emulator.store.repo(full)
     oldest = min(repo.issues.values(), key=lambda i: i.updated_at)
-    emulator.add_fault("delay", path_contains="page=2", seconds=0.5, count=1)  # issues come first
-
-    def edit():
-        time.sleep(0.25)
-        emulator.store.update_issue(full, oldest.number, title="[synthetic] edited mid-run")
-
-    threading.Thread(target=edit).start()
-    harvest(path, emulator, Config(repos=[full]))
+    # Between page 1 and page 2 of the issues stream (the emulator's hook, no sleeps).
+    edit = emulator.before(lambda: emulator.store.update_issue(
+        full, oldest.number, title="[synthetic] edited mid-run"),
+        path_contains=f"/repositories/{repo.id}/issues", query_contains="page=2")
+    harvest(path, emulator, Config(repos=[full]), exact=True)
+    assert edit.hits == 1
     db = sqlite_utils.Database(path)
     assert db.execute("select title from issues where id = ?", [oldest.id]).fetchone() == ("[synthetic] edited mid-run",)
     assert count(db, "issues") == len(repo.issues)
@@ -215,7 +216,7 @@ def test_rate_limit_spent_mid_run_then_next_run_completes(tmp_path, emulator):
     emulator.set_rate_limit(remaining=25, reset_in=3600)
     summary = harvest(path, emulator, max_wait=5)
     assert summary.status == "partial" and summary.exit_code == 4
-    assert "rate limit" in summary.errors[0]
+    assert "rate limit" in summary.errors[0].message
     assert [r["status"] for r in sqlite_utils.Database(path).query(
         "select status from harvest_runs")] == ["partial"]
     db = sqlite_utils.Database(path)
@@ -245,7 +246,7 @@ def test_faults_are_retried(tmp_path, emulator, kind, extra):
     secondary = kind in ("secondary", "429")
     # Two secondary-limit answers in a row are repeated: the run reports them (tracker/pacer.py).
     assert summary.status == ("partial" if secondary else "ok"), summary.errors
-    assert not secondary or (len(summary.errors) == 1 and "2 times" in summary.errors[0])
+    assert not secondary or (len(summary.errors) == 1 and "2 times" in summary.errors[0].message)
     db = sqlite_utils.Database(tmp_path / "t.db")
     assert db_counts(db) == emulator_counts(emulator, {"jupyterhub/dockerspawner"})
     waits, paced = sleeps[:2], sleeps[2:]
@@ -277,15 +278,20 @@ def test_sigkill_mid_harvest_then_next_run_completes(tmp_path):
     db_path = tmp_path / "t.db"
     with Emulator(load_facts(), tokens={TOKEN}, latency=0.02) as emu:
         env = {"GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": emu.url}
-        proc = subprocess.Popen([sys.executable, "-m", "tracker", "harvest", "--db", str(db_path),
-                                 "--config", str(config), "--no-digest"],
-                                env={**os.environ, **env}, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        deadline = time.time() + 60
-        while time.time() < deadline and sum(1 for r in emu.requests if "/comments" in r.path) < 3:
-            time.sleep(0.05)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        procs, seen = [], []
+
+        def kill_at_the_third_comments_page():  # the emulator's hook: no polling, no sleeps
+            seen.append(1)
+            if len(seen) == 3:
+                procs[0].send_signal(signal.SIGKILL)
+
+        emu.before(kill_at_the_third_comments_page, path_contains="/comments", count=3)
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "tracker", "harvest", "--db", str(db_path), "--config",
+             str(config), "--no-digest"], env={**os.environ, **env},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        proc = procs[0]
+        proc.wait(timeout=60)
         db = sqlite_utils.Database(db_path)
         assert db.execute("pragma integrity_check").fetchone() == ("ok",)
         partial = count(db, "issue_comments")

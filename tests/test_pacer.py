@@ -233,8 +233,8 @@ def test_repeated_secondary_answers_are_the_runs_error(tmp_path):
         summary, client = paced_harvest(tmp_path, emu, clock, Config(repos=["ines/juniper"]),
                                         concurrency=1)
     assert summary.status == "partial" and summary.exit_code == 1
-    assert summary.errors == [client.pacer.repeated()]
-    assert "secondary rate limit 2 times" in summary.errors[0]
+    assert [e.message for e in summary.errors] == [client.pacer.repeated()]
+    assert "secondary rate limit 2 times" in summary.errors[0].message
 
 
 # -- configuration -------------------------------------------------------------

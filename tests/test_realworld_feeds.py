@@ -236,7 +236,7 @@ def test_an_entity_error_in_a_document_cut_short_is_still_refused(db, client, se
     server.set_content("cut.rss", doc[: doc.index(b"</channel>")])
     url = server.url_for("cut.rss")
     result = harvest(db, client, url)
-    assert len(result.errors) == 1 and "refused 1 possibly partial entries" in result.errors[0]
+    assert len(result.errors) == 1 and "refused 1 possibly partial entries" in result.errors[0].message
     assert db["feed_entries"].count == 0
 
 
@@ -250,7 +250,7 @@ def test_fewer_bytes_than_content_length_is_refused(db):
 
     with httpx.Client(transport=httpx.MockTransport(handler)) as client:
         result = harvest(db, client, "https://blog.example.org/feed")
-    assert result.errors == ["https://blog.example.org/feed: download cut short: "
+    assert [e.message for e in result.errors] == ["https://blog.example.org/feed: download cut short: "
                              f"{len(doc) - 200} of {len(doc)} bytes"]
     assert db["feed_entries"].count == 0
 

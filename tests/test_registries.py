@@ -249,3 +249,14 @@ def test_user_agent_names_the_tracker(reg, db):
         harvest(db, reg, client=client)
     assert seen and set(seen) == {USER_AGENT} and "tracker" in USER_AGENT
     assert NOW.year == 2026
+
+
+def test_xmlrpc_429_with_retry_after_is_honoured(reg, db):
+    harvest(db, reg)
+    clock = FakeClock()
+    reg.clock = clock.now
+    reg.fail("/pypi", 429, times=1, retry_after=9)
+    result = harvest(db, reg, clock=clock)
+    assert result.problems == []
+    calls = reg.log_for("/pypi", "POST")[-2:]
+    assert [c.status for c in calls] == [429, 200] and calls[1].at - calls[0].at >= 9

@@ -9,7 +9,6 @@ import pytest
 from registries_helpers import NOW, config_for, fill, harvest
 from tracker.db import open_db
 from tracker.emulator.registries import RegistryServer
-from tracker.registries.pypi import fetch_browse  # noqa: F401  (the public surface)
 
 CLASSIFIER = "Framework :: Jupyter :: JupyterLab :: Extensions"
 
@@ -103,3 +102,17 @@ def test_npm_search_pages(reg, db):
     harvest(db, reg, config)
     assert len([s for s in sources(db) if s[2] == "keyword:many"]) == 300
     assert len(reg.log_for("/-/v1/search")) == 2
+
+
+def test_hostile_names_from_a_registry_are_not_followed(reg, db):
+    reg.add_pypi("fine-name", "1.0.0", "2026-06-01T00:00:00Z", classifiers=[CLASSIFIER])
+    reg.pypi["../../evil"] = {**reg.pypi["fine-name"], "name": "../../evil"}
+    reg.add_npm("ok-pkg", "1.0.0", "2026-06-01T00:00:00.000Z", keywords=["odd"])
+    reg.npm["<script>x</script>"] = {**reg.npm["ok-pkg"], "name": "<script>x</script>"}
+    config = config_for(reg, pypi=[], npm=[], conda_forge=[], classifiers=[CLASSIFIER],
+                        npm_keywords=["odd"])
+    result = harvest(db, reg, config)
+    assert result.problems == []
+    names = {n for _, n, _ in sources(db)}
+    assert "fine-name" in names and "ok-pkg" in names
+    assert "../../evil" not in names and "<script>x</script>" not in names

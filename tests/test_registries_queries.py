@@ -61,7 +61,7 @@ def test_packages_without_github_release(sample):
     db = open_db(str(sample))
     rows = [(r["registry"], r["name"], r["without_github_release"], r["last_without_version"],
              r["repo_known"]) for r in db.query(QUERIES["packages_without_github_release"]["sql"])]
-    assert rows == [("npm", "@sample/lab", 1, "4.1.2", 1), ("pypi", "sample-kernel", 1, "0.1.0", 0),
+    assert rows == [("pypi", "sample-kernel", 2, "0.1.1", 0), ("npm", "@sample/lab", 1, "4.1.2", 1),
                     ("pypi", "sample-hub", 1, "5.1.1", 1)]
 
 
@@ -82,7 +82,8 @@ def test_feed_and_dashboard_panel(sample):
     from tracker.publish import expand
     rows = open_db(str(sample)).query(expand(sql), {"week": "2026-W24", "org": ""})
     counts = {(r["week"], r["place"]): r["n"] for r in rows}
-    assert counts[("2026-06-08", "PyPI")] == 3 and counts[("2026-06-08", "GitHub")] == 4
+    # The chart counts uploads, the yanked sample-kernel 0.1.1 too.
+    assert counts[("2026-06-08", "PyPI")] == 4 and counts[("2026-06-08", "GitHub")] == 4
     assert counts[("2026-06-08", "npm")] == 2 and counts[("2026-06-08", "conda-forge")] == 1
 
 

@@ -15,19 +15,26 @@ QUERIES = Path(__file__).resolve().parent / "queries"
 INCLUDE = re.compile(r"(\w+) as \(/\* include (_\w+\.sql) \*/\)")
 # The project's SQL functions (tracker.safe.register_sql_functions) whose
 # arguments may be harvested text.
-SQL_FUNCTIONS = ("xml_text", "html_text", "safe_link", "week_start", "iso_week")
+SQL_FUNCTIONS = ("xml_text", "html_text", "safe_link", "plain_text", "week_start", "iso_week")
 _CALL = re.compile(r"(?<![\w.])(" + "|".join(SQL_FUNCTIONS) + r")\(")
 _PARAM = re.compile(r"(?<![\w:]):([A-Za-z]\w*)")
 
 
-def expand(sql, directory=QUERIES):
+# A period given by its bounds instead of :week (canned_rows): the same query
+# body then answers for any period, a week or a month of the digest.
+PERIOD = {"_week.sql": "week as (select :start as start, :end as stop, iso_week(:start) as id)"}
+
+
+def expand(sql, directory=QUERIES, fragments=None):
     """Put shared fragments (``_NAME.sql``) where a query says ``/* include _NAME.sql */``.
 
     One copy of the week window serves every weekly query and chart; a marker
     keeps the place (``week as (/* include _week.sql */)``) and the fragment
-    file holds the whole CTE.
+    file holds the whole CTE. ``fragments`` ({file name: SQL}) stands in for files.
     """
     def fragment(match):
+        if fragments and match[2] in fragments:
+            return fragments[match[2]]
         lines = (Path(directory) / match[2]).read_text().strip().splitlines()
         while lines and lines[0].startswith("--"):  # the fragment's own header
             lines.pop(0)
@@ -79,15 +86,21 @@ def query_sql(text, directory=QUERIES):
 
 
 @lru_cache(maxsize=None)
-def canned_sql(name):
-    """The served SQL of canned query ``name`` (``tracker/queries/NAME.sql``)."""
-    return query_sql((QUERIES / f"{name}.sql").read_text())
+def canned_sql(name, period=False):
+    """The served SQL of canned query ``name`` (``tracker/queries/NAME.sql``); with
+    ``period``, its week taken from ``:start`` and ``:end`` instead of ``:week``."""
+    text = (QUERIES / f"{name}.sql").read_text()
+    return bytes_arguments(expand(text, fragments=PERIOD if period else None))
 
 
-def canned_rows(db, name, **params):
+def canned_rows(db, name, start=None, end=None, **params):
     """Rows (dicts) of canned query ``name`` as Datasette answers them, parameters
-    not given left blank (their defaults), the feed's placeholder row left out."""
-    sql = canned_sql(name)
+    not given left blank (their defaults), the feed's placeholder row left out.
+    ``start``/``end`` (ISO dates, end exclusive) set the period instead of ``week``."""
+    period = start is not None
+    sql = canned_sql(name, period)
+    if period:
+        params = {**params, "start": start, "end": end}
     values = {p: "" for p in _PARAM.findall(sql)}
     values.update({k: v for k, v in params.items() if k in values})
     placeholder = f"tracker:{name}:"

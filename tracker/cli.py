@@ -74,15 +74,18 @@ def init(path, force):
 @click.option("--no-digest", is_flag=True, help="Do not rebuild this and last week's digest.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary line.")
 @click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
-@click.option("--search", is_flag=True,
-              help="Detect changed issues/PRs with one search query per group of owners and "
-                   "walk only the streams that still need it (exact fallback).")
+@click.option("--exact", is_flag=True,
+              help="Walk every stream of every watched repository instead of detecting "
+                   "changed issues/PRs with GitHub's issue search first (the default).")
+@click.option("--search", is_flag=True, hidden=True,
+              help="Deprecated: change detection by search is the default.")
 def harvest(db_path, config_path, repos, only, wait, max_wait, concurrency, max_rate, no_digest,
-            quiet, debug, search):
+            quiet, debug, exact, search):
     """Harvest the watchlist from GitHub and feeds into the database.
 
-    Incremental: unchanged listings cost a free 304, new activity is fetched
-    from stored watermarks. Reads GITHUB_TOKEN or the GITHUB_APP_* settings, and
+    Incremental: one issue search per group of owners tells which repositories
+    changed, unchanged listings cost a free 304, new activity is fetched from
+    stored watermarks (--exact: walk every stream, as the daily safety sweep does). Reads GITHUB_TOKEN or the GITHUB_APP_* settings, and
     GITHUB_API_URL. Ctrl-C or SIGTERM stops cleanly (exit 130 / 143); exit codes
     are in docs/running.md.
     """
@@ -103,7 +106,7 @@ def harvest(db_path, config_path, repos, only, wait, max_wait, concurrency, max_
             summary = run_harvest(
                 db_path, config, repos=list(repos), only=only, wait=wait,
                 max_wait=max_wait, concurrency=concurrency, digest=not no_digest,
-                quiet=quiet, stop=stop, debug=debug, max_rate=max_rate, search=search,
+                quiet=quiet, stop=stop, debug=debug, max_rate=max_rate, exact=exact,
             )
     except LockedError as e:
         fail(str(e), 75)

@@ -9,7 +9,10 @@ as extra columns instead of failing.
 
 import sqlite_utils
 
-# Tables created by migration 1. Column order is the order shown in Datasette.
+from . import schema_history as history
+
+# The current schema: a new file gets exactly this; MIGRATIONS bring older files
+# up to it (tests/test_schema.py). Column order is the order shown in Datasette.
 TABLES = {
     "users": (
         {
@@ -106,6 +109,8 @@ TABLES = {
             "performed_via_github_app": str, "reactions": str, "state_reason": str,
             # Ours: pull request facts carried by the issues payload, and a link.
             "draft": int, "merged_at": str, "html_url": str,
+            # Ours: an issue that left its repo (tracker/harvest/reconcile.py); kept as history.
+            "transferred_to": str, "transferred_at": str, "deleted_at": str,
         },
         {
             "pk": "id",
@@ -200,7 +205,7 @@ TABLES = {
         {
             "url": str, "title": str, "site_link": str, "tags": str, "etag": str,
             "last_modified": str, "last_fetched": str, "last_status": int,
-            "last_error": str, "entry_count": int,
+            "last_error": str, "entry_count": int, "last_warning": str,
         },
         {"pk": "url"},
     ),
@@ -247,6 +252,8 @@ TABLES = {
             "rate_limit_reset": str, "repos": int, "releases": int, "issues": int,
             "comments": int, "feed_entries": int, "errors": int, "error_log": str,
             "exit_code": int,
+            # none | token | app: which kind of credentials the run used, never the secret.
+            "credentials": str,
         },
         {"pk": "id"},
     ),
@@ -513,23 +520,38 @@ VIEWS = {
 }
 
 
-def _migration_1(db):
+def create_current(db):
+    """A new file: every table of the current schema (its version: every migration)."""
     for name, (columns, options) in TABLES.items():
+        db[name].create(columns, if_not_exists=True, **options)
+
+
+def _add_columns(db, number):
+    """Columns migration ``number`` added (frozen in schema_history), where missing."""
+    for name, columns in history.ADDED_COLUMNS.get(number, {}).items():
+        existing = set(db[name].columns_dict)
+        for column, kind in columns.items():
+            if column not in existing:
+                db[name].add_column(column, kind)
+
+
+def _create_added(db, number):
+    """Tables migration ``number`` created (frozen in schema_history), where missing."""
+    for name, (columns, options) in history.ADDED_TABLES.items():
+        if history.MIGRATION_OF_TABLE[name] == number:
+            db[name].create(columns, if_not_exists=True, **options)
+
+
+def _migration_1(db):
+    """The first schema, as files of that version hold it (frozen: never TABLES)."""
+    for name, (columns, options) in history.V1_TABLES.items():
         db[name].create(columns, if_not_exists=True, **options)
 
 
 def _migration_harvest_errors(db):
     """#10: harvest_errors table; run exit codes; stream checkpoints and permanent answers."""
-    for name in ("harvest_errors", "harvest_runs", "harvest_state"):
-        columns, options = TABLES[name]
-        table = db[name]
-        if not table.exists():
-            table.create(columns, **options)
-            continue
-        existing = set(table.columns_dict)
-        for column, kind in columns.items():
-            if column not in existing:
-                table.add_column(column, kind)
+    _create_added(db, 2)
+    _add_columns(db, 2)
 
 
 # A stored feed date that is not a real one: not zero-padded ISO, before 1990, or
@@ -540,7 +562,6 @@ _PLACEHOLDER = """({col} not glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0
 
 def _migration_real_world_data(db):
     """Issue 14: feed warnings, placeholder dates, merged states, reconciliation."""
-    db["feeds"].add_column("last_warning", str)
     # Fetch every feed once in full, so the new identity rules recover posts that
     # earlier releases stored as one (items sharing a link) or refused (small XML errors).
     db.execute("update feeds set etag = null, last_modified = null")
@@ -555,53 +576,42 @@ def _migration_real_world_data(db):
                       where p.repo = issues.repo and p.number = issues.number)
                   where type = 'pull' and merged_at is null""")
     # Issues that left their repo (tracker/harvest/reconcile.py); rows stay as history.
-    for column in ("transferred_to", "transferred_at", "deleted_at"):
-        db["issues"].add_column(column, str)
+    _add_columns(db, 3)
 
 
 def _migration_run_credentials(db):
     """harvest_runs.credentials: none | token | app — which kind a run used, never the secret."""
-    if "credentials" not in db["harvest_runs"].columns_dict:
-        db["harvest_runs"].add_column("credentials", str)
+    _add_columns(db, 4)
 
 
 def _migration_digest_headline(db):
     """digests.headline: the week's numbers on one line, for the archive page."""
-    if "headline" not in db["digests"].columns_dict:
-        db["digests"].add_column("headline", str)
+    _add_columns(db, 5)
 
 
 def _migration_repo_sources(db):
     """Discovery (#13): the repo_sources table on databases made before it existed."""
-    columns, options = TABLES["repo_sources"]
-    db["repo_sources"].create(columns, if_not_exists=True, **options)
+    _create_added(db, 6)
 
 
 def _migration_search_requests(db):
     """harvest_runs.search_requests: /search requests a run made (their own budget)."""
-    if "search_requests" not in db["harvest_runs"].columns_dict:
-        db["harvest_runs"].add_column("search_requests", int)
+    _add_columns(db, 7)
 
 
 def _migration_sources(db):
     """#23: events, papers and discourse_topics on databases made before them."""
-    for name in ("events", "papers", "discourse_topics"):
-        columns, options = TABLES[name]
-        db[name].create(columns, if_not_exists=True, **options)
+    _create_added(db, 8)
 
 
 def _migration_history(db):
     """#25: stars, forks and history_coverage on databases made before them."""
-    for name in ("stars", "forks", "history_coverage"):
-        columns, options = TABLES[name]
-        db[name].create(columns, if_not_exists=True, **options)
+    _create_added(db, 9)
 
 
 def _migration_packages(db):
     """#22: packages, package_releases and package_sources on older databases."""
-    for name in ("packages", "package_releases", "package_sources"):
-        columns, options = TABLES[name]
-        db[name].create(columns, if_not_exists=True, **options)
+    _create_added(db, 10)
 
 
 def _migration_discovery_backfills(db):
@@ -649,6 +659,11 @@ def open_db(path):
 def ensure_schema(db):
     """Apply pending migrations, then indexes, full-text search and views."""
     version = db.conn.execute("pragma user_version").fetchone()[0]
+    if version == 0 and not db.table_names():  # a new file: the current schema at once
+        with db.conn:
+            create_current(db)
+            db.conn.execute(f"pragma user_version={len(MIGRATIONS)}")
+        version = len(MIGRATIONS)
     for number, migration in enumerate(MIGRATIONS, start=1):
         if number <= version:
             continue

@@ -18,7 +18,8 @@ from .emulator import Emulator, add_discoverable_repos, load_facts
 from .feedserver import DATA_DIR as FEEDS_DIR, FeedServer
 from .github import GitHubClient
 from .harvest.run import Progress, run_harvest
-from .emulator.registries import RegistryServer, load_demo as load_demo_registries
+from .emulator.registries import RegistryServer
+from .emulator.registry_demo import load_demo as load_demo_registries
 from .emulator.sources import SourcesServer, load_synthetic
 from .registries.settings import Packages
 from .sources.http import Pacing

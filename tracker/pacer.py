@@ -23,8 +23,7 @@ it twice. ``episodes`` above one are "repeated" answers the run reports.
 import threading
 import time
 
-GITHUB_POINTS_PER_MINUTE = 900
-DEFAULT_RATE = 720  # 80 % of 900: headroom for other clients of the same token
+DEFAULT_RATE = 720  # 80 % of GitHub's 900 points a minute: headroom for other clients
 BACKOFF = 0.5
 MIN_RATE = 60
 

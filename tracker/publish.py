@@ -29,7 +29,6 @@ PACKAGE = Path(__file__).resolve().parent
 METADATA = PACKAGE / "metadata.yml"
 QUERIES = PACKAGE / "queries"  # = tracker.canned.QUERIES
 TEMPLATES = PACKAGE / "templates"
-PLUGINS = ("datasette-atom", "datasette-dashboards")
 ANY_DATABASE = "*"
 # Keys a sidecar may set; Datasette's write-query keys (write, on_success_*)
 # are deliberately absent.

@@ -95,9 +95,21 @@ def safe_link(*urls):
     return None
 
 
+def plain_text(text, limit=None):
+    """SQL ``plain_text(html, limit)``: ``plain`` (tags stripped, entities decoded,
+    whitespace folded, cut with '…'); NULL stays NULL."""
+    if text is None:
+        return None
+    if isinstance(limit, bytes):  # arguments arrive as blobs (tracker.canned)
+        limit = limit.decode("ascii", "replace")
+    limit = int(limit) if str(limit or "").strip().isdigit() else None
+    return plain(text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text), limit)
+
+
 def register_sql_functions(conn):
     """Give a sqlite3 connection the project's SQL functions, all deterministic:
-    ``xml_text(x)`` (= ``clean``), ``html_text(x)``, ``safe_link(url, ...)`` and the
+    ``xml_text(x)`` (= ``clean``), ``html_text(x)``, ``safe_link(url, ...)``,
+    ``plain_text(html, limit)`` and the
     week rule, ``week_start(x)`` and ``iso_week(x)`` (``tracker.weeks``). Queries
     pass them arguments cast to blob (``tracker.publish.bytes_arguments``), so
     text that is not UTF-8 is cleaned instead of failing the query."""
@@ -106,6 +118,7 @@ def register_sql_functions(conn):
     conn.create_function("xml_text", 1, clean, deterministic=True)
     conn.create_function("html_text", 1, html_text, deterministic=True)
     conn.create_function("safe_link", -1, safe_link, deterministic=True)
+    conn.create_function("plain_text", 2, plain_text, deterministic=True)
     conn.create_function("week_start", 1, week_start, deterministic=True)
     conn.create_function("iso_week", 1, iso_week, deterministic=True)
 

@@ -19,6 +19,8 @@ from ..safe import esc, plain, safe_url
 from .markdown import md as _md
 from .sections import EXTRA_SECTIONS, DigestSection
 
+# Found by discovery (a topic: or search: source): the discovered_repos view.
+DISCOVERY = "repo in (select repo from discovered_repos)"
 _NAME = re.compile(r"^[A-Za-z0-9._-]+/[A-Za-z0-9._-]+$")
 
 

@@ -6,10 +6,10 @@ timestamps are UTC ISO strings, so plain string comparison selects the week
 and the (created_at), (merged_at), ... indexes do the work.
 """
 
-import itertools
 import re
 from datetime import date, timedelta
 
+from ..canned import canned_rows
 from ..safe import clean, plain
 
 # Who is a person and which issues count are the views ``people``/``bots`` and
@@ -18,15 +18,6 @@ from ..safe import clean, plain
 BOT = "exists (select 1 from bots b where b.id = {})"
 # A person, for queries that join the author as ``users u`` (the bots view's rule).
 HUMAN = "not " + BOT.format("u.id")
-# Reactions are stored as github-to-sqlite does: a JSON object. The score is
-# the positive ones (+1, heart, hooray), as in the most_reacted_open_issues
-# query; malformed JSON must not break the digest, so it scores zero.
-REACTIONS = (
-    "case when json_valid(i.reactions) then "
-    "coalesce(json_extract(i.reactions, '$.\"+1\"'), 0) "
-    "+ coalesce(json_extract(i.reactions, '$.heart'), 0) "
-    "+ coalesce(json_extract(i.reactions, '$.hooray'), 0) else 0 end"
-)
 _VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?(.*)$")
 _PRE = re.compile(r"(?i)(a|b|rc|alpha|beta|dev|pre|preview)\.?\d*$")
 
@@ -55,6 +46,13 @@ def _rows(db, sql, params):
     """Rows as dicts, harvested text cleaned (``safe.clean``) for every renderer."""
     return [{k: clean(v) if isinstance(v, str) else v for k, v in r.items()}
             for r in db.query(sql, params)]
+
+
+def _canned(db, name, start, end, **params):
+    """The canned query ``name`` over [start, end) (tracker.canned), text cleaned:
+    a section that answers a canned query's question runs that query."""
+    return [{k: clean(v) if isinstance(v, str) else v for k, v in r.items()}
+            for r in canned_rows(db, name, start, end, **params)]
 
 
 def _one(db, sql, params):
@@ -247,60 +245,29 @@ def releases(db, start, end):
 
 
 def new_repos(db, start, end):
-    return _rows(db, f"""
-        select full_name, description, html_url, fork, language, created_at
-        from repos where created_at >= :start and created_at < :end and {WATCHED}
-        order by created_at, full_name
-    """, {"start": start, "end": end})
+    """Watched repositories created in the period: the new_repos_this_week query."""
+    rows = [{"full_name": r["repo"], "description": r["description"], "html_url": r["atom_link"],
+             "fork": r["fork"], "language": r["language"], "created_at": r["created_at"]}
+            for r in _canned(db, "new_repos_this_week", start, end)]
+    return sorted(rows, key=lambda r: (r["created_at"] or "", r["full_name"] or ""))
 
 
 def most_discussed(db, start, end, limit=6):
-    """Issues and PRs with the most comments written by people during the week
-    (as the busiest_this_week query): bots' comments are not counted and
-    bots' own issues and PRs are not listed; ``people`` = distinct commenters;
-    ties by repository and number. Comments whose issue is not stored yet
-    (issue is null until the harvester links it) are left out.
-
-    The week's comments are ranked from the covering index alone; issue rows
-    are read only for the leading ranks, so a busy week costs a few lookups,
-    not one per commented issue."""
-    ranked = db.execute(f"""
-        select c.issue, count(*), count(distinct c.user) from live_comments c
-        where c.created_at >= :start and c.created_at < :end and c.issue is not null
-          and not {BOT.format("c.user")}
-        group by c.issue order by 2 desc, 3 desc
-    """, {"start": start, "end": end})
-    found = []
-    for (comments, people), group in itertools.groupby(ranked, key=lambda r: (r[1], r[2])):
-        ids = [r[0] for r in group]
-        for chunk in range(0, len(ids), 500):
-            found += [{**r, "week_comments": comments, "people": people} for r in _rows(db, f"""
-                select i.id, i.type, i.number, i.title, i.html_url, i.state, repos.full_name
-                from live_issues i left join repos on repos.id = i.repo
-                where i.id in ({",".join("?" * len(ids[chunk:chunk + 500]))})
-                  and not {BOT.format("i.user")}
-            """, ids[chunk:chunk + 500])]
-        if len(found) >= limit:
-            break
-    # SQLite's order: NULL first, then by UTF-8 bytes (= code points).
-    found.sort(key=lambda r: (-r["week_comments"], -r["people"], r["full_name"] is not None,
-                              r["full_name"] or "", r["number"] is not None, r["number"] or 0))
-    return found[:limit]
+    """Issues and PRs with the most comments written by people in the period: the
+    busiest_this_week query (bots' comments not counted, bots' own items and
+    transferred or deleted issues not listed); ``people`` = distinct commenters."""
+    return [{"id": r["issue"], "type": r["type"], "number": r["number"], "title": r["title"],
+             "html_url": r["atom_link"], "state": r["state"], "full_name": r["repo"],
+             "week_comments": r["week_comments"], "people": r["commenters"]}
+            for r in _canned(db, "busiest_this_week", start, end)[:limit]]
 
 
 def most_reacted(db, start, end, limit=5):
-    """Open issues active this week (updated in it) and not opened by a bot, most
-    reactions first (as most_reacted_open_issues with the week given)."""
-    return _rows(db, f"""
-        select * from (
-            select i.id, i.number, i.title, i.html_url, repos.full_name, i.updated_at,
-                   {REACTIONS} as reactions
-            from live_issues i join repos on repos.id = i.repo
-            where i.type = 'issue' and i.state = 'open'
-              and i.updated_at >= :start and i.updated_at < :end
-              and not {BOT.format("i.user")})
-        where reactions > 0 order by reactions desc, updated_at desc, id limit :limit
-    """, {"start": start, "end": end, "limit": limit})
+    """Open issues active in the period (updated in it) and not opened by a bot, most
+    reactions first: the most_reacted_open_issues query with the period given."""
+    return [{"id": r["issue"], "number": r["number"], "title": r["title"], "html_url": r["html_url"],
+             "full_name": r["repo"], "updated_at": r["updated_at"], "reactions": r["score"]}
+            for r in _canned(db, "most_reacted_open_issues", start, end, week="period")[:limit]]
 
 
 def merged_prs(db, start, end):
@@ -325,39 +292,31 @@ def merged_prs(db, start, end):
 
 
 def first_timers(db, start, end):
-    """First contributions of the week, one per person and repo (as the
-    first_time_contributors query), flagged when new to the whole ecosystem."""
-    return _rows(db, f"""
-        with firsts as (
-            select i.user, i.repo, min(i.created_at) as first_at
-            from live_issues i join people u on u.id = i.user
-            where i.created_at >= :start and i.created_at < :end
-            group by i.user, i.repo)
-        select f.user, f.first_at, u.login, u.name, u.html_url as user_url,
-               i.type, i.number, i.title, i.html_url, repos.full_name,
-               not exists (select 1 from live_issues j where j.user = f.user
-                           and j.created_at < :start) as new_to_ecosystem
-        from firsts f
-        join live_issues i on i.user = f.user and i.repo = f.repo and i.created_at = f.first_at
-        left join users u on u.id = f.user left join repos on repos.id = f.repo
-        where not exists (select 1 from live_issues j where j.user = f.user
-                          and j.repo = f.repo and j.created_at < :start)
-        group by f.user, f.repo
-        order by new_to_ecosystem desc, f.first_at, u.login
-    """, {"start": start, "end": end})
+    """First contributions of the period, one per person and repo, flagged when new
+    to the whole ecosystem: the first_time_contributors query."""
+    rows = _canned(db, "first_time_contributors", start, end)
+    users = {}
+    for chunk in range(0, len(rows), 500):
+        logins = [r["contributor"] for r in rows[chunk:chunk + 500]]
+        users.update((u["login"], u) for u in _rows(db, f"""
+            select id, login, name, html_url from users
+            where login in ({",".join("?" * len(logins))})""", logins))
+    out = [{"user": users.get(r["contributor"], {}).get("id"), "first_at": r["first_at"],
+            "login": r["contributor"], "name": users.get(r["contributor"], {}).get("name"),
+            "user_url": users.get(r["contributor"], {}).get("html_url"), "type": r["type"],
+            "number": r["number"], "title": r["title"], "html_url": r["atom_link"],
+            "full_name": r["repo"], "new_to_ecosystem": r["new_to_ecosystem"]} for r in rows]
+    return sorted(out, key=lambda r: (not r["new_to_ecosystem"], r["first_at"] or "",
+                                      r["login"] or ""))
 
 
 def posts(db, start, end):
-    """Feed entries published in the week (as posts_this_week), except those
-    that are a release already listed under Releases (same URL)."""
-    return _rows(db, """
-        select e.title, e.link, e.author, e.published, coalesce(f.title, e.feed) as feed_title
-        from feed_entries e left join feeds f on f.url = e.feed
-        where e.published >= :start and e.published < :end
-          and not (e.link like 'http%' and exists (
-              select 1 from releases r where r.html_url = e.link and coalesce(r.draft, 0) = 0))
-        order by e.published, e.id
-    """, {"start": start, "end": end})
+    """Feed entries published in the period, except those that are a release already
+    listed under Releases (same URL): the posts_this_week query."""
+    rows = [{"title": r["title"], "link": r["link"], "author": r["author"],
+             "published": r["published"], "feed_title": r["feed"]}
+            for r in _canned(db, "posts_this_week", start, end)]
+    return sorted(rows, key=lambda r: r["published"] or "")
 
 
 def daily_activity(db, start, end):

@@ -61,7 +61,9 @@ def cli_markdown(group):
 
 
 def options_by_command(group):
-    """{full command name: its long and short option names} (what cli.md must show)."""
-    return {full: [opt for param in ctx.command.params if isinstance(param, click.Option)
+    """{full command name: its long and short option names} (what cli.md must show;
+    hidden options, kept only so old command lines still run, are left out as --help does)."""
+    return {full: [opt for param in ctx.command.params
+                   if isinstance(param, click.Option) and not param.hidden
                    for opt in param.opts + param.secondary_opts]
             for full, ctx in commands(group)}

@@ -25,6 +25,9 @@ FAULT_KINDS = ("500", "502", "503", "drop", "truncate", "delay", "secondary", "4
                # origin); the real answer passed through ``rewrite(body) -> body``.
                "malformed", "too_large", "reset_past", "offsite_redirect", "offsite_link",
                "rewrite",
+               # ``rewrite()`` called with no argument before the real answer is sent:
+               # a test's hook into "before answer N" (Emulator.before), no sleeps.
+               "call",
                # 422 Validation Failed with ``message`` (any text, control characters
                # included); "echo": the same, quoting every request header, as some
                # proxies and GitHub Enterprise front ends do.

@@ -216,6 +216,14 @@ class Emulator:
         return self.faults.add(kind, path_contains, count, seconds, retry_after, query_contains,
                                location, rewrite, message)
 
+    def before(self, callback, path_contains: str | None = None,
+               query_contains: str | None = None, count: int | None = 1, seconds: float = 0.0):
+        """Call ``callback()`` before answering the next ``count`` matching requests (then
+        wait ``seconds``, if any, and answer as usual): a test acts "between page 1 and
+        page 2" or "while a request is in flight" without sleeping to synchronise."""
+        return self.faults.add("call", path_contains, count, seconds, None, query_contains,
+                               None, callback)
+
     def clear_faults(self) -> None:
         self.faults.clear()
 
@@ -282,7 +290,9 @@ class Emulator:
 
         fault = self.faults.take(path, urlsplit(h.path).query)
         if fault is not None:
-            if fault.kind != "delay":
+            if fault.kind == "call":
+                fault.rewrite()
+            elif fault.kind != "delay":
                 return self._fault(h, fault, path, pairs, ident, resource)
             time.sleep(fault.seconds)
 

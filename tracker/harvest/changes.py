@@ -34,6 +34,9 @@ run whose plan for the repo finished cleanly), ``repo:{id}:swept`` (last exact w
 from datetime import datetime, timedelta, timezone
 
 from ..github import AuthError, GitHubError, SearchRateLimited
+from .changed import changed_items
+from .ops import Rows, State, Stream, state_key
+from .streams import STREAMS
 from .streams import repo_ops as exact_repo_ops
 
 OVERLAP = timedelta(minutes=10)  # > GitHub's usual search index lag, and clock skew
@@ -65,14 +68,17 @@ class _Capped(_Fallback):
 class Plan:
     """Per repository: the streams to walk (None = all, exact) and the search items to save.
 
-    ``repo_ops`` replaces ``streams.repo_ops`` in the workers; it records the state
-    above only after the repository's ops finished without an error or a stop.
+    ``repo_ops`` replaces ``streams.repo_ops`` in the workers; the states above name
+    every stream of the repository, so the writer drops them when any page failed.
+    ``changed``: search items new or different from the stored issue (what is saved
+    and reported; the rest are the overlap window's repeats).
     """
 
     def __init__(self, started):
         self.started = started
         self.streams = {}  # repo id -> None (exact) or a set of stream names
-        self.hits = {}  # repo id -> [search items]
+        self.hits = {}  # repo id -> [search items that changed]
+        self.changed = 0
         self.pushed = {}  # repo id -> pushed_at to record after commits were walked
         self.search_requests = 0
 
@@ -80,19 +86,19 @@ class Plan:
         rid = repo["id"]
         streams, hits = self.streams.get(rid), self.hits.get(rid, [])
         if hits:
-            yield ("issues", rid, hits)
-            yield ("pull_fields", rid, hits)
-        clean = True
-        for op in exact_repo_ops(client, repo, state, stop, streams=streams):
-            clean = clean and op[0] not in ("error", "missing")
-            yield op
-        if not clean or stop.is_set():
-            return  # the next run takes the exact path for this repo
+            yield Rows("issues", rid, hits)
+            yield Rows("pull_fields", rid, hits)
+        yield from exact_repo_ops(client, repo, state, stop, streams=streams)
+        if stop.is_set():
+            return  # a stopped walk is incomplete: the next run searches from the old mark
+        # Every mark below needs every page of the repo's streams and search items saved
+        # (the writer checks); its reconciliation walk and history have marks of their own.
+        whole = tuple(Stream(rid, name) for name in ("pull_fields", *STREAMS))
         if rid in self.pushed and (streams is None or "commits" in streams):
-            yield ("state", f"repo:{rid}:pushed", {"watermark": self.pushed[rid]})
-        yield ("state", f"repo:{rid}:synced", {"watermark": self.started})
+            yield State(state_key(rid, "pushed"), {"watermark": self.pushed[rid]}, needs=whole)
+        yield State(state_key(rid, "synced"), {"watermark": self.started}, needs=whole)
         if streams is None:
-            yield ("state", f"repo:{rid}:swept", {"watermark": self.started})
+            yield State(state_key(rid, "swept"), {"watermark": self.started}, needs=whole)
 
 
 def plan_run(client, db, targets, state, *, now=None, overlap=OVERLAP,
@@ -109,8 +115,8 @@ def plan_run(client, db, targets, state, *, now=None, overlap=OVERLAP,
     via = dict(db.execute("select id, tracked_via from repos").fetchall())
     searchable, since = {}, []
     for t in targets:
-        synced = (state.get(f"repo:{t['id']}:synced") or {}).get("watermark")
-        swept = (state.get(f"repo:{t['id']}:swept") or {}).get("watermark")
+        synced = (state.get(state_key(t["id"], "synced")) or {}).get("watermark")
+        swept = (state.get(state_key(t["id"], "swept")) or {}).get("watermark")
         # swept <= synced: a repo swept within the day has a recent clean run too.
         if synced and swept and swept > due:
             searchable[t["full_name"].lower()] = t
@@ -130,7 +136,7 @@ def plan_run(client, db, targets, state, *, now=None, overlap=OVERLAP,
                     del searchable[t["full_name"].lower()]
         _decide(db, plan, searchable, items)
     exact = sum(1 for s in plan.streams.values() if s is None)
-    log(f"change detection: {sum(len(h) for h in plan.hits.values())} issues/PRs changed in "
+    log(f"change detection: {plan.changed} issues/PRs changed in "
         f"{len(plan.hits)} repos ({plan.search_requests} search requests); "
         f"{exact} of {len(targets)} repos take the exact path")
     return plan
@@ -239,12 +245,25 @@ def _search(client, q, page, per_page, plan):
 
 def _decide(db, plan, searchable, items):
     """Sort search items by repository and choose each repository's streams."""
+    found = {}
     for item in items.values():
         full = item.get("repository_url", "").split("/repos/", 1)[-1].lower()
         t = searchable.get(full)
         if t is not None:
-            plan.hits.setdefault(t["id"], []).append(
+            found.setdefault(t["id"], []).append(
                 {k: v for k, v in item.items() if k not in ("score", "text_matches")})
+    for rid, hits in found.items():
+        # The overlap window finds last run's items again: only changes are saved and told.
+        pulls = _by_number(db, "select number, updated_at from pull_requests where repo = ? "
+                           "and number in ({})", rid,
+                           [h["number"] for h in hits if h.get("pull_request")])
+        # A PR's row is also written from its item (save_pull_fields): stale if it differs.
+        changed = changed_items(db, "issues", hits, rid) + [
+            h for h in hits if pulls.get(h["number"], h.get("updated_at")) != h.get("updated_at")]
+        changed = list({h["id"]: h for h in changed}.values())
+        plan.changed += len(changed)
+        if changed:
+            plan.hits[rid] = changed
     for t in searchable.values():
         rid = t["id"]
         streams = set(STREAM_AFTER_SEARCH)
@@ -252,10 +271,10 @@ def _decide(db, plan, searchable, items):
         pushed = pushed[0] if pushed else None
         if pushed is not None:
             plan.pushed[rid] = pushed
-        known = _state_value(db, f"repo:{rid}:pushed")
+        known = _state_value(db, state_key(rid, "pushed"))
         if pushed is None or pushed != known:
             streams |= {"commits", "contributors"}
-        hits = plan.hits.get(rid, [])
+        hits = found.get(rid, [])
         if hits and _comments_moved(db, rid, hits):
             streams.add("comments")
         if hits and _pulls_needed(db, rid, hits):

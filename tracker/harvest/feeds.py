@@ -20,6 +20,11 @@ invalid bytes is decoded as UTF-8 with U+FFFD for the bad bytes, never
 re-decoded as windows-1252 (which garbles every non-ASCII character); any
 other re-decoding feedparser does is recorded as a warning too.
 
+Feeds write outside the GitHub pipeline's ops (``ops.py``): one feed is one
+transaction holding its entries and, last, its validators, so a feed whose
+entries cannot be saved keeps its old ETag and is fetched again next run
+(``tests/test_failed_save.py``).
+
 Identity: an entry is its feed's guid/id, else its link. When that key is not
 unique within one document (status pages linking every item to the home
 page), the entry is keyed by key + title + date instead, and a row stored
@@ -42,6 +47,7 @@ import httpx
 from sqlite_utils.db import NotFoundError
 
 from ..safe import esc, plain, safe_url, scrub
+from .outcome import RunError
 from .feedparse import (  # noqa: F401  (re-exported: the feed API lives here)
     BENIGN_BOZO, FeedError, entry_id, entry_key, entry_row, entry_rows,
     parse_feed, read_feed,
@@ -64,7 +70,7 @@ class FeedsResult:
     entries_new: int = 0
     entries_updated: int = 0
     requests: int = 0
-    errors: list[str] = field(default_factory=list)
+    errors: list = field(default_factory=list)  # RunError values (target: the feed URL)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -263,8 +269,13 @@ def harvest_feeds(db, client, feeds, *, now=None, sleep=time.sleep, log=None):
             continue
         done.add(feed.url)
         result.feeds += 1
-        with db.conn:
-            _harvest_one(db, client, feed, _iso(now()), sleep, log, result)
+        try:
+            with db.conn:  # the entries and the validators that describe them, or neither
+                _harvest_one(db, client, feed, _iso(now()), sleep, log, result)
+        except Exception as e:  # e.g. a storage error: the next run fetches this feed again
+            message = f"{feed.url}: cannot save: {type(e).__name__}: {e}"
+            result.errors.append(RunError(message, source="feeds", target=feed.url))
+            log(f"feed {feed.url} ERROR {message}")
     return result
 
 
@@ -282,7 +293,8 @@ def _harvest_one(db, client, feed, stamp, sleep, log, result):
         message = scrub(message)  # a server's reason phrase, stored and printed
         save_feed(db, url, **base, last_status=status, last_error=message,
                   entry_count=_entry_count(db, url))
-        result.errors.append(f"{url}: {message}")
+        result.errors.append(RunError(f"{url}: {message}", source="feeds", target=url,
+                                      status=status))
         log(f"feed {url} ERROR {message}")
 
     try:

@@ -40,6 +40,7 @@ from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlsplit
 
 from ..github import PageCapped, RequestFailed
+from .ops import Failed, Gone, HistoryGone, HistoryRows, HistoryState
 from .reconcile import is_due
 from .streams import Missing, _check
 
@@ -107,10 +108,7 @@ def last_page_keys(db, repo_id, stream, count):
 def history_ops(client, repo, state, stop, now):
     """Yield write ops for the history streams of one planned repo.
 
-    Ops: ``("history", repo id, stream, items, walk id)``, ``("history_state",
-    repo id, stream, fields)``, ``("history_gone", repo id, stream, walk id, now,
-    capped_after)``,
-    ``("error", full_name, stream, exception)``, ``("missing", full_name)``."""
+    Ops (``ops.py``): HistoryRows, HistoryState, HistoryGone, Failed, Gone."""
     plans = state.get(plan_key(repo["id"]))
     if not plans:
         return
@@ -123,10 +121,10 @@ def history_ops(client, repo, state, stop, now):
         try:
             yield from _stream_ops(client, repo, stream, plan, stop, now)
         except Missing:
-            yield ("missing", repo["full_name"])
+            yield Gone(repo["full_name"], repo["id"])
             return
         except RequestFailed as e:
-            yield ("error", repo["full_name"], stream, e)
+            yield Failed(repo["full_name"], repo["id"], stream, e)
 
 
 def _path(repo, stream):
@@ -156,7 +154,7 @@ def _stream_ops(client, repo, stream, plan, stop, now):
         if count < synced and plan["due"]:
             yield from _walk(client, repo, stream, count, full, stop, now)
         elif count != synced:
-            yield ("history_state", rid, stream,
+            yield HistoryState(rid, stream,
                    {"github_count": count, "synced_at": now, "dirty": int(count < synced)})
     elif count > synced:
         page = min(held, synced) // PER_PAGE + 1
@@ -166,7 +164,7 @@ def _stream_ops(client, repo, stream, plan, stop, now):
         if plan["due"]:
             yield from _walk(client, repo, stream, count, full, stop, now)
         else:
-            yield ("history_state", rid, stream, {"dirty": 1})
+            yield HistoryState(rid, stream, {"dirty": 1})
     elif plan["due"]:
         yield from _check_last_page(client, repo, stream, count, plan, now)
 
@@ -183,14 +181,14 @@ def _check_last_page(client, repo, stream, count, plan, now):
     page = _check(client.get(path, {**params, "page": last}, etag=cov.get("etag"),
                              accept=_accept(stream)))
     if page.status == 304:
-        yield ("history_state", rid, stream, {"checked_at": now})
+        yield HistoryState(rid, stream, {"checked_at": now})
     elif page.status == 200:
         if {_key_of(stream, item) for item in page.items} != set(plan.get("last_keys") or ()):
             yield from _walk(client, repo, stream, count, {
                 "mode": "full", "page": 1, "started": now, "id": walks + 1}, None, now)
             return
-        yield ("history", rid, stream, page.items, walks)
-        yield ("history_state", rid, stream, {"etag": page.etag, "checked_at": now})
+        yield HistoryRows(stream, rid, page.items, walks)
+        yield HistoryState(rid, stream, {"etag": page.etag, "checked_at": now})
 
 
 def _walk(client, repo, stream, count, walk, stop, now):
@@ -212,10 +210,10 @@ def _walk(client, repo, stream, count, walk, stop, now):
             break
         if page.items:
             last_items = page.items
-            yield ("history", rid, stream, page.items, walk["id"])
+            yield HistoryRows(stream, rid, page.items, walk["id"])
         more = bool(page.next_url and page.items)
         walk = {**walk, "page": number + 1}
-        yield ("history_state", rid, stream, {"walk": json.dumps(walk)})
+        yield HistoryState(rid, stream, {"walk": json.dumps(walk)})
         if not more:
             break
         number += 1
@@ -224,8 +222,8 @@ def _walk(client, repo, stream, count, walk, stop, now):
         yield from _capped(rid, stream, count, walk, cap, now, last_items)
         return
     if walk["mode"] == "full":
-        yield ("history_gone", rid, stream, walk["id"], now, None)
-    yield ("history_state", rid, stream, {
+        yield HistoryGone(rid, stream, walk["id"], now, None)
+    yield HistoryState(rid, stream, {
         "github_count": count, "walk": None, "etag": page.etag if page is not None else None,
         "synced_at": now, "checked_at": now, "capped": 0, "listable": None,
         "capped_after": None, **({"walked_at": now, "dirty": 0, "walks": walk["id"]}
@@ -252,8 +250,8 @@ def _page_number(url):
 def _capped(rid, stream, count, walk, listable, now, last_items=()):
     after = _date_of(stream, last_items[-1]) if last_items else None
     if walk["mode"] == "full":
-        yield ("history_gone", rid, stream, walk["id"], now, after)
-    yield ("history_state", rid, stream, {
+        yield HistoryGone(rid, stream, walk["id"], now, after)
+    yield HistoryState(rid, stream, {
         "github_count": count, "walk": None, "capped": 1, "listable": listable,
         "synced_at": now, "checked_at": now, "dirty": 0,
         **({"capped_after": after} if after else {}),

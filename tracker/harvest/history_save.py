@@ -10,6 +10,7 @@ state op the coverage row is brought in step: ``listed`` is what is held and
 present, ``dirty`` says the next reconciliation must re-walk.
 """
 
+from .ops import HistoryGone, HistoryRows, HistoryState
 from .save import save_users
 
 TABLE = {"stargazers": "stars", "forks": "forks"}
@@ -92,32 +93,29 @@ def save_coverage(db, repo_id, stream, fields):
 # -- the writer's handlers (registered in writer.WRITERS) -----------------------
 
 def on_history(run, op):
-    _, rid, stream, items, seen_walk = op
     with run.db.conn:
-        n = save_history(run.db, stream, items, rid, seen_walk, run.config.bots)
-    name = TABLE[stream]
+        n = save_history(run.db, op.stream, op.items, op.repo, op.walk, run.config.bots)
+    name = TABLE[op.stream]
     run.summary.counts[name] = run.summary.counts.get(name, 0) + n
 
 
 def on_history_state(run, op):
-    _, rid, stream, fields = op
-    if (rid, stream) in run.broken:
+    if run.blocked(op.needs):
         return  # a page was not saved: the walk goes again from its checkpoint
     with run.db.conn:
-        save_coverage(run.db, rid, stream, fields)
+        save_coverage(run.db, op.repo, op.stream, op.fields)
 
 
 def on_history_gone(run, op):
-    _, rid, stream, walk, now, until = op
-    if (rid, stream) in run.broken:
+    if run.blocked(op.needs):
         return
     with run.db.conn:
-        n = mark_gone(run.db, stream, rid, walk, now, until)
+        n = mark_gone(run.db, op.stream, op.repo, op.walk, op.now, op.until)
     if n:
-        what = "unstarred" if stream == "stargazers" else "forks deleted"
-        run.progress.log(f"{run.names.get(rid, rid)}: {n} {what} since the last walk")
+        what = "unstarred" if op.stream == "stargazers" else "forks deleted"
+        run.progress.log(f"{run.names.get(op.repo, op.repo)}: {n} {what} since the last walk")
 
 
-WRITERS = {"history": on_history, "history_state": on_history_state,
-           "history_gone": on_history_gone}
+WRITERS = {HistoryRows: on_history, HistoryState: on_history_state,
+           HistoryGone: on_history_gone}
 __all__ = ["WRITERS", "fork_row", "mark_gone", "save_coverage", "save_history", "star_row"]

@@ -18,26 +18,33 @@ from ..github import AuthError, RateLimitExhausted, Unreachable
 from ..safe import scrub
 
 
-class RunError(str):
-    """One recorded error: the message (a str, as printed) plus where it happened.
+@dataclass(frozen=True)
+class RunError:
+    """One recorded error, a value: what is printed plus where it happened.
 
-    ``source`` is "github" or "feeds"; ``target`` an owner, "owner/name" or a feed
-    URL; ``stream`` a stream name (issues, comments, ...) or None; ``http_status``
-    the HTTP status that caused it, when there was one.
+    ``message`` is what a person reads (``str(error)``); ``source`` "github", "feeds"
+    or a #23 source; ``target`` an owner, "owner/name" or a feed URL (a field, never
+    parsed back out of the message); ``stream`` a stream name (issues, comments, ...)
+    or None; ``status`` the HTTP status that caused it, when there was one;
+    ``detail`` a traceback, shown with ``--debug`` only.
     """
 
-    def __new__(cls, message, *, source="github", target=None, stream=None, http_status=None,
-                detail=None, status=None):
-        # ``status=`` is the field's name in the dataclass RunError of #20; both spellings
-        # are accepted until that lands.
-        http_status = http_status if http_status is not None else status
+    message: str
+    source: str = "github"
+    target: str | None = None
+    stream: str | None = None
+    status: int | None = None
+    detail: str | None = None
+
+    def __post_init__(self):
         # The one constructor of recorded errors: what is printed, logged and
         # stored in harvest_errors / harvest_runs is clean and redacted.
-        self = super().__new__(cls, scrub(message))
-        target = scrub(target) if target is not None else None
-        self.source, self.target, self.stream = source, target, stream
-        self.http_status, self.detail = http_status, detail
-        return self
+        object.__setattr__(self, "message", scrub(str(self.message)))
+        if self.target is not None:
+            object.__setattr__(self, "target", scrub(str(self.target)))
+
+    def __str__(self):
+        return self.message
 
 
 @dataclass
@@ -51,7 +58,7 @@ class Summary:
     not_modified: int = 0
     search: int = 0  # /search requests: the search budget, not counted in ``counted``
     rate_remaining: int | None = None
-    errors: list = field(default_factory=list)  # RunError (str with .target, .stream, ...)
+    errors: list = field(default_factory=list)  # RunError values
     seconds: float = 0.0
     fatal: Exception | None = None
     signal: str | None = None
@@ -59,6 +66,7 @@ class Summary:
     fatal_message: str | None = None
 
     def error(self, message, **where):
+        """Record ``message`` (a RunError, kept as it is, or text placed by ``where``)."""
         error = message if isinstance(message, RunError) else RunError(str(message), **where)
         self.errors.append(error)
         return error

@@ -41,7 +41,7 @@ it no longer shows (two for a transfer: the 301 and its new home).
 
 ``plan_reconcile`` (main thread, reads the database) marks which repos are due
 and what they have stored as open; ``reconcile_ops`` (worker thread, network
-only) yields ops in ``streams.repo_ops``' format for the writer;
+only) yields ops (``ops.py``) for the writer;
 ``save_reconciled`` (writer) records transfers and deletions.
 """
 
@@ -51,7 +51,8 @@ from urllib.parse import urlsplit
 
 from ..classify import GONE_STATUSES
 from ..github import RequestFailed
-from .streams import Missing, _check, state_key
+from .ops import Failed, Gone, Note, Rows, State, Stream, state_key
+from .streams import Missing, _check
 
 EVERY_DAYS = 7
 BATCH = 50  # resolved issues per write op
@@ -110,8 +111,9 @@ def track_open(ops, seen):
     """Pass a repo's ops through, noting in ``seen`` ({number: state}) every issue
     or PR its streams save, for ``reconcile_ops``' count check."""
     for op in ops:
-        if op[0] in ("issues", "pulls") and isinstance(op[2], list):
-            for item in op[2]:
+        if isinstance(op, Rows) and op.stream in ("issues", "pulls") \
+                and isinstance(op.items, list):
+            for item in op.items:
                 if isinstance(item, dict) and "number" in item:
                     seen[item["number"]] = item.get("state")
         yield op
@@ -132,10 +134,9 @@ def reconcile_ops(client, repo, state, stop, now, seen=None):
     its open_issues_count disagrees with its open rows after this run's streams
     (``seen``: what ``track_open`` noted).
 
-    Ops: ``("issues", repo_id, items)`` for the open listing and for resolved
-    issues still in the repo, ``("reconciled", repo_id, fates)`` for transferred
-    or deleted ones, ``("state", key, fields)`` last,
-    ``("error", full_name, "reconcile", exception)`` if a request fails, ``("missing", full_name)`` if the repo answers 404.
+    Ops: ``Rows("issues", ...)`` for the open listing and for resolved issues
+    still in the repo, ``Rows("reconciled", ...)`` for transferred or deleted
+    ones, a ``State`` last, ``Failed`` if a request fails, ``Gone`` on a 404.
     """
     rid, full = repo["id"], repo["full_name"]
     plan = state.get(plan_key(rid))
@@ -146,14 +147,18 @@ def reconcile_ops(client, repo, state, stop, now, seen=None):
         # the count off, and must not cost a walk (and an error) every run.
         if plan.get("walked_today") or not _count_disagrees(plan, repo, seen or {}):
             return
-        yield ("note", f"{full}: open_issues_count {repo.get('open_issues_count')} disagrees "
+        yield Note(f"{full}: open_issues_count {repo.get('open_issues_count')} disagrees "
                        "with the open issues stored; reconciling now")
     st = state.get(state_key(rid, "reconcile"), {})
+    # Its pages are saved as the issues and reconciled streams.
+    # Not Stream(rid, "reconcile"): an issue that cannot be resolved is its own error,
+    # and the walk's watermark still moves (a failed listing yields no State at all).
+    needs = (Stream(rid, "issues"), Stream(rid, "reconciled"))
     try:
         listing = yield from _open_listing(client, full, rid, _etags(st), stop)
         if listing is None:  # stopped, or every page unchanged since the last walk
             if not stop.is_set():
-                yield ("state", state_key(rid, "reconcile"), {"watermark": now})
+                yield State(state_key(rid, "reconcile"), {"watermark": now}, needs=needs)
             return
         seen, etags = listing
         fates = []
@@ -163,24 +168,25 @@ def reconcile_ops(client, repo, state, stop, now, seen=None):
             try:
                 fate = _resolve(client, rid, full, number, now)
             except RequestFailed as e:  # this issue's error; the others are still asked
-                yield ("error", full, "reconcile", e)
+                yield Failed(full, rid, "reconcile", e)
                 continue
             if isinstance(fate, dict) and "fate" in fate:
                 fates.append(fate)
             elif fate is not None:
-                yield ("issues", rid, [fate])
+                yield Rows("issues", rid, [fate])
             if len(fates) >= BATCH:
-                yield ("reconciled", rid, fates)
+                yield Rows("reconciled", rid, fates)
                 fates = []
         if fates:
-            yield ("reconciled", rid, fates)
+            yield Rows("reconciled", rid, fates)
     except RequestFailed as e:
-        yield ("error", full, "reconcile", e)
+        yield Failed(full, rid, "reconcile", e)
         return
     except Missing as e:
-        yield ("missing", full, e.reason)
+        yield Gone(full, rid, e.reason)
         return
-    yield ("state", state_key(rid, "reconcile"), {"watermark": now, "etag": json.dumps(etags)})
+    yield State(state_key(rid, "reconcile"), {"watermark": now, "etag": json.dumps(etags)},
+                needs=needs)
 
 
 def _etags(st):
@@ -227,7 +233,7 @@ def _open_listing(client, full, rid, etags, stop):
         seen.update(item["number"] for item in page.items)
         new_etags.append(page.etag)
         if page.items:
-            yield ("issues", rid, page.items)
+            yield Rows("issues", rid, page.items)
     return seen, new_etags
 
 

@@ -71,7 +71,7 @@ def resolve_repos(client, db, config, state, now, *, only=(), log=print):
                     continue
                 if not ok:
                     errors.append(RunError(f"github.{kind}: {name!r} not found on GitHub (404)",
-                                           target=name, stream="repos", http_status=404))
+                                           target=name, stream="repos", status=404))
                     continue
                 for repo in _stored_repos(db, "tracked_via = ?", [via], LISTED):
                     if repo["id"] not in found:
@@ -104,7 +104,7 @@ FATAL = (AuthError, RateLimitExhausted, Unreachable)
 def _error(prefix, e, target, stream):
     message = str(e) if isinstance(e, GitHubError) else f"{type(e).__name__}: {e}"
     return RunError(f"{prefix}: {message}", target=target, stream=stream,
-                    http_status=getattr(e, "status", None),
+                    status=getattr(e, "status", None),
                     detail=None if isinstance(e, GitHubError) else traceback.format_exc())
 
 

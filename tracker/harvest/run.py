@@ -1,19 +1,18 @@
-"""One harvest run: lock, GitHub (workers + one writer), feeds, digest, summary.
+"""One harvest run: lock, GitHub (plan, then pump), feeds, sources, digest, summary.
 
-The GitHub part is a small pipeline: daemon worker threads walk repositories
-(``streams.repo_ops``) and put ops on a bounded queue; the calling thread is
-the one writer, applying ops through ``writer.WRITERS``, committing per page. One
-stop event (``signals.StopEvent``) drives it: every put/get has a timeout and
-checks it, the client's sleeps wait on it. An exception while applying one op
-becomes a recorded error for that repo/stream; the stream's state is then not
-advanced, so the next run fetches that page again. ``outcome.conclude`` turns
-how the run ended into status + exit code; ``_finish_run`` records both.
+The GitHub part is planned (``plan.py``: discovery, the watchlist, change
+detection, reconciliation → jobs) and then pumped (``pump.py``: workers fetch
+and yield typed ops, ``ops.py``; the calling thread is the one writer,
+``writer.py``). One stop event (``signals.StopEvent``) drives it. A page that
+cannot be saved is a recorded error and the states that depend on it are not
+written, so the next run fetches it again. ``outcome.conclude`` turns how the
+run ended into status + exit code; ``_finish_run`` records both.
+(docs/design/pipeline.md)
 """
 
 import fcntl
 import json
 import os
-import queue
 import threading
 import time
 import traceback
@@ -24,31 +23,18 @@ import httpx
 import sqlite_utils
 
 from ..auth import watched_owners
-from ..db import load_states, open_db
-from ..github import (USER_AGENT, AuthError, GitHubClient, GitHubError, RateLimitExhausted,
-                      Stopped, Unreachable)
+from ..db import open_db
+from ..github import USER_AGENT, GitHubClient, Stopped
 from ..pacer import DEFAULT_RATE
-from . import changes
-from .discovery import discover_step, discovery_targets
-from .history import history_ops, plan_history
-from .outcome import SIGNAL_NAMES, RunError, Summary, conclude
+from .outcome import SIGNAL_NAMES, Summary, conclude
+from .plan import plan_github
 from .progress import Progress
-from .reconcile import plan_reconcile, reconcile_ops, track_open
-from .repos import resolve_repos
+from .pump import FATAL, POLL, SIGNAL_GRACE, in_background, pump
 from .signals import StopEvent
-from .streams import repo_ops
-from .writer import Run, apply
+from .writer import Run
 
 __all__ = ["HarvestError", "Interrupted", "LockedError", "Progress", "Summary", "db_lock",
            "run_harvest"]
-
-FATAL = (AuthError, RateLimitExhausted, Unreachable)
-# After a stop, how long the writer waits for pages already in flight before
-# recording the run without them: longer after a rate-limit stop (each page
-# landed is one the next run need not fetch), short after a signal.
-GRACE = 3.0
-SIGNAL_GRACE = 1.0
-POLL = 0.2
 
 class HarvestError(Exception):
     exit_code = 1
@@ -102,14 +88,17 @@ def db_lock(db_path, wait=False, stop=None):
 def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=900,
                 concurrency=4, digest=True, quiet=False, client=None, feed_client=None,
                 environ=None, progress=None, stop=None, debug=False, max_rate=None,
-                search=False, source_client=None, sources_now=None, sources_pacing=None):
+                exact=False, now=None, source_client=None, sources_now=None,
+                sources_pacing=None):
     """Harvest everything the watchlist names; returns a Summary (never raises for
     GitHub or feed failures: they are in ``summary.errors`` / ``summary.fatal``).
 
     ``stop``: a StopEvent; set it (a signal handler does) to end the run cleanly,
     recorded ``interrupted``. ``max_rate``: GitHub requests per minute (None: the
-    config's ``github.max_rate``, else 720; 0: unpaced). ``search``: detect changed
-    issues/PRs with /search/issues first (tracker/harvest/changes.py). Calendars,
+    config's ``github.max_rate``, else 720; 0: unpaced). ``exact``: walk every
+    stream of every watched repo instead of detecting changed issues/PRs with
+    /search/issues first (tracker/harvest/changes.py, the default). ``now``: the
+    run's UTC stamp (default: the clock), for tests. Calendars,
     papers and Discourse (#23, tracker/sources/) run whatever GitHub answered:
     ``source_client`` (httpx), ``sources_now`` (the calendars' window) and
     ``sources_pacing`` are for tests and the demo. Raises LockedError when
@@ -123,7 +112,7 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
     with db_lock(db_path, wait, stop):
         db = open_db(db_path)
         db.execute("update harvest_runs set status = 'interrupted' where status = 'running'")
-        now = utcnow()
+        now = now or utcnow()
         run_id = db["harvest_runs"].insert(
             {"started_at": now, "source": only or "all", "status": "running"}, pk="id"
         ).last_pk
@@ -146,7 +135,7 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
             if only not in ("feeds", "sources", "packages"):
                 if not client.authenticated:
                     progress.log("No GITHUB_TOKEN: unauthenticated, 60 requests/hour")
-                _harvest_github(run, repos, concurrency, search)
+                _harvest_github(run, repos, concurrency, exact)
             if only not in ("github", "sources", "packages") and config.feeds and not repos \
                     and not stop.is_set():
                 _harvest_feeds(run, feed_client)
@@ -188,155 +177,14 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
 
 # -- GitHub ----------------------------------------------------------------------
 
-def _harvest_github(run, only_repos, concurrency, search=False):
-    state = load_states(run.db)
-    # Discovery (#13) first: for a watched repo the full metadata written next wins.
-    found = _in_background(run, lambda db: discover_step(
-        run.client, db, run.config, run.now, state, only_repos, run.progress.log))
-    for error in found.errors:
-        run.error(error, stream="discovery")
-    run.summary.counts["discovered"] = found.new
-    targets, errors = _in_background(run, lambda db: resolve_repos(
-        run.client, db, run.config, state, run.now, only=only_repos, log=run.progress.log))
-    for error in errors:
-        run.error(error)  # RunErrors from repos.py keep their target and traceback
-    if run.stop.is_set():
-        run.summary.repos = len(targets)
-        return
-    state = load_states(run.db)  # listings just saved repo states too
-    ops_of = repo_ops
-    if search:  # change detection (#15): which streams each watched repo still needs
-        plan = _in_background(run, lambda db: changes.plan_run(
-            run.client, db, targets, state, log=run.progress.log))
-        ops_of = plan.repo_ops
-    # Only watched repos get the weekly reconciliation walk; discovered ones are
-    # added after it is planned, each with the streams its tier asks for.
-    plan_reconcile(run.db, targets, state, run.now, run.config.reconcile_days)
-    targets += discovery_targets(run.db, targets, run.config, run.now, only_repos,
-                                 fresh=found.fresh)
-    # #25: stars and forks over time, by arithmetic on the counts just saved.
-    plan_history(run.db, targets, state, run.now, run.config)
-    run.summary.repos = len(targets)
-    run.names = {repo["id"]: repo["full_name"] for repo in targets}
-    # Bounded: a page of pulls parses to megabytes; workers wait for the writer.
-    ops = queue.Queue(maxsize=2 * concurrency)
-    todo = queue.SimpleQueue()
-    for repo in targets:
-        todo.put(repo)
-    stop = run.stop
-
-    def put(op):
-        while True:
-            try:
-                ops.put(op, timeout=POLL)
-                return True
-            except queue.Full:
-                if stop.is_set():
-                    return False
-
-    def work(repo):
-        full = repo["full_name"]
-        try:
-            if "streams" in repo:  # discovered (#13): the streams of its tier
-                repo_work = repo_ops(run.client, repo, state, stop, streams=repo["streams"])
-            else:
-                repo_work = ops_of(run.client, repo, state, stop)
-            seen = {}  # issue number -> state, as saved this run (#19: reconcile's count check)
-            for op in track_open(repo_work, seen):
-                if not put(op):
-                    return
-            for op in reconcile_ops(run.client, repo, state, stop, run.now, seen):
-                if not put(op):
-                    return
-            for op in history_ops(run.client, repo, state, stop, run.now):
-                if not put(op):
-                    return
-        except Stopped:
-            return
-        except FATAL as e:
-            run.fatal(e)
-            return
-        except GitHubError as e:
-            put(("error", full, None, e))
-        except Exception as e:  # a bug must not lose the other repos' work
-            error = RuntimeError(f"{type(e).__name__}: {e}")
-            error.detail = traceback.format_exc()
-            put(("error", full, None, error))
-        put(("done", full))
-
-    def worker():
-        while not stop.is_set():
-            try:
-                repo = todo.get_nowait()
-            except queue.Empty:
-                return
-            work(repo)
-
-    # Daemon threads, not a pool: a worker stuck in a slow request must not
-    # keep a stopped process alive.
-    threads = [threading.Thread(target=worker, daemon=True, name=f"harvest-{i}")
-               for i in range(min(concurrency, len(targets)))]
-    for thread in threads:
-        thread.start()
-    done, stopped_at = 0, None
-    while True:
-        try:
-            op = ops.get(timeout=POLL)
-        except queue.Empty:
-            if not any(t.is_alive() for t in threads):
-                break  # every worker has exited after its last put: all applied
-            if stop.is_set():
-                # Let pages already in flight land (they save work for the next
-                # run), but never wait on a slow answer for long.
-                stopped_at = stopped_at or time.monotonic()
-                if time.monotonic() - stopped_at > _grace(stop):
-                    break
-            continue
-        if op[0] == "done":
-            done += 1
-            run.progress.status(f"[{done}/{len(targets)}] {op[1]}")
-        else:
-            apply(run, op)
+def _harvest_github(run, only_repos, concurrency, exact=False):
+    """Plan (what to fetch), then pump (fetch → write); see plan.py and pump.py."""
+    jobs = plan_github(run, only_repos, exact)
+    if jobs:
+        pump(run, jobs, concurrency)
     repeated = run.client.pacer.repeated()  # GitHub warns clients that keep tripping its limits
     if repeated:
         run.error(repeated)
-
-
-def _grace(stop):
-    return SIGNAL_GRACE if getattr(stop, "signum", None) is not None else GRACE
-
-
-def _in_background(run, fn):
-    """Run fn(db) in a daemon thread with its own connection; the caller stays
-    responsive to the stop event even while fn waits on a slow answer.
-
-    Returns fn's result or raises its exception; raises Stopped when the run
-    was stopped and fn did not finish within GRACE seconds.
-    """
-    box = {}
-
-    def target():
-        db = sqlite_utils.Database(run.db_path)
-        db.conn.execute("pragma busy_timeout=5000")
-        try:
-            box["result"] = fn(db)
-        except BaseException as e:  # handed to the caller
-            box["error"] = e
-        finally:
-            db.conn.close()
-
-    thread = threading.Thread(target=target, daemon=True, name="harvest-listing")
-    thread.start()
-    stopped_at = None
-    while thread.is_alive():
-        thread.join(POLL)
-        if run.stop.is_set():
-            stopped_at = stopped_at or time.monotonic()
-            if time.monotonic() - stopped_at > _grace(run.stop):
-                raise Stopped()
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
 
 
 # -- feeds -----------------------------------------------------------------------
@@ -349,7 +197,7 @@ def _harvest_feeds(run, feed_client):
         feed_client = httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0),
                                    headers={"User-Agent": USER_AGENT}, follow_redirects=True)
     try:
-        result = _in_background(run, lambda db: harvest_feeds(
+        result = in_background(run, lambda db: harvest_feeds(
             db, feed_client, run.config.feeds, log=run.progress.log))
     finally:
         if own and not run.stop.is_set():
@@ -358,9 +206,8 @@ def _harvest_feeds(run, feed_client):
     summary.counts["feed_entries"] = result.entries_new + result.entries_updated
     summary.requests += result.requests
     summary.not_modified += result.not_modified
-    for message in result.errors:
-        url = message.split(": ", 1)[0] if ": " in message else None
-        summary.error(message, source="feeds", target=url)
+    for error in result.errors:  # RunErrors naming their feed (already logged)
+        summary.error(error)
 
 
 def _harvest_sources(run, client, now, pacing, environ):
@@ -407,7 +254,7 @@ def _harvest_sources(run, client, now, pacing, environ):
     result = box["result"]
     for problem in result.problems:
         run.summary.error(problem.message, source=problem.source, target=problem.target,
-                          http_status=problem.http_status)
+                          status=problem.http_status)
     for name, n in result.counts.items():
         run.summary.counts[name] = n
     run.summary.requests += result.requests
@@ -448,7 +295,7 @@ def _harvest_packages(run, client, now, pacing, environ):
             client.close()
     for problem in result.problems:
         run.summary.error(problem.message, source=problem.registry, target=problem.target,
-                          http_status=problem.http_status)
+                          status=problem.http_status)
     run.summary.counts["package_releases"] = result.counts.get("package_releases", 0)
     run.summary.counts["package_requests"] = result.requests
     run.summary.counts["package_not_modified"] = result.not_modified
@@ -471,24 +318,20 @@ def _finish_run(db, run_id, summary, stats=None):
                              .strftime("%Y-%m-%dT%H:%M:%SZ") if reset else None),
         "releases": c.get("releases", 0), "issues": c.get("issues", 0),
         "comments": c.get("comments", 0), "feed_entries": c.get("feed_entries", 0),
-        "errors": len(summary.errors), "error_log": json.dumps(summary.errors),
+        "errors": len(summary.errors),
+        "error_log": json.dumps([e.message for e in summary.errors]),
         "exit_code": summary.exit_code,
     })
     at = utcnow()
-    # Plain strings (appended by code that predates RunError) are GitHub errors
-    # without a known target: still one row each, so the count always agrees.
-    errors = [e if isinstance(e, RunError) else RunError(str(e)) for e in summary.errors]
     db["harvest_errors"].insert_all(
         [{"run": run_id, "source": e.source, "target": e.target, "stream": e.stream,
-          "http_status": e.http_status, "message": str(e), "at": at} for e in errors])
+          "http_status": e.status, "message": e.message, "at": at} for e in summary.errors])
     db.conn.commit()
 
 
 def _rebuild_digests(db, progress):
-    try:
-        from ..digest import build_digests
-    except ImportError:
-        return
+    from ..digest import build_digests
+
     weeks = build_digests(db)
     if len(weeks) > 4:  # a first harvest fills every week since the oldest data
         progress.log(f"digest rebuilt: {len(weeks)} weeks ({weeks[0]} … {weeks[-1]})")

@@ -1,9 +1,10 @@
 """Per-repository streams: what to fetch, and in which order, to stay incremental.
 
-Workers run these generators; they only talk to GitHub and yield ops (tuples)
-that the writer thread applies to the database in order. State (ETags and
-watermarks) comes in as a read-only snapshot and goes out as ``("state", …)``
-ops, written only after the data they describe.
+Workers run these generators; they only talk to GitHub and yield ops
+(``ops.py``) that the writer thread applies to the database in order. State
+(ETags and watermarks) comes in as a read-only snapshot and goes out as
+``State`` ops naming the stream they describe, written only after its data and
+never when one of its pages failed to save.
 
 Why the first page of each stream is a *stable* URL without ``since``: its
 ETag then stays valid across runs, so an unchanged stream answers 304, which
@@ -32,6 +33,8 @@ from datetime import datetime, timedelta, timezone
 
 from ..classify import GONE_STATUSES, gone_reason
 from ..github import Permanent, RequestFailed
+from .ops import Failed, Gone, Rows, State, Stream, state_key
+from .ops import Permanent as PermanentOp
 
 OVERLAP = timedelta(minutes=5)
 STREAMS = ("releases", "issues", "pulls", "comments", "commits", "contributors")
@@ -61,15 +64,9 @@ class Missing(Exception):
         self.reason = reason
 
 
-def state_key(repo_id, stream):
-    return f"repo:{repo_id}:{stream}"
-
-
 def repo_ops(client, repo, state, stop, streams=None):
     """Yield write ops for the streams of one repository (``streams``: names to
-    walk, None = all of STREAMS). Ops: ``(stream, repo id, items)``,
-    ``("state", key, fields)``, ``("error", full_name, stream, exception)``,
-    ``("permanent", full_name, stream, key, message)``, ``("missing", full_name, reason)``."""
+    walk, None = all of STREAMS). Ops: Rows, State, Failed, Permanent, Gone."""
     full, rid = repo["full_name"], repo["id"]
     base = f"repos/{full}"
     plans = [
@@ -103,16 +100,17 @@ def repo_ops(client, repo, state, stop, streams=None):
                     yield from _changed_since(client, stream, rid, path, params, st, date_of,
                                               use_since=stream != "pulls")
             except Permanent as e:
-                yield ("permanent", full, stream, state_key(rid, stream), str(e))
+                yield PermanentOp(full, rid, stream, str(e))
             except RequestFailed as e:
                 # One broken stream must not cost the repo's other streams.
                 complete = False
-                yield ("error", full, stream, e)
+                yield Failed(full, rid, stream, e)
     except Missing as e:
-        yield ("missing", full, e.reason)
+        yield Gone(full, rid, e.reason)
         return
     if complete and signature is not None and not quiet:
-        yield ("state", quiet_key, {"watermark": signature})
+        yield State(quiet_key, {"watermark": signature},
+                    needs=tuple(Stream(rid, name) for name in STREAMS))
 
 
 def _signature(repo):
@@ -134,9 +132,9 @@ def _whole_listing(client, stream, rid, path, st):
         if page.status != 200:  # 304 unchanged, or 204/409 empty repository
             return
         first = first or page
-        yield (stream, rid, page.items)
-    yield ("state", state_key(rid, stream),
-           {"etag": first.etag, "last_modified": first.last_modified})
+        yield Rows(stream, rid, page.items)
+    yield State(state_key(rid, stream), {"etag": first.etag, "last_modified": first.last_modified},
+                needs=(Stream(rid, stream),))
 
 
 def _changed_since(client, stream, rid, path, params, st, date_of, use_since):
@@ -182,7 +180,7 @@ def _changed_since(client, stream, rid, path, params, st, date_of, use_since):
     fields = {"etag": etag, "last_modified": last_modified, "checkpoint": None}
     if newest:
         fields["watermark"] = max(newest, watermark or "")
-    yield ("state", key, fields)
+    yield State(key, fields, needs=(Stream(rid, stream),))
 
 
 def _load_checkpoint(text):
@@ -211,11 +209,11 @@ def _walk(client, stream, rid, path, params, page, floor, date_of, use_since, *,
         fresh = [item for item in items if date_of(item) >= floor]
         if fresh:
             newest = max(newest, max(date_of(item) for item in fresh))
-            yield (stream, rid, fresh)
+            yield Rows(stream, rid, fresh)
         if key is not None:
             top = max(top or "", newest)
-            yield ("state", key, {"checkpoint": json.dumps(
-                {"page": number, "top": top, "floor": floor})})
+            yield State(key, {"checkpoint": json.dumps(
+                {"page": number, "top": top, "floor": floor})}, needs=(Stream(rid, stream),))
         if len(fresh) < len(items) or not page.next_url or not items:
             return newest
         number += 1

@@ -1,10 +1,15 @@
-"""The writer's side of a harvest: one op table, applied by the one writer thread.
+"""The writer's side of a harvest: ops (``ops.py``) applied by the one writer thread.
 
-Workers yield ops (see ``streams.repo_ops``); ``apply`` looks the kind up in
-``WRITERS`` and runs its handler with the run's connection, committing per op.
-An exception in a handler is recorded as that repo/stream's error and the
-stream is marked broken, so its state (ETag, watermark, checkpoint) does not
-advance and the next run fetches the lost page again. Nothing here raises.
+``apply`` looks an op's type up in ``WRITERS`` and runs its handler with the run's
+connection, one transaction per op. A ``Rows`` op whose save raises is recorded as
+that repo/stream's error and the stream joins ``Run.failed``, like a ``Failed`` or
+``Gone`` op; a ``State`` op that needs a failed stream is dropped, so the stream's
+ETag, watermark or checkpoint (or a repo's ``synced`` mark) does not advance and the
+next run fetches the lost page again. Nothing here raises.
+
+Counts are of *changes* (``changed.py``): a row new to the database or different
+from the stored one, so a page seen twice (the overlap window, the page-1 re-check)
+is counted once.
 """
 
 import threading
@@ -13,8 +18,10 @@ import traceback
 from ..db import save_state
 from ..github import GitHubError
 from . import save
+from .changed import changed_items
 from .changes import save_pull_fields
 from .history_save import WRITERS as HISTORY_WRITERS
+from .ops import Done, Failed, Gone, Note, Page, Permanent, Rows, State, state_key
 from .reconcile import save_reconciled
 
 SAVERS = {
@@ -28,7 +35,6 @@ SAVERS = {
     "pull_fields": save_pull_fields,  # search-detected PR changes (changes.py)
 }
 
-
 class Run:
     """What the writer needs while a run goes on; the writer thread alone uses ``db``."""
 
@@ -37,7 +43,8 @@ class Run:
         self.summary, self.progress, self.stop, self.now = summary, progress, stop, now
         self.debug = debug
         self.names = {}  # repo id -> full_name
-        self.broken = set()  # (repo id, stream) whose state must not advance
+        self.state = {}  # the harvest_state snapshot the plan was made from
+        self.failed = set()  # (repo id, stream or None for the whole repo) not stored this run
         self._lock = threading.Lock()
 
     def fatal(self, error, detail=None):
@@ -49,8 +56,7 @@ class Run:
         if first:
             message = str(error) if isinstance(error, GitHubError) else (
                 f"{type(error).__name__}: {error}")
-            self.summary.error(message, http_status=getattr(error, "status", None),
-                               detail=detail)
+            self.summary.error(message, status=getattr(error, "status", None), detail=detail)
             self.summary.fatal_message = message
             self.progress.log(f"stopping: {message}")
             if self.debug and detail:
@@ -63,74 +69,76 @@ class Run:
         if self.debug and error.detail:
             self.progress.log(error.detail.rstrip(), oneline=False)
 
+    def blocked(self, needs):
+        """Whether a state that depends on ``needs`` (Stream values) must not be written."""
+        return any(need.covers(repo, stream) for need in needs for repo, stream in self.failed)
 
-# -- the writer's op table: ("kind", ...) -> handler(run, op) ------------------
+    def count(self, name, n):
+        self.summary.counts[name] = self.summary.counts.get(name, 0) + n
+
+
+# -- the writer's op table: type -> handler(run, op) -------------------------------
 
 def _on_rows(run, op):
-    stream, rid, items = op
     with run.db.conn:
-        n = SAVERS[stream](run.db, items, rid, run.config.bots)
-    run.summary.counts[stream] = run.summary.counts.get(stream, 0) + n
+        changed = changed_items(run.db, op.stream, op.items, op.repo)
+        n = SAVERS[op.stream](run.db, op.items, op.repo, run.config.bots)
+    run.count(op.stream, n if changed is None else len(changed))
 
 
 def _on_state(run, op):
-    _, key, fields = op
-    parts = key.split(":")
-    if len(parts) == 3 and ((_int(parts[1]), parts[2]) in run.broken or (
-            parts[2] == "quiet" and any(rid == _int(parts[1]) for rid, _ in run.broken))):
-        return  # a page of this stream was not saved: fetch it again next run
+    if run.blocked(op.needs):
+        return  # a page it depends on was not saved: fetch it again next run
     with run.db.conn:
-        save_state(run.db, key, **fields, updated_at=run.now)
+        save_state(run.db, op.key, **op.fields, updated_at=run.now)
 
 
-def _on_error(run, op):
-    _, full_name, stream, error = op
-    run.error(f"{full_name}{' ' + stream if stream else ''}: {error}", target=full_name,
-              stream=stream, http_status=getattr(error, "status", None),
+def _on_failed(run, op):
+    run.failed.add((op.repo, op.stream))
+    error = op.error
+    run.error(f"{op.repo_name}{' ' + op.stream if op.stream else ''}: {error}",
+              target=op.repo_name, stream=op.stream, status=getattr(error, "status", None),
               detail=getattr(error, "detail", None))
 
 
 def _on_permanent(run, op):
-    _, full_name, stream, key, message = op
     run.summary.permanent += 1
-    run.progress.log(f"{full_name} {stream}: {message} (recorded; skipped from now on)")
+    run.progress.log(f"{op.repo_name} {op.stream}: {op.message} (recorded; skipped from now on)")
     with run.db.conn:
-        save_state(run.db, key, permanent=message, updated_at=run.now)
+        save_state(run.db, state_key(op.repo, op.stream), permanent=op.message,
+                   updated_at=run.now)
 
 
-def _on_missing(run, op):
-    reason = op[2] if len(op) > 2 else None
+def _on_gone(run, op):
+    run.failed.add((op.repo, None))
     with run.db.conn:
-        first = save.mark_repo_missing(run.db, op[1], run.now, reason)
+        first = save.mark_repo_missing(run.db, op.repo_name, run.now, op.reason)
     if first:  # warned once, the run it happens; no error: it will not change by asking
-        run.progress.log(f"warning: repo {op[1]}: GitHub answered {reason or '404 Not Found'}; "
-                         "marked missing, stored rows kept")
+        run.progress.log(f"warning: repo {op.repo_name}: GitHub answered "
+                         f"{op.reason or '404 Not Found'}; marked missing, stored rows kept")
 
 
 def _on_note(run, op):
-    run.progress.log(op[1])
+    run.progress.log(op.text)
 
 
-WRITERS = {"state": _on_state, "error": _on_error, "permanent": _on_permanent,
-           "missing": _on_missing, "note": _on_note,
-           **{stream: _on_rows for stream in SAVERS}, **HISTORY_WRITERS}
+def _on_done(run, op):
+    pass  # the pump counts finished repositories
+
+
+WRITERS = {Rows: _on_rows, State: _on_state, Failed: _on_failed, Permanent: _on_permanent,
+           Gone: _on_gone, Note: _on_note, Done: _on_done, **HISTORY_WRITERS}
 
 
 def apply(run, op):
     try:
-        WRITERS[op[0]](run, op)
+        WRITERS[type(op)](run, op)
     except Exception as e:  # one bad page must not stop the writer (and wedge the workers)
-        rid = op[1] if op[0] in SAVERS or op[0] == "history" else None
-        if rid is not None:
-            # A history page's stream is its third field (history_save.py).
-            run.broken.add((rid, op[2] if op[0] == "history" else op[0]))
-        name = run.names.get(rid, str(rid))
-        run.error(f"{name} {op[0]}: cannot save a page: {type(e).__name__}: {e}",
-                  target=name, stream=op[0], detail=traceback.format_exc())
-
-
-def _int(text):
-    try:
-        return int(text)
-    except (TypeError, ValueError):
-        return None
+        if not isinstance(op, Page):
+            run.error(f"cannot apply {type(op).__name__}: {type(e).__name__}: {e}",
+                      detail=traceback.format_exc())
+            return
+        run.failed.add((op.repo, op.stream))
+        name = run.names.get(op.repo, str(op.repo))
+        run.error(f"{name} {op.stream}: cannot save a page: {type(e).__name__}: {e}",
+                  target=name, stream=op.stream, detail=traceback.format_exc())

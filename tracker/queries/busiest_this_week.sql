@@ -30,6 +30,7 @@ items as (
     counts.commenters,
     issues.comments as all_comments,
     users.login as author,
+    issues.id as issue,
     -- One entry per issue per week: busy again next week is news again.
     xml_text('tracker:busiest:' || (select id from week) || ':' || issues.id) as atom_id,
     xml_text(coalesce(repos.full_name, '?') || '#' || coalesce(issues.number, '?') || ': '
@@ -55,7 +56,7 @@ items as (
 )
 select (select id from week) as week, * from items
 union all
-select (select id from week), null, null, null, null, null, null, null, null, null,
+select (select id from week), null, null, null, null, null, null, null, null, null, null,
   'tracker:busiest_this_week:' || coalesce((select id from week), 'invalid-week'),
   'No comments in ' || coalesce((select id from week), 'this week (invalid week)'),
   coalesce((select stop from week) || 'T00:00:00Z', strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),

@@ -6,7 +6,8 @@ select
   repos.full_name as repo,
   count(*) as merged_prs,
   count(distinct issues.user) as authors,
-  sum(issues.user in (select id from bots)) as by_bots,
+  -- exists(): one primary-key look-up per PR, not a scan of every user.
+  sum(exists (select 1 from bots where bots.id = issues.user)) as by_bots,
   group_concat('#' || issues.number, ' ') as numbers,
   min(issues.merged_at) as first_merged_at,
   max(issues.merged_at) as last_merged_at

@@ -14,7 +14,8 @@ select
   users.login as author,
   issues.created_at,
   issues.updated_at,
-  issues.html_url
+  issues.html_url,
+  issues.id as issue
 from (
   select issues.id,
          coalesce(json_extract(reactions, '$."+1"'), 0) as plus_one,

@@ -1,8 +1,9 @@
 -- Every project version first published in the week, wherever it shipped (a
 -- GitHub release, PyPI, npm, conda-forge): one row per version (the
 -- project_releases view), with where it appeared, whether a GitHub release
--- exists, and security advisories from either side. The digest's releases
--- section tells the same versions (tracker/digest/packages.py).
+-- exists, and security advisories from either side. A version yanked (or npm
+-- deprecated) everywhere it appeared is left out. The digest's releases section
+-- tells the same versions (tracker/registries/digest.py, tracker/digest).
 -- Feed rules as in releases_this_week.sql: never empty, atom_updated ends in Z,
 -- content on every row, safe_link() links only, text xml_text() / html_text().
 with week as (/* include _week.sql */),
@@ -11,6 +12,7 @@ picked as (
     xml_text(coalesce(v.places, '')) as pl, xml_text(coalesce(v.advisories, '')) as adv
   from project_releases v
   where v.published_at >= (select start from week) and v.published_at < (select stop from week)
+    and not coalesce(v.yanked, 0)
 ),
 items as (
   select

@@ -6,7 +6,7 @@
 -- harvested text is html_text(), never raw.
 with week as (/* include _week.sql */),
 entries as (
-  select feed_entries.rowid as rid, feed_entries.*,
+  select feed_entries.*,
          feeds.title as feed_title, feeds.site_link
   from feed_entries
   left join feeds on feeds.url = feed_entries.feed
@@ -16,27 +16,9 @@ entries as (
       select 1 from releases where releases.html_url = feed_entries.link
         and not coalesce(releases.draft, 0)))
 ),
--- Summaries are HTML: drop the tags one at a time (at most 200) so the feed
--- shows readable text. Safety does not rest on this: the text is escaped.
-strip(rid, text, n) as (
-  select rid, substr(coalesce(summary, ''), 1, 2000), 0 from entries
-  union all
-  select rid,
-    substr(text, 1, instr(text, '<') - 1) || ' ' || case
-      when instr(substr(text, instr(text, '<')), '>') > 0
-        then substr(text, instr(text, '<') + instr(substr(text, instr(text, '<')), '>'))
-      else '' end,
-    n + 1
-  from strip where instr(text, '<') > 0 and n < 200
-),
-plain as (
-  select rid, trim(replace(replace(replace(replace(replace(text,
-    '&lt;', '<'), '&gt;', '>'), '&quot;', '"'), '&#39;', ''''), '&amp;', '&')) as text
-  from strip where instr(text, '<') = 0 or n >= 200
-),
 items as (
   select
-    entries.feed_title as feed,
+    coalesce(entries.feed_title, entries.feed) as feed,
     entries.title,
     entries.author,
     entries.published,
@@ -47,11 +29,12 @@ items as (
     coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', entries.published),
              (select start from week) || 'T00:00:00Z') as atom_updated,
     safe_link(entries.link, entries.site_link, 'https://jupyter.org/') as atom_link,
-    '<p>' || html_text(coalesce(nullif(substr(plain.text, 1, 600), ''), 'No summary.'))
-      || '</p>' as atom_content_html,
+    -- Summaries are HTML: plain_text() reads them as text (tags dropped, entities
+    -- decoded, cut at a word), html_text() escapes that again.
+    '<p>' || html_text(coalesce(nullif(plain_text(substr(entries.summary, 1, 2000), 600), ''),
+                                'No summary.')) || '</p>' as atom_content_html,
     xml_text(coalesce(nullif(entries.author, ''), entries.feed_title, 'unknown')) as atom_author_name
   from entries
-  left join plain on plain.rid = entries.rid
 )
 select (select id from week) as week, * from items
 union all

@@ -34,6 +34,7 @@ def project_release_rows(db, start, end):
         select v.*, r.name as release_name, r.tag_name, r.body as release_body
         from project_releases v left join releases r on r.id = v.github_release
         where v.published_at >= :start and v.published_at < :end
+          and not coalesce(v.yanked, 0)
         order by v.published_at, v.project, v.version
     """, {"start": start, "end": end})
     for r in rows:

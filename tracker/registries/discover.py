@@ -17,6 +17,7 @@ from ..sources.calendars import iso_utc
 from ..sources.http import SourceError
 from . import npm, pypi
 from .save import github_full_name, save_source
+from .settings import valid_name
 from .values import normalize
 
 
@@ -40,7 +41,8 @@ def discover_packages(db, packages, client, urls, *, now, days, pacing, xmlrpc_p
             return
 
         def run():
-            found = fn()
+            # Names from a registry's answer are untrusted: only valid names are kept.
+            found = [(name, why) for name, why in fn() if valid_name(registry, name)]
             with db.conn:
                 for name, source in found:
                     save_source(db, registry, name, source, stamp)

@@ -34,6 +34,11 @@ _NAMES = {
 }
 
 
+def valid_name(registry, name):
+    """True for a name the registry could have (PEP 508, npm's rules, conda's)."""
+    return isinstance(name, str) and bool(_NAMES[registry].match(name))
+
+
 @dataclass
 class Packages:
     pypi: list = field(default_factory=list)
