@@ -3,6 +3,7 @@
     python bench/harvest.py                          # 50 repos / 20k issues / 41k comments, 100 ms
     python bench/harvest.py --repos 500 --issues 200000 --comments 500000 --latency 0.05 --g2s
     python bench/harvest.py --reconcile             # ... then the reconciliation walk's cost
+    python bench/harvest.py --history off            # without the stars/forks history (#25)
 
 Each harvest runs `tracker harvest` as a subprocess (so peak memory is the
 harvester's own) against an in-process emulator serving a synthetic ecosystem
@@ -173,9 +174,12 @@ def measure(label, emu, cmd, env, db_path):
     counted = sum(1 for r in log if r.counted)
     not_modified = sum(1 for r in log if r.status == 304)
     secondary = sum(1 for r in log if r.secondary)
+    # #25: the stargazers and forks listings' share (counted, 304).
+    history = [r for r in log if r.path.endswith(("/stargazers", "/forks"))]
     print(f"{label:<34} {counted:>8} {not_modified:>6} {len(log):>8} {seconds:>9.1f}"
           f" {rows:>9} {rows / seconds:>9.0f} {peak_rss_mb():>8.0f}"
-          f" {secondary:>9} {len(log) / seconds * 60:>7.0f} {busiest_minute(r.at for r in log):>8}",
+          f" {secondary:>9} {len(log) / seconds * 60:>7.0f} {busiest_minute(r.at for r in log):>8}"
+          f" {sum(r.counted for r in history):>5}/{sum(r.status == 304 for r in history)}",
           flush=True)
     return {"counted": counted, "seconds": seconds, "requests": len(log),
             "secondary": secondary, "stamps": [r.at for r in log]}
@@ -211,6 +215,12 @@ def change(store, fraction, seed=1, changed_repos=None, floor=None):
     store.add_release(released.full_name, f"{seed}.{touched}.0", body="[synthetic] bench release")
     if floor is not None:
         floor.update(comments=len(commented), releases=1, total=len(commented) + 1)
+    # #25: the same fraction of new stars and forks, in the repos that changed.
+    for repo in repos:
+        for _ in range(int(repo.stars * fraction)):
+            store.add_star(repo.full_name)
+        for _ in range(int(repo.forks * fraction)):
+            store.add_fork(repo.full_name)
     return touched
 
 
@@ -232,6 +242,8 @@ def main():
                         help="tracker harvest --max-rate (default: tracker's, 720/min)")
     parser.add_argument("--points-per-minute", type=int, default=900,
                         help="emulator's secondary limit per token (0: off)")
+    parser.add_argument("--history", choices=("on", "off"), default="on",
+                        help="the stars/forks history streams (github.history; default on)")
     parser.add_argument("--phases", "--search", dest="phases", action="store_true",
                         help="phases full / 1%% spread / 1%% in 5 repos / no change, the default "
                              "path (change detection) and `harvest --exact` side by side, with "
@@ -241,7 +253,7 @@ def main():
         return search_phases(args)
 
     print(f"synthetic ecosystem: {args.orgs} orgs, {args.repos} repos, {args.issues} issues, "
-          f"{args.comments} comments; latency {args.latency * 1000:.0f} ms", flush=True)
+          f"{args.comments} comments; latency {args.latency * 1000:.0f} ms; history {args.history}", flush=True)
     t = time.monotonic()
     store = synthetic_ecosystem(orgs=args.orgs, repos=args.repos, issues=args.issues,
                                 comments=args.comments, seed=0)
@@ -252,9 +264,11 @@ def main():
     config.write_text("github:\n  orgs: [" + ", ".join(orgs) + "]\n")
     # The walk is measured on its own (--reconcile): keep these figures day-independent.
     config.write_text(config.read_text().replace("github:\n", "github:\n  reconcile_days: 0\n", 1))
+    if args.history == "off":
+        config.write_text(config.read_text().replace("github:\n", "github:\n  history: false\n", 1))
     print(f"{'run':<34} {'counted':>8} {'304s':>6} {'requests':>8} {'seconds':>9}"
           f" {'rows':>9} {'rows/s':>9} {'peakMB':>8} {'2nd-limit':>9} {'req/min':>7}"
-          f" {'peak/min':>8}")
+          f" {'peak/min':>8} {'history counted/304':>5}")
     with Emulator(store, tokens={TOKEN}, latency=args.latency, core_limit=10**7,
                   points_per_minute=args.points_per_minute or None) as emu:
         env = {"GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": emu.url}

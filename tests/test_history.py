@@ -210,6 +210,7 @@ def test_a_tail_past_the_cap_is_detected_from_the_422(emu, tmp_path):
     assert summary.status == "ok", summary.errors
     cov = coverage(path)
     assert cov["capped"] == 1 and cov["listed"] == 300 and cov["github_count"] == 350
+    assert cov["capped_after"] == max(s for _, s in held(path)[0])
 
 
 def test_an_interrupted_walk_resumes_from_its_last_saved_page(emu, tmp_path):

@@ -14,7 +14,7 @@ served connection (``max_value_bytes``, ``max_result_bytes``) and, with
 
 ``render_cell`` links titles, logins and repositories on query pages;
 ``extra_template_vars`` gives the digest pages ``tracker_db``, the database's
-name. Registered by ``tracker.publish.make_datasette`` and, for ``datasette serve
+name, and a repository's row page its star history (#25, ``tracker.starchart``). Registered by ``tracker.publish.make_datasette`` and, for ``datasette serve
 -m`` with the tracker installed, by the ``datasette`` entry point.
 """
 
@@ -59,7 +59,7 @@ def asgi_wrapper(datasette):
 
 
 @hookimpl
-def extra_template_vars(datasette, request):
+def extra_template_vars(datasette, request, view_name, table, database):
     # The digest pages link the database's canned queries and feed by name;
     # query pages explain a ?week= that is not a week instead of a blank table.
     from .weeks import WeekError, parse_week
@@ -76,7 +76,22 @@ def extra_template_vars(datasette, request):
         name = datasette.get_database().name
     except KeyError:
         name = "tracker"
-    return {"tracker_db": name, "tracker_week_error": week_error}
+    found = {"tracker_db": name, "tracker_week_error": week_error}
+    if view_name != "row" or table != "repos" or request is None:
+        return found
+
+    async def with_star_history():
+        # #25: a repository's row page draws its star history.
+        from .starchart import fetch_star_history
+
+        db = datasette.get_database(database)
+        pk = request.url_vars.get("pks")
+        found["tracker_star_history"] = await fetch_star_history(db, pk)
+        rows = (await db.execute("select full_name from repos where id = ?", [pk])).rows
+        found["tracker_star_repo"] = rows[0][0] if rows else ""
+        return found
+
+    return with_star_history
 
 
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")

@@ -438,6 +438,41 @@ VIEWS = {
           and f.created_at < e.exact_until
         group by 1, 2
     """,
+    # Stars gained per repository and week, one definition for the dashboard,
+    # stars_per_week, the digest's "stars gained" and "Rising": exact from the
+    # listing where it is held ('listing'); else from the week's last repo_stats
+    # snapshot minus the previous week's ('snapshot'). A repo's first snapshot
+    # week carries its level then ('baseline', not a gain), and past GitHub's cap
+    # the first snapshot carries what accrued since the cap ('backlog'): summed
+    # over time, every row gives the star count, only 'listing' and 'snapshot'
+    # rows are gains made in their week.
+    "stars_weekly": """
+        with exact as (
+            -- listed: the stars counted as 'listing' rows (before exact_until).
+            select e.repo, e.exact_until, case when e.exact_until < '9999' then (
+                select count(*) from stars s where s.repo = e.repo and s.unstarred_at is null
+                and s.starred_at < e.exact_until) end as listed
+            from history_exact e where e.stream = 'stargazers'
+        ),
+        snap as (
+            select repo, week_start(harvested_at) as week,
+                   stargazers_count as n, max(harvested_at) as at
+            from repo_stats where stargazers_count is not null group by 1, 2
+        ),
+        tail as (
+            select s.repo, s.week, s.n, lag(s.n) over (partition by s.repo order by s.week) as prev,
+                   x.listed, x.repo is not null as listed_before
+            from snap s left join exact x on x.repo = s.repo
+            where x.repo is null or s.week >= x.exact_until
+        )
+        select repo, week, gained, 'listing' as source from history_weekly
+        where stream = 'stargazers'
+        union all
+        select repo, week, n - coalesce(prev, listed, 0),
+               case when prev is not null then 'snapshot' when listed_before then 'backlog'
+                    else 'baseline' end
+        from tail
+    """,
     # #22: where each version of a project appeared, one row per place (a GitHub
     # release, a PyPI, npm or conda-forge package release). The project is the linked
     # repository, else the package name (PEP 503-ish, so a PyPI and a conda-forge build

@@ -95,6 +95,13 @@ def demo_store():
     return store
 
 
+def mark_synthetic_history(db):
+    """The emulator makes stargazers and forks up from the facts' counts (#25): say so."""
+    with db.conn:
+        db.execute("update stars set synthetic = 1")
+        db.execute("update forks set synthetic = 1")
+
+
 def active_weeks(db, limit=3):
     """The most recent weeks that had both releases and merged PRs: worth opening first."""
     def weeks(sql):
@@ -141,6 +148,7 @@ def run_demo(db_path, *, port=8001, serve=True, out=None):
                                   sources_pacing=Pacing(default=0.0))
         out(summary.line())
     db = open_db(db_path)
+    mark_synthetic_history(db)
     weeks = build_digests(db, all_weeks=True)
     out(f"Built {len(weeks)} weekly digests ({weeks[0]} … {weeks[-1]})" if weeks else "No digests")
     base = f"http://127.0.0.1:{port}"
@@ -150,6 +158,7 @@ def run_demo(db_path, *, port=8001, serve=True, out=None):
         f"  digest archive  {base}/digest",
         f"  digest feed     {base}/{name}/digest.atom?weeks=120",
         f"  dashboard       {base}/-/dashboards/ecosystem-pulse",
+        f"  stars per week  {base}/{name}/stars_per_week",
     ]
     for week in active_weeks(db):
         lines += [

@@ -87,27 +87,17 @@ def new_in_ecosystem(db, start, end, *, topic=None):
 
 
 def rising(db, start, end, *, limit=10, topic=None):
-    """Discovered repos that gained the most stars in [start, end), from repo_stats.
-
-    Gain = the week's last snapshot minus the last snapshot before the week (or
-    the week's first, for a repo first snapshotted in it); only gains > 0.
+    """Discovered repos that gained the most stars in [start, end): exact from the
+    stargazers history where it is held, else from repo_stats (the week's last
+    snapshot minus the last before it, or the week's first for a repo first
+    snapshotted in it); only gains > 0 (tracker/stargains.py).
     Returns [{id, full_name, gained, stars, description, topics, owner, html_url}].
     """
-    snaps = {}
-    for repo, at, stars in db.execute(
-            "select repo, harvested_at, stargazers_count from repo_stats "
-            "where stargazers_count is not null and harvested_at < ? and repo in "
-            "(select repo from discovered_repos) order by harvested_at",
-            [end]):
-        snaps.setdefault(repo, []).append((at, stars))
-    gains = {}
-    for repo, series in snaps.items():
-        before = [s for at, s in series if at < start]
-        during = [s for at, s in series if at >= start]
-        if during:
-            gained = during[-1] - (before[-1] if before else during[0])
-            if gained > 0:
-                gains[repo] = (gained, during[-1])
+    from ..stargains import star_gains
+
+    # Exact from the stargazers history where held (#25), else snapshots.
+    gains = {repo: (gained, stars) for repo, (gained, stars) in star_gains(
+        db, start, end, "select repo from discovered_repos").items() if gained > 0}
     if not gains:
         return []
     marks = ",".join("?" * len(gains))

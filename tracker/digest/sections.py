@@ -110,19 +110,12 @@ def metrics(db, start, end):
 
 
 def stars_gained(db, start, end):
-    """Sum over repos of stars at the week's last snapshot minus the baseline
-    (last snapshot before the week, else the week's first snapshot). Three
-    primary-key seeks per repo, not a scan of every snapshot."""
-    snapshot = ("(select stargazers_count from repo_stats s where s.repo = r.id and {} "
-                "order by s.harvested_at {} limit 1)")
-    return _one(db, f"""
-        select sum(after - coalesce(before, first_in, after)) from (
-            select {snapshot.format("s.harvested_at < :end", "desc")} as after,
-                   {snapshot.format("s.harvested_at < :start", "desc")} as before,
-                   {snapshot.format("s.harvested_at >= :start and s.harvested_at < :end",
-                                    "")} as first_in
-            from repos r where r.tracked_via is not null)
-    """, {"start": start, "end": end})
+    """Stars the watched repos gained in the week: exact from the stargazers
+    history where it is held, else from snapshots (tracker/stargains.py, #25)."""
+    from ..stargains import star_gains
+
+    gains = star_gains(db, start, end, "select id from repos where tracked_via is not null")
+    return sum(g for g, _ in gains.values())
 
 
 def header(db, start, end):

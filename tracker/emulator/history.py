@@ -8,7 +8,8 @@ past a fixed page (``rel="last"`` points at it; a later page answers 422):
 ``Store.star_page_cap`` (400, as on github.com) is that page.
 
 A repository's lists are made up on first use from its counts (deterministic,
-spread between its creation and its last activity, logins ``stargazer-N`` /
+spread between its creation and the newest activity of the emulated world, so a
+quiet repository still gains stars as real ones do; logins ``stargazer-N`` /
 ``forker-N``) and then kept, so stars and forks added or removed later
 (``Store.add_star``/``remove_star``/``add_fork``/``remove_fork``/``set_stars``)
 move them like GitHub's.
@@ -41,27 +42,28 @@ class Fork:
         self.id, self.owner, self.name, self.at = id, owner, name, at
 
 
-def _times(repo, n, salt):
+def _times(repo, n, salt, horizon=None):
     start = repo.created_at or 0
-    end = max(repo.updated_at or 0, repo.pushed_at or 0, start + n + 1)
+    end = max(repo.updated_at or 0, repo.pushed_at or 0, horizon or 0, start + n + 1)
     rng = random.Random(f"{repo.id}:{salt}")
     return sorted(start + int((end - start) * rng.random() ** 0.7) for _ in range(n))
 
 
-def stargazers(repo) -> list:
-    """The repo's stars, oldest first (made up from its count on first use)."""
+def stargazers(repo, horizon=None) -> list:
+    """The repo's stars, oldest first (made up from its count on first use, spread
+    from its creation to ``horizon``, else to its own last activity)."""
     if repo.stargazers is None:
         repo.stargazers = [Star(f"stargazer-{i + 1}", at)
-                           for i, at in enumerate(_times(repo, repo.stars, "stars"))]
+                           for i, at in enumerate(_times(repo, repo.stars, "stars", horizon))]
         repo.next_fan = repo.stars
     return repo.stargazers
 
 
-def forks(repo) -> list:
-    """The repo's forks, oldest first (made up from its count on first use)."""
+def forks(repo, horizon=None) -> list:
+    """The repo's forks, oldest first (made up like the stars)."""
     if repo.fork_list is None:
         repo.fork_list = [_fork(repo, i + 1, at)
-                          for i, at in enumerate(_times(repo, repo.forks, "forks"))]
+                          for i, at in enumerate(_times(repo, repo.forks, "forks", horizon))]
         repo.next_forker = repo.forks
     return repo.fork_list
 

@@ -260,12 +260,12 @@ def repo_sub(ctx: Ctx, repo, sub: str) -> Result:
         return res
     if sub == "/stargazers":  # oldest first; starred_at only with the star media type
         media = history.STAR_MEDIA_TYPE in (ctx.options.get("accept") or "")
-        res = paginate(ctx, history.stargazers(repo), link,
+        res = paginate(ctx, history.stargazers(repo, ctx.store.horizon()), link,
                        lambda s: history.render_star(r, s, media), cap=ctx.store.star_page_cap)
         res.last_modified = mod.get("stargazers", repo.created_at)
         return res
     if sub == "/forks":
-        found = history.forks(repo)
+        found = history.forks(repo, ctx.store.horizon())
         order = q.choice(get("sort"), ("newest", "oldest", "stargazers", "watchers"), "newest",
                          "sort")
         found = found if order == "oldest" else found[::-1]

@@ -228,9 +228,14 @@ class Store:
             return repo
 
     # -- stargazers and forks (#25, history.py) ---------------------------------
+    def horizon(self) -> int:
+        """The newest activity in this world: made-up stars and forks go up to it."""
+        return max((max(r.updated_at, r.pushed_at) for r in self.repos.values()), default=0)
+
     def add_star(self, full_name: str, login: str | None = None, at=None):
         with self.lock:
             repo = self._get(full_name)
+            self._materialize(repo)
             star = history.add_star(repo, login, to_ts(at) if at else self.now())
             self.note_user(star.login)
             self._touch_history(repo, "stargazers")
@@ -239,12 +244,14 @@ class Store:
     def remove_star(self, full_name: str, login: str) -> None:
         with self.lock:
             repo = self._get(full_name)
+            self._materialize(repo)
             history.remove_star(repo, login)
             self._touch_history(repo, "stargazers")
 
     def add_fork(self, full_name: str, owner: str | None = None, at=None):
         with self.lock:
             repo = self._get(full_name)
+            self._materialize(repo)
             fork = history.add_fork(repo, owner, to_ts(at) if at else self.now())
             self.note_user(fork.owner)
             self._touch_history(repo, "forks")
@@ -253,8 +260,14 @@ class Store:
     def remove_fork(self, full_name: str, fork_id: int) -> None:
         with self.lock:
             repo = self._get(full_name)
+            self._materialize(repo)
             history.remove_fork(repo, fork_id)
             self._touch_history(repo, "forks")
+
+    def _materialize(self, repo: Repo) -> None:
+        # Made up as a listing would make them, before the first change moves them.
+        history.stargazers(repo, self.horizon())
+        history.forks(repo, self.horizon())
 
     def _touch_history(self, repo: Repo, kind: str) -> None:
         self._touch_repo(repo)

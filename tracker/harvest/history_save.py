@@ -88,6 +88,12 @@ def save_coverage(db, repo_id, stream, fields):
         dirty = int(bool(dirty) or listed != expected)
     db.execute("update history_coverage set listed = ?, dirty = ? where repo = ? and stream = ?",
                [listed, dirty, repo_id, stream])
+    if capped:
+        # A cap met by a tail's 422 saw no page: the newest entry held is where it cuts.
+        date = DATE[stream]
+        db.execute(f"update history_coverage set capped_after = (select max({date}) from "
+                   f"{table} where repo = ? and {gone} is null) where repo = ? and stream = ? "
+                   "and capped_after is null", [repo_id, repo_id, stream])
 
 
 # -- the writer's handlers (registered in writer.WRITERS) -----------------------

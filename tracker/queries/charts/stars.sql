@@ -1,23 +1,42 @@
+-- Stars over time, the whole history (#25): the level at the end of each
+-- sampled week, per organisation (per repository once :org is picked), from
+-- the stars_weekly view (exact from GitHub's stargazers listing where held,
+-- snapshots where not), up to the chosen week.
 with week as (/* include _week.sql */),
-bounds as (select date(start, '-84 days') as lo, stop as hi from week),
-snap as (
-  -- The week's last (highest) count per repo: runs are hourly or daily.
-  select repo, week_start(harvested_at) as week,
-         max(stargazers_count) as stars
-  from repo_stats
-  where harvested_at >= (select lo from bounds) and harvested_at < (select hi from bounds)
-    and (coalesce(:org, '') = '' or repo in (select repo from repo_orgs where lower(org) = lower(:org)))
+series as (
+  select repo as id, case when coalesce(:org, '') = '' then org else full_name end as series
+  from repo_orgs
+  where org is not null and (coalesce(:org, '') = '' or lower(org) = lower(:org))
+),
+weekly as (
+  select w.week, s.series, sum(w.gained) as change
+  from stars_weekly w join series s on s.id = w.repo
+  where w.week < (select stop from week)
   group by 1, 2
 ),
--- Per org; per repository once an org is picked.
-totals as (
-  select week, sum(stars) as stars,
-    case when coalesce(:org, '') = '' then coalesce(o.org, '?') else coalesce(o.full_name, '?') end
-      as series
-  from snap left join repo_orgs o on o.repo = snap.repo
-  group by 1, 3
+top as (select series from weekly group by series order by sum(change) desc limit 8),
+bounds as (
+  select min(week) as lo, (select start from week) as hi
+  from weekly where series in (select series from top)
 ),
-top as (select series from totals group by series order by max(stars) desc limit 8)
-select week, series, stars from totals
-where series in (select series from top)
+-- Points back from the chosen week: weekly for half a year, every four weeks
+-- for two years, then quarterly (Datasette returns 1,000 rows at most, and ten
+-- years of weeks for eight lines would be cut).
+samples(week) as (
+  select hi from bounds where lo is not null
+  union all
+  select case
+    when week > date((select hi from bounds), '-182 days') then date(week, '-7 days')
+    when week > date((select hi from bounds), '-730 days') then date(week, '-28 days')
+    else date(week, '-91 days') end
+  from samples where week > (select lo from bounds)
+),
+levels as (
+  select samples.week, top.series,
+    (select sum(change) from weekly w
+     where w.series = top.series and w.week <= samples.week) as stars
+  from samples cross join top
+)
+select week, series, stars from levels
+where stars is not null
 order by 1, 2
