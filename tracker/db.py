@@ -43,6 +43,9 @@ TABLES = {
             # Ours: where the repo came from, and what became of it.
             "tracked_via": str, "first_seen_at": str, "last_harvested_at": str,
             "missing_since": str, "renamed_from": str,
+            # Why GitHub no longer shows it: "404 Not Found", "451 Repository
+            # access blocked (dmca)", ... (tracker/harvest/repos.py).
+            "missing_reason": str,
         },
         {
             "pk": "id",
@@ -667,6 +670,12 @@ def _migration_discovery_backfills(db):
                   where key like 'discovery-sweep:%' and watermark is not null""")
 
 
+def _migration_missing_reason(db):
+    """#19: repos.missing_reason, why a watched repo answers 404, 410 or 451."""
+    if "missing_reason" not in db["repos"].columns_dict:
+        db["repos"].add_column("missing_reason", str)
+
+
 def _migration_digest_sections(db):
     """#21: digests.period/quiet/section_count/sections_json and digest_edits."""
     columns, _ = TABLES["digests"]
@@ -684,6 +693,7 @@ MIGRATIONS = [_migration_1, _migration_harvest_errors, _migration_real_world_dat
               _migration_search_requests, _migration_sources, _migration_history,
               _migration_packages]
 MIGRATIONS.append(_migration_discovery_backfills)
+MIGRATIONS.append(_migration_missing_reason)
 MIGRATIONS.append(_migration_digest_sections)
 
 
