@@ -1,6 +1,8 @@
 """`tracker demo` on real Jupyter data: offline, loopback only, digest names real releases."""
 
 import asyncio
+import json
+import re
 import socket
 import subprocess
 import sys
@@ -59,7 +61,10 @@ def test_demo_harvests_the_real_repos(demo):
     assert db.execute("select published_at from releases where tag_name = '14.0.0' and repo = "
                       "(select id from repos where full_name = 'jupyterhub/dockerspawner')"
                       ).fetchone() == ("2025-02-12T13:22:42Z",)
-    assert db["feed_entries"].count == 104
+    # 104 real posts and 29 synthetic ones (community-synthetic.rss, #21).
+    assert db["feed_entries"].count == 133
+    assert db.execute("select count(*) from feed_entries where title like '[synthetic]%'"
+                      ).fetchone()[0] == 29
 
 
 def test_demo_discovers_synthetic_repos(demo):
@@ -109,7 +114,7 @@ def test_digest_feed_names_real_releases(demo):
     assert response.status_code == 200
     feed = feedparser.parse(response.content)
     assert not feed.bozo
-    week = [e for e in feed.entries if "2025-W07" in e.title]
+    week = [e for e in feed.entries if e.id.endswith("/2025-W07")]
     assert week, [e.title for e in feed.entries[:5]]
     content = week[0].content[0].value
     assert "dockerspawner" in content and "14.0.0" in content
@@ -155,7 +160,8 @@ def test_demo_busy_weeks_show_coming_up_and_new_papers(demo):
         assert upcoming_events_rows(db, start, end), week
         assert new_papers_rows(db, start, end), week
         html = db["digests"].get(week)["content_html"]
-        assert "<h2>Coming up" in html and "<h2>New papers" in html
+        assert '<h2 id="coming-up">Coming up' in html
+        assert '<h2 id="papers-and-research">Papers and research' in html
 
 
 def test_demo_follows_packages(demo):
@@ -177,3 +183,48 @@ def test_demo_follows_packages(demo):
                       "and synthetic = 0").fetchone() == (0,)
     assert db.execute("select count(*) from package_releases where registry = 'conda_forge'"
                       ).fetchone()[0] > 0
+
+
+def busiest_weeks(db, n=3):
+    """The weeks with the most activity: issues and PRs opened, merged, comments, releases."""
+    def activity(row):
+        m = json.loads(row["sections_json"])["metrics"]
+        return m["prs_opened"] + m["issues_opened"] + m["prs_merged"] + m["comments"] \
+            + m["releases"]
+    rows = db.query("select week, sections_json, section_count from digests "
+                    "where coalesce(period, 'week') = 'week'")
+    return sorted(rows, key=lambda r: (-activity(r), r["week"]))[:n]
+
+
+def test_demo_newsletter_acceptance(demo):
+    """#21 on the demo: the three busiest weeks show at least eight sections with
+    content, the archive opens on the latest week, the feed has no all-zero entry."""
+    path, _, _ = demo
+    db = sqlite_utils.Database(path)
+    busiest = busiest_weeks(db)
+    assert [r["section_count"] for r in busiest] and all(
+        r["section_count"] >= 8 for r in busiest), [(r["week"], r["section_count"]) for r in busiest]
+    # Every section kind of the shipped layout has content in some demo week.
+    kinds = {s["kind"] for (js,) in db.execute("select sections_json from digests")
+             for s in json.loads(js)["sections"]}
+    assert kinds >= {"releases", "posts", "events", "papers", "repositories", "issues",
+                     "people", "numbers"}
+    titles = {s["title"] for (js,) in db.execute("select sections_json from digests")
+              for s in json.loads(js)["sections"]}
+    assert titles >= {"Education and industry use", "Binder and reproducibility",
+                      "Example notebooks", "Call for participation", "Project of the week",
+                      "Coming up", "Papers and research", "Community"}
+
+    async def fetch(*paths):
+        ds = make_datasette(path)
+        return [await ds.client.get(p) for p in paths]
+
+    index, feed = asyncio.run(fetch("/digest", "/demo/digest.atom?weeks=1000"))
+    latest = db.execute("select week from digests where section_count > 0 "
+                        "order by week desc limit 1").fetchone()[0]
+    assert index.status_code == 200
+    assert re.search(r'<a href="/digest/(\d{4}-W\d\d)">', index.text)[1] == latest
+    entries = feedparser.parse(feed.content).entries
+    assert entries and not [e for e in entries if e.title.startswith("A quiet week")]
+    quiet = {w for (w,) in db.execute("select week from digests where section_count = 0")}
+    assert quiet and not [e for e in entries if e.id.rsplit("/", 1)[1] in quiet]

@@ -115,12 +115,13 @@ def test_the_digest_shows_both_sections(db):
     build_digests(db, week)
     row = db["digests"].get(week)
     html, md = row["content_html"], row["content_md"]
-    assert "<h2>Coming up" in html and "<h2>New papers" in html
-    assert "## Coming up" in md and "## New papers" in md
+    assert '<h2 id="coming-up">Coming up' in html
+    assert '<h2 id="papers-and-research">Papers and research' in html
+    assert "## Coming up" in md and "## Papers and research" in md
     assert "/upcoming_events?week=2026-W24" in html and "/new_papers?week=2026-W24" in html
     for hostile in HOSTILE:
         assert hostile not in html
-    assert "javascript:" not in html.split("<h2>Coming up")[1].split("<h2>", 2)[0]
+    assert "javascript:" not in html.split(">Coming up")[1].split("<h2", 2)[0]
     urls = week_urls(week, db_name="sample")
     assert urls["posts_this_week"].replace("posts_this_week", "new_papers") in html
 

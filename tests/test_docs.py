@@ -183,7 +183,8 @@ def test_every_key_has_a_type_default_and_example(key):
 # A documented example is loaded with the keys its mapping cannot do without.
 REQUIRED = {"feeds[]": {"url": "https://example.org/feed"},
             "calendars[]": {"url": "https://example.org/basic.ics", "name": "example"},
-            "discourse": {"url": "https://discourse.example.org"}}
+            "discourse": {"url": "https://discourse.example.org"},
+            "digest.sections[]": {"title": "Example", "kind": "posts"}}
 
 
 def build(key, value):
@@ -192,7 +193,7 @@ def build(key, value):
     doc = value
     for depth in range(len(segments) - 1, 0, -1):
         parent = ".".join(segments[:depth])
-        doc = {**REQUIRED.get(parent, {}), segments[depth]: doc}
+        doc = {**REQUIRED.get(parent, {}), segments[depth].removesuffix("[]"): doc}
         if parent.endswith("[]"):
             doc = [doc]
     return {segments[0].removesuffix("[]"): doc}

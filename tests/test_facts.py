@@ -147,7 +147,9 @@ def test_deleted_spam_author_is_nobody_anywhere(week_db):
         assert SPAM_LOGIN not in text and SPAM_TITLE not in text
         assert "facts-org/one/issues/6" not in text
         assert "2 new contributors" not in text
-    assert "Welcome to 1 new contributor" in row["content_md"]
+    # One person welcomed (#21's "Welcome, new contributors" section), the spammer never.
+    welcome = row["content_md"].split("## Welcome, new contributors")[1].split("\n## ")[0]
+    assert "facts-alice" in welcome and welcome.count("\n- ") == 1
     for name in FEEDS[:2]:
         rows = run_query(db, name, week=WEEK)
         assert SPAM_LOGIN not in str(rows) and SPAM_TITLE not in str(rows), name

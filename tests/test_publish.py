@@ -18,9 +18,9 @@ from tracker.publish import (
 )
 
 QUERIES = sorted(load_queries())
-FEEDS = ["busiest_this_week", "digest", "first_time_contributors", "new_in_ecosystem",
-         "new_papers", "new_repos_this_week", "package_releases_this_week", "posts_this_week",
-         "releases_this_week", "upcoming_events"]
+FEEDS = ["busiest_this_week", "digest", "digest_monthly", "first_time_contributors",
+         "new_in_ecosystem", "new_papers", "new_repos_this_week", "package_releases_this_week",
+         "posts_this_week", "releases_this_week", "upcoming_events"]
 ATOM = "{http://www.w3.org/2005/Atom}"
 # A real tag carrying an event handler or a script URL, i.e. live markup.
 LIVE_ATTR = re.compile(r"<[a-zA-Z][^<>]*(alert\(|\son[a-z]+\s*=\s*[\"']?alert)", re.I)
@@ -62,7 +62,7 @@ def test_every_canned_query_answers(which, request):
         assert response.status_code == 200, (path, response.text[:500])
     if which == "sample":
         for q in QUERIES:
-            if q != "digest":  # the digest engineer's table is empty here
+            if q not in ("digest", "digest_monthly"):  # the digests table is empty here
                 assert pages[f"/{name}/{q}.json?_shape=array"].json(), f"{q} has no rows"
 
 
@@ -88,7 +88,7 @@ def test_every_feed_parses(which, request):
             assert entry.updated_parsed, entry
     if which == "sample":
         for q in FEEDS:
-            if q != "digest":
+            if q not in ("digest", "digest_monthly"):
                 titles = [e.title for e in feedparser.parse(pages[f"/sample/{q}.atom"].text).entries]
                 assert not any(t.startswith("No ") for t in titles), (q, titles)
 
@@ -272,5 +272,6 @@ def test_metadata_names_the_database_by_file_stem(tmp_path):
     assert {c["db"] for c in dashboard["charts"].values()} == {"demo"}
     assert dashboard["filters"]["org"]["db"] == "demo"
     assert "settings" not in metadata
-    # Only the digest, whose generator escapes everything, may carry HTML into .atom.
-    assert metadata["plugins"]["datasette-atom"]["allow_unsafe_html_in_canned_queries"] == {"demo": ["digest"]}
+    # Only the digests (weekly, monthly), whose templates escape everything, may carry HTML into .atom.
+    assert metadata["plugins"]["datasette-atom"]["allow_unsafe_html_in_canned_queries"] == {
+        "demo": ["digest", "digest_monthly"]}

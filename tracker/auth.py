@@ -25,20 +25,24 @@ from other libraries' exceptions). Exceptions::
     github.AuthError (exit 3)  rejected key, JWT, App id, installation or token
 """
 
+import base64
+import binascii
 import os
+import re
 import threading
 import time
 from pathlib import Path
 
-from .github import USER_AGENT, AuthError, Unreachable
+from .github_types import DEFAULT_API_URL, USER_AGENT, AuthError, Suspended, Unreachable
 from .redact import hold, hold_key, redact
 from .safe import scrub
 
 APP_VARS = ("GITHUB_APP_ID", "GITHUB_APP_PRIVATE_KEY", "GITHUB_APP_PRIVATE_KEY_PATH",
             "GITHUB_APP_INSTALLATION_ID")
-# Re-mint this long before expiry (or a quarter of a short lifetime), so a
+# Renew this long before expiry, or a quarter of a shorter lifetime, so a
 # request never leaves with a token about to expire in flight.
 REFRESH_MARGIN = 300.0
+PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \1-----", re.S)
 
 
 class AuthConfigError(Exception):
@@ -110,10 +114,12 @@ class AppCredentials(Credentials):
         self.clock = clock
         self.timeout = timeout
         self.minted = 0  # tokens minted this run (for logs and tests; never the token)
-        self._key = private_key
         hold_key(private_key)
+        self._key = normalise_pem(private_key)
+        hold_key(self._key)
         self._token = None
         self._refresh_at = 0.0
+        self._used = False  # the current token was handed out at least once
         self._secrets = []  # every token and JWT seen, for redact()
         self._lock = threading.Lock()
 
@@ -124,8 +130,12 @@ class AppCredentials(Credentials):
 
     def token(self):
         with self._lock:
-            if self._token is None or self.clock() >= self._refresh_at:
+            # A token is renewed when due, but only after it was used once: one
+            # that looks due on arrival (a lifetime shorter than our clock's
+            # error) is tried, and GitHub's 401 then decides (see renew).
+            if self._token is None or (self.clock() >= self._refresh_at and self._used):
                 self._mint()
+            self._used = True
             return self._token
 
     def renew(self, rejected):
@@ -161,14 +171,11 @@ class AppCredentials(Credentials):
         finally:
             integration.close()
         now = self.clock()
-        expires = grant.expires_at.timestamp() if grant.expires_at else now + 3600
-        lifetime = max(expires - now, 0.0)
         self._token = grant.token
         self._secrets.append(grant.token)
         hold(grant.token)
-        # Never re-mint sooner than 30 s later: a token that looks expired on
-        # arrival means our clock is ahead; GitHub's 401 decides then.
-        self._refresh_at = now + max(lifetime - min(REFRESH_MARGIN, lifetime / 4), 30.0)
+        self._refresh_at = now + refresh_after(_lifetime(grant, now))
+        self._used = False
         self.minted += 1
 
     def _find_installation(self, integration):
@@ -203,6 +210,10 @@ class AppCredentials(Credentials):
             raise
         except GithubException as e:
             message = self.redact(_github_message(e))
+            if e.status == 403 and "suspended" in message.lower():
+                raise Suspended(f"{self.label} is suspended (403 {message}): an owner of the "
+                                "account suspended it; unsuspend it in the account's settings "
+                                "(Applications), then run again") from None
             if e.status == 401:
                 raise AuthError(
                     f"GitHub rejected the JWT of GitHub App {self.app_id} (401 {message}): "
@@ -216,16 +227,77 @@ class AppCredentials(Credentials):
                               f"token: {type(e).__name__}") from None
 
 
+def refresh_after(lifetime):
+    """Seconds after minting to renew a token that lives ``lifetime`` seconds:
+    five minutes before it expires, or a quarter of its life when that is shorter."""
+    lifetime = max(lifetime, 0.0)
+    return lifetime - min(REFRESH_MARGIN, lifetime / 4)
+
+
+def _lifetime(grant, now):
+    """A token's lifetime, read on GitHub's clock (its Date header) when the answer
+    has one: ``expires_at`` is GitHub's time, and our clock may be off by minutes."""
+    from email.utils import parsedate_to_datetime
+
+    if not grant.expires_at:
+        return 3600.0
+    expires = grant.expires_at.timestamp()
+    headers = {k.lower(): v for k, v in (getattr(grant, "raw_headers", None) or {}).items()}
+    try:
+        return expires - parsedate_to_datetime(headers["date"]).timestamp()
+    except (KeyError, TypeError, ValueError):
+        return expires - now
+
+
+def normalise_pem(text):
+    """A PEM key as it really arrives in CI secret stores and ``.env`` files, made whole:
+    surrounding quotes and blanks, literal ``\\n``, CRLF, indented or joined lines.
+    The body is re-wrapped at 64 columns; text that holds no PEM block is returned
+    unchanged (``_check_key`` then says what is wrong with it)."""
+    if not isinstance(text, str):
+        return text
+    cleaned = text.strip().strip("'\"").replace("\\r", "").replace("\\n", "\n")
+    match = PEM_BLOCK.search(cleaned)
+    if match is None or ":" in match.group(2):  # none, or an encrypted key's headers
+        return cleaned.replace("\r\n", "\n")
+    label, body = match.group(1), re.sub(r"\s+", "", match.group(2))
+    lines = [body[i:i + 64] for i in range(0, len(body), 64)]
+    return "\n".join([f"-----BEGIN {label}-----", *lines, f"-----END {label}-----"]) + "\n"
+
+
 def _check_key(key):
-    """A garbled key fails here with a clear message, not deep inside PyJWT."""
+    """A key that cannot be used fails here with advice that can work, not deep inside PyJWT."""
     from cryptography.hazmat.primitives.serialization import load_pem_private_key
 
     try:
         load_pem_private_key(key.encode(), password=None)
+        return
     except (ValueError, TypeError, AttributeError):
-        raise AuthError("the GitHub App private key is not a readable PEM private key: "
-                        "check GITHUB_APP_PRIVATE_KEY / GITHUB_APP_PRIVATE_KEY_PATH "
-                        "(download a new key from the App's settings)") from None
+        pass
+    raise AuthError(f"the GitHub App private key cannot be used: {_key_problem(key)}")
+
+
+def _key_problem(key):
+    where = "GITHUB_APP_PRIVATE_KEY / GITHUB_APP_PRIVATE_KEY_PATH"
+    match = PEM_BLOCK.search(key or "")
+    if match is None:
+        return (f"{where} holds no '-----BEGIN ... PRIVATE KEY-----' block; give the whole "
+                "contents of the .pem file the App's settings let you download")
+    label = match.group(1)
+    if "PRIVATE KEY" not in label:
+        return (f"{where} holds a {label.lower()}, not a private key; give the App's private "
+                "key (the .pem file downloaded from its settings)")
+    if "ENCRYPTED" in label or "Proc-Type" in match.group(2):
+        return f"{where} is encrypted with a passphrase; give the key GitHub generated, unencrypted"
+    try:
+        base64.b64decode(re.sub(r"\s+", "", match.group(2)), validate=True)
+    except (binascii.Error, ValueError):
+        return (f"the key in {where} is damaged (its text is not base64): copy the whole .pem "
+                "file again; if the file itself is damaged, generate a new key in the App's "
+                "settings")
+    return (f"the key in {where} is damaged (it does not decode as an RSA key): copy the "
+            "whole .pem file again; if the file itself is damaged, generate a new key in the "
+            "App's settings")
 
 
 def _github_message(exc):
@@ -260,8 +332,6 @@ def watched_owners(config):
 def credentials_from_env(environ=None, *, owners=(), base_url=None):
     """The run's Credentials from the environment; AuthConfigError (exit 2) when
     the settings contradict each other or are incomplete. Nothing is minted yet."""
-    from .github import DEFAULT_API_URL
-
     environ = os.environ if environ is None else environ
     token = environ.get("GITHUB_TOKEN") or None
     app_vars = [name for name in APP_VARS if environ.get(name)]

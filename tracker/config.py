@@ -43,6 +43,9 @@ KEYS = (
     "packages.classifiers", "packages.npm_keywords", "packages.conda_forge_from_pypi",
     "packages.rate", "packages.pypi_url", "packages.npm_url", "packages.anaconda_url",
     "packages.synthetic",
+    # #21: the digest's sections (tracker/digest/layout.py checks each kind's selector).
+    "digest", "digest.period", "digest.quiet", "digest.sections", "digest.sections[].title",
+    "digest.sections[].kind", "digest.sections[].selector",
 )
 
 
@@ -122,6 +125,8 @@ class Config:
     discourse: object = None
     # #22: PyPI, npm and conda-forge packages (tracker/registries/settings.py).
     packages: object = None
+    # #21: the digest's sections, period and quiet weeks (tracker/digest/layout.py).
+    digest: object = None
 
     def is_excluded(self, full_name):
         return full_name.lower() in {e.lower() for e in self.exclude}
@@ -195,6 +200,8 @@ def parse_config(text, source="config"):
     config.discourse = parse_discourse(data.get("discourse"), source)
     from .registries.settings import parse_packages
     config.packages = parse_packages(data.get("packages"), source)
+    from .digest.layout import parse_digest
+    config.digest = parse_digest(data.get("digest"), source)
     _check_tiers(config, source)
     return config
 

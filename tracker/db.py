@@ -43,6 +43,9 @@ TABLES = {
             # Ours: where the repo came from, and what became of it.
             "tracked_via": str, "first_seen_at": str, "last_harvested_at": str,
             "missing_since": str, "renamed_from": str,
+            # Why GitHub no longer shows it: "404 Not Found", "451 Repository
+            # access blocked (dmca)", ... (tracker/harvest/repos.py).
+            "missing_reason": str,
         },
         {
             "pk": "id",
@@ -222,8 +225,17 @@ TABLES = {
             "content_html": str, "content_md": str, "generated_at": str,
             "editor_note": str, "atom_id": str, "atom_updated": str,
             "atom_link": str, "atom_content_html": str, "headline": str,
+            # #21: 'week' (id 2026-W47) or 'month' (id 2026-11); quiet = nothing but
+            # counts; the ordered sections as JSON, which every export renders.
+            "period": str, "quiet": int, "section_count": int, "sections_json": str,
         },
         {"pk": "week"},
+    ),
+    # #21: the editor's hand: pin an item as the lead, hide one, comment on one,
+    # for one period (a week id or a month); item is an item's id or its URL.
+    "digest_edits": (
+        {"period_id": str, "item": str, "action": str, "text": str, "created_at": str},
+        {"pk": ("period_id", "item", "action")},
     ),
     "harvest_state": (
         {
@@ -658,6 +670,22 @@ def _migration_discovery_backfills(db):
                   where key like 'discovery-sweep:%' and watermark is not null""")
 
 
+def _migration_missing_reason(db):
+    """#19: repos.missing_reason, why a watched repo answers 404, 410 or 451."""
+    if "missing_reason" not in db["repos"].columns_dict:
+        db["repos"].add_column("missing_reason", str)
+
+
+def _migration_digest_sections(db):
+    """#21: digests.period/quiet/section_count/sections_json and digest_edits."""
+    columns, _ = TABLES["digests"]
+    for name in ("period", "quiet", "section_count", "sections_json"):
+        if name not in db["digests"].columns_dict:
+            db["digests"].add_column(name, columns[name])
+    columns, options = TABLES["digest_edits"]
+    db["digest_edits"].create(columns, if_not_exists=True, **options)
+
+
 # Numbered migrations, applied once each in order; PRAGMA user_version records
 # the last one applied. Append, never edit a published migration.
 MIGRATIONS = [_migration_1, _migration_harvest_errors, _migration_real_world_data,
@@ -665,6 +693,8 @@ MIGRATIONS = [_migration_1, _migration_harvest_errors, _migration_real_world_dat
               _migration_search_requests, _migration_sources, _migration_history,
               _migration_packages]
 MIGRATIONS.append(_migration_discovery_backfills)
+MIGRATIONS.append(_migration_missing_reason)
+MIGRATIONS.append(_migration_digest_sections)
 
 
 def open_db(path):

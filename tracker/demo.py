@@ -37,6 +37,8 @@ DEMO_FEEDS = [
     ("jupyter-blog.rss", "Jupyter Blog", ["blog"]),
     ("dockerspawner.releases.atom", "DockerSpawner releases", ["releases"]),
     ("zero-to-jupyterhub-k8s.releases.atom", "Zero to JupyterHub releases", ["releases"]),
+    # #21: synthetic posts (marked so) for the digest's education, Binder and notebook sections.
+    ("community-synthetic.rss", "[synthetic] Community posts", ["synthetic"]),
 ]
 # Discovery in the demo: synthetic repos ("[synthetic]", owners synthetic-dev-N) carrying
 # these topics, created over the eight months before the facts end, found by search.

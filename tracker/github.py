@@ -8,7 +8,6 @@ Every wait (back-off, rate-limit reset) is ``stop.wait(seconds)``, so a stop
 request ends it at once; tests inject ``sleep`` instead.
 """
 
-import json
 import os
 import threading
 import time
@@ -17,25 +16,18 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from . import __version__
+from .auth import Credentials, TokenCredentials, credentials_from_env
+from .classify import (DONE, GONE, PAUSE, REDIRECT, RENEW, RESET, RETRY, SECONDARY_MIN_WAIT,
+                       classify, classify_failure)
 from .github_types import (  # noqa: F401  (re-exported: callers import them from here)
-    AuthError, GitHubError, OffOrigin, Page, PageCapped, Permanent, RateLimitExhausted,
-    RequestFailed,
-    SearchRateLimited, Stats, Stopped, Unreachable,
+    DEFAULT_API_URL, USER_AGENT, AuthError, GitHubError, OffOrigin, Page, PageCapped,
+    Permanent, RateLimitExhausted, RequestFailed, SearchRateLimited, Stats, Stopped, Suspended,
+    Unreachable,
 )
 from .pacer import DEFAULT_RATE, Pacer
-from .safe import scrub
 
-DEFAULT_API_URL = "https://api.github.com"
-USER_AGENT = f"tracker/{__version__} (+https://github.com/jupyter; activity tracker)"
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
-SECONDARY_MIN_WAIT = 60.0
 SEARCH_MAX_WAIT = 61.0  # the search budget refills every minute: one wait, then give up
-# 403 messages that mean "this will never work for this repo", with budget left.
-PERMANENT_MESSAGES = ("too large to list contributors",)
-# A 422 past the last page GitHub serves of a long listing (stargazers): see
-# tracker/harvest/history.py.
-PAGE_CAP_MESSAGE = "pagination is limited for this resource"
 # Connection refused / DNS failure: a few quick tries, then the API is down.
 CONNECT_WAITS = (0.5, 1.5, 3.0)
 # Rate-limit answers (primary or secondary) in a row tolerated before stopping.
@@ -100,8 +92,6 @@ class GitHubClient:
     def from_env(cls, environ=None, *, owners=(), **kwargs):
         """A client with the credentials the environment names (tracker.auth);
         ``owners`` = auth.watched_owners(config), to find an App installation."""
-        from .auth import credentials_from_env
-
         environ = os.environ if environ is None else environ
         base_url = environ.get("GITHUB_API_URL") or None
         credentials = credentials_from_env(environ, owners=owners, base_url=base_url)
@@ -139,7 +129,8 @@ class GitHubClient:
                             f"(API is {self.base_url}); not sent the token")
 
     def get(self, path, params=None, *, etag=None, last_modified=None, accept=None):
-        """GET one URL, following renames; returns a Page (status 200, 304 or 404).
+        """GET one URL, following renames; returns a Page (status 200, 204, 304, 409,
+        or 404/410/451 for what is not there: see tracker.classify).
 
         ``accept``: a media type instead of the default (e.g. the stargazers'
         ``application/vnd.github.star+json``). Raises OffOrigin for an absolute URL
@@ -180,116 +171,124 @@ class GitHubClient:
             last_url=response.links.get("last", {}).get("url"),
         )
 
+    def search(self, kind, q, *, page=1, per_page=100, **params):
+        """One page of ``GET /search/{kind}`` (repositories, issues) as a Page whose
+        ``data`` is the answer's object; the one search-limit policy of the tracker.
+
+        Search has its own budget (30 a minute). When the last answer said it is
+        spent, or a search answers "rate limit exceeded", wait for its reset once
+        if that is within a minute (``SEARCH_MAX_WAIT``, and ``max_wait``), else
+        raise SearchRateLimited: the caller falls back (discovery stops, change
+        detection takes the exact path), and the core budget is never touched.
+        RequestFailed when the answer is not a search result."""
+        with self._lock:
+            remaining, reset = self.stats.search_remaining, self.stats.search_reset
+        if remaining == 0 and reset:
+            self._wait_for_search_reset(reset, f"search/{kind}")
+            with self._lock:
+                self.stats.search_remaining = None  # the next answer tells
+        answer = self.get(f"search/{kind}", {"q": q, "per_page": per_page, "page": page,
+                                              **params})
+        if answer.status != 200 or not isinstance(answer.data, dict) \
+                or not isinstance(answer.data.get("items"), list):
+            raise RequestFailed(f"search/{kind} answered HTTP {answer.status} for {q!r}",
+                                answer.status)
+        return answer
+
     def _send(self, url, params, etag, last_modified, accept=None):
+        """Send until classify() says the answer is final; a short loop over its Decision."""
         headers = {"Accept": accept} if accept else {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         path = urlsplit(url).path
-        secondary_attempt = attempt = connect_attempt = 0
-        renewed = search_waited = False
+        tries = {}  # decision kind -> how many times in a row for this request
+        renewed = False
+        search = self._is_search_url(url)
         while True:
             if self.stop.is_set():
                 raise Stopped()
-            self._wait_for_budget(url)
+            if not search:
+                self._wait_for_budget()
             episode = self.pacer.acquire()
             if episode is None:
                 raise Stopped()
-            # Credentials only ever go to the API's own origin (scheme, host, port).
-            token = self.credentials.token() if _origin(url) == self.origin else None
-            if token:
-                headers["Authorization"] = f"Bearer {token}"
-            else:
-                headers.pop("Authorization", None)
+            token = self._authorize(url, headers)
             try:
                 response = self.http.get(url, params=params, headers=headers)
                 response.read()
-            except (httpx.ConnectError, httpx.ConnectTimeout) as e:
-                # Refused / no route / DNS: the host is down for everyone, so
-                # fail the run fast instead of backing off repo by repo.
-                if connect_attempt >= len(self.connect_waits):
-                    raise Unreachable(f"cannot reach {self.base_url}: {_reason(e)}") from None
-                self._backoff(self.connect_waits[connect_attempt], f"{_reason(e)} on {path}")
-                connect_attempt += 1
-                continue
             except (httpx.TimeoutException, httpx.TransportError) as e:
-                attempt += 1
-                if attempt > self.retries:
-                    raise RequestFailed(
-                        f"{path}: {type(e).__name__} after {attempt} attempts"
-                    ) from None
-                self._backoff(min(2 ** (attempt - 1), 30), f"{type(e).__name__} on {path}")
-                continue
-            self._record(response)
-            status = response.status_code
-            if status not in (403, 429):
+                decision = classify_failure(e, (httpx.ConnectError, httpx.ConnectTimeout))
+                response, failure = None, e
+            else:
+                self._record(response)
+                decision = classify(response, search=search, now=self._github_now())
+            if decision.action not in (PAUSE, RESET):
                 with self._lock:
                     self._limit_streak = 0
-            if status == 401:
-                # An App's token may have expired mid-run: one re-mint, one retry.
+            n = tries[decision.kind or decision.action] = tries.get(
+                decision.kind or decision.action, 0) + 1
+            if decision.action in (DONE, GONE, REDIRECT):
+                response.parsed = decision.data
+                return response
+            if decision.action == RETRY:
+                self._retry(decision, n, path, failure if response is None else None)
+            elif decision.action == PAUSE:
+                self._count_limit_answer()
+                with self._lock:
+                    self.stats.secondary_limits += 1
+                if n > self.retries:
+                    raise RequestFailed(f"{path}: secondary rate limit persists", 403)
+                # Pauses every worker, not just this one, and slows the pacer.
+                self.pacer.pause(decision.wait * 2 ** (n - 1)
+                                 if decision.wait >= SECONDARY_MIN_WAIT else decision.wait,
+                                 episode)
+            elif decision.action == RESET and decision.search:
+                if n > 1:
+                    raise SearchRateLimited(
+                        f"GitHub search rate limit spent ({path}); search stops here, the rest "
+                        "of the harvest goes on", reset_at=decision.reset)
+                self._wait_for_search_reset(decision.reset, path)
+            elif decision.action == RESET:
+                self._count_limit_answer()
+                self._wait_or_stop(decision.reset)
+            elif decision.action == RENEW:
+                # An App's token may have expired mid-run: one renewal, one retry.
+                # Never a rate limit, whatever else the answer says.
                 if token and not renewed and self.credentials.renew(token):
                     renewed = True
                     continue
                 raise AuthError(self.credentials.rejected_message())
-            # Before the secondary/primary branches: a spent *search* budget waits
-            # for its own reset once, when that is near, else the caller falls back
-            # (discovery stops, change detection takes the exact path). It never
-            # pauses the run nor touches the core budget state.
-            if status in (403, 429) and self._is_search(response) \
-                    and self._primary_exhausted(response):
-                if not search_waited and self._wait_for_search_reset(response, url):
-                    search_waited = True
-                    continue
-                raise SearchRateLimited(
-                    f"GitHub search rate limit spent ({path}); search stops here, the rest "
-                    "of the harvest goes on",
-                    reset_at=_int(response.headers.get("x-ratelimit-reset")))
-            if status in (403, 429):
-                wait = self._limit_wait(response)
-                if wait is not None:
-                    self._count_limit_answer()
-                    with self._lock:
-                        self.stats.secondary_limits += 1
-                    secondary_attempt += 1
-                    if secondary_attempt > self.retries:
-                        raise RequestFailed(f"{path}: secondary rate limit persists")
-                    # Pauses every worker, not just this one, and slows the pacer.
-                    self.pacer.pause(wait * 2 ** (secondary_attempt - 1)
-                                     if wait >= SECONDARY_MIN_WAIT else wait, episode)
-                    continue
-                if self._primary_exhausted(response):
-                    self._count_limit_answer()
-                    self._wait_or_stop(_int(response.headers.get("x-ratelimit-reset")))
-                    continue
-                message = _message(response)
-                if any(m in message.lower() for m in PERMANENT_MESSAGES):
-                    raise Permanent(f"{path}: HTTP {status}: {message}", status)
-            if status >= 500:
-                attempt += 1
-                if attempt > self.retries:
-                    raise RequestFailed(f"{path}: HTTP {status} after {attempt} attempts")
-                self._backoff(min(2 ** (attempt - 1), 30), f"HTTP {status} on {path}")
-                continue
-            # 204 (contributors of an empty repo) and 409 (commits of an empty
-            # repo) are answers, not failures: the listing is empty.
-            if status == 422 and PAGE_CAP_MESSAGE in _message(response).lower():
-                raise PageCapped(f"{path}: {_message(response)}", status)
-            if status not in (200, 204, 301, 302, 304, 307, 308, 404, 409, 410):
-                raise RequestFailed(f"{path}: unexpected HTTP {status}: {_message(response)}")
-            if status == 200:
-                try:
-                    response.parsed = response.json()
-                except (json.JSONDecodeError, UnicodeDecodeError) as e:
-                    # Complete but malformed: a proxy or a GitHub hiccup, retried
-                    # like a truncated body, then that listing's error.
-                    attempt += 1
-                    if attempt > self.retries:
-                        raise RequestFailed(f"invalid JSON from {path} after {attempt} attempts: "
-                                            f"{e}") from None
-                    self._backoff(min(2 ** (attempt - 1), 30), f"invalid JSON on {path}")
-                    continue
-            return response
+            else:
+                raise _failure(decision, path, response.status_code, self.credentials)
+
+    def _authorize(self, url, headers):
+        # Credentials only ever go to the API's own origin (scheme, host, port).
+        token = self.credentials.token() if _origin(url) == self.origin else None
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        else:
+            headers.pop("Authorization", None)
+        return token
+
+    def _retry(self, decision, n, path, error):
+        if decision.kind == "connect":
+            # Refused / no route / DNS: the host is down for everyone, so
+            # fail the run fast instead of backing off repo by repo.
+            if n > len(self.connect_waits):
+                raise Unreachable(f"cannot reach {self.base_url}: {_reason(error)}")
+            self._backoff(self.connect_waits[n - 1], f"{_reason(error)} on {path}")
+            return
+        if n > self.retries:
+            if decision.kind == "json":
+                raise RequestFailed(f"invalid JSON from {path} after {n} attempts: "
+                                    f"{decision.message}", 200)
+            if decision.kind == "server":
+                raise RequestFailed(f"{path}: {decision.message} after {n} attempts",
+                                    decision.status)
+            raise RequestFailed(f"{path}: {decision.message} after {n} attempts")
+        self._backoff(min(2 ** (n - 1), 30), f"{decision.message} on {path}")
 
     def _count_limit_answer(self):
         # Bounded by limit answers in a row (any other answer resets the count),
@@ -328,50 +327,32 @@ class GitHubClient:
 
     def _is_search(self, response):
         """A /search answer: it spends the search budget, never the core one."""
-        prefix = urlsplit(self.base_url).path.rstrip("/") + "/search/"
         return (response.headers.get("x-ratelimit-resource") == "search"
-                or response.url.path.startswith(prefix))
+                or self._is_search_url(str(response.url)))
 
-    @staticmethod
-    def _primary_exhausted(response):
-        return response.headers.get("x-ratelimit-remaining") == "0"
-
-    def _limit_wait(self, response):
-        """Seconds to wait for a secondary limit, or None if this is not one."""
-        retry_after = response.headers.get("retry-after")
-        if retry_after is not None:
-            seconds = _int(retry_after)
-            if seconds is None:
-                try:
-                    seconds = parsedate_to_datetime(retry_after).timestamp() - self._github_now()
-                except (TypeError, ValueError):
-                    seconds = SECONDARY_MIN_WAIT
-            return max(float(seconds), 0.0)
-        if self._primary_exhausted(response):
-            return None
-        if "secondary rate limit" in _message(response).lower() or response.status_code == 429:
-            return SECONDARY_MIN_WAIT
-        return None
+    def _is_search_url(self, url):
+        prefix = urlsplit(self.base_url).path.rstrip("/") + "/search/"
+        return urlsplit(url).path.startswith(prefix)
 
     def _github_now(self):
         """Now on GitHub's clock (ours corrected by the last Date header)."""
         with self._lock:
             return self.clock() + self.stats.clock_skew
 
-    def _wait_for_search_reset(self, response, url):
-        """A search-limit 403/429: sleep to the *search* reset and return True when it
-        is near (the search budget refills every minute), else return False."""
-        reset = _int(response.headers.get("x-ratelimit-reset"))
-        wait = (reset - self.clock() + 1) if reset else None
+    def _wait_for_search_reset(self, reset, path):
+        """The search budget is spent: wait for its reset when that is near (it refills
+        every minute), else raise SearchRateLimited. Our clock, not GitHub's: a
+        search reset is at most a minute away, less than the Date header's grain."""
+        wait = max(reset - self.clock(), 0) + 1 if reset else None
         if wait is None or wait > min(self.max_wait, SEARCH_MAX_WAIT):
-            return False
-        self.log(f"search rate limit spent; waiting {max(wait, 0):.0f}s for its reset")
-        self.sleep(max(wait, 0))
-        return True
+            raise SearchRateLimited(
+                f"GitHub search rate limit spent ({path}); search stops here, the rest "
+                "of the harvest goes on", reset_at=reset)
+        self.log(f"search rate limit spent; waiting {wait:.0f}s for its reset")
+        self.sleep(wait)
 
-    def _wait_for_budget(self, url):
-        if "/search/" in urlsplit(url).path:
-            return  # its own bucket; tracker.harvest.discovery paces to it
+    def _wait_for_budget(self):
+        # Core only: search has its own bucket, handled by search().
         with self._lock:
             remaining, reset = self.stats.rate_remaining, self.stats.rate_reset
         if remaining == 0 and reset and reset > self._github_now():
@@ -426,15 +407,17 @@ def _http_date(value):
 
 
 def _credentials_for(token):
-    from .auth import Credentials, TokenCredentials
-
     return TokenCredentials(token) if token else Credentials()
 
 
-def _message(response):
-    # Cleaned and redacted before it is cut: an echoed token must not survive
-    # as a prefix, nor an escape sequence as half of one.
-    try:
-        return scrub(str(response.json().get("message", ""))[:4000])[:200]
-    except (json.JSONDecodeError, AttributeError, UnicodeDecodeError):
-        return scrub(response.text[:4000])[:200]
+def _failure(decision, path, status, credentials):
+    """The exception for a FAIL decision."""
+    if decision.error == "suspended":
+        return Suspended(f"{credentials.label}: GitHub answered {status} "
+                         f"\"{decision.message}\": an owner of the account suspended the App's "
+                         "installation; unsuspend it in the account's settings (Applications)")
+    if decision.error == "page_capped":
+        return PageCapped(f"{path}: {decision.message}", status)
+    if decision.error == "permanent":
+        return Permanent(f"{path}: HTTP {status}: {decision.message}", status)
+    return RequestFailed(f"{path}: {decision.message}", status)

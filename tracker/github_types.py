@@ -3,7 +3,8 @@ request, as exceptions; all re-exported by tracker.github::
 
     GitHubError            anything that stops the GitHub part of a run
     ├── AuthError          401: the token (or an App's key, JWT, installation) was
-    │                      rejected (fatal, exit 3)
+    │   │                  rejected (fatal, exit 3)
+    │   └── Suspended      403: the App's installation is suspended (fatal, exit 3)
     ├── RateLimitExhausted primary budget spent, reset too far away to wait,
     │                      or too many limit answers in one run (fatal, exit 4)
     ├── SearchRateLimited  the separate search budget spent (30/min); core untouched
@@ -17,25 +18,41 @@ request, as exceptions; all re-exported by tracker.github::
                            is too large"); recorded once, then skipped
     Stopped                the run's stop event was set (not an error)
 
-``exit_code`` is the process exit code a run ends with when this is what stopped it.
+``exit_code`` is the process exit code a run ends with when this is what stopped it;
+``status`` the HTTP status that caused it, when there was one. The constants every
+GitHub caller shares (``DEFAULT_API_URL``, ``USER_AGENT``) live here too, so that
+tracker.auth and tracker.github need not import each other.
 """
 
 from dataclasses import dataclass, field
 
+from . import __version__
 from .safe import scrub
+
+DEFAULT_API_URL = "https://api.github.com"
+USER_AGENT = f"tracker/{__version__} (+https://github.com/jupyter; activity tracker)"
 
 
 class GitHubError(Exception):
     exit_code = 1
 
-    def __init__(self, message="", *args):
+    def __init__(self, message="", status=None):
         # Built from answers (messages, bodies, URLs): terminal-safe and
         # redacted here, once, whatever path later prints or stores it.
-        super().__init__(scrub(message), *args)
+        super().__init__(scrub(message))
+        self.status = status
 
 
 class AuthError(GitHubError):
     exit_code = 3
+
+
+class Suspended(AuthError):
+    """The GitHub App's installation is suspended: nothing can be read until an
+    owner unsuspends it, so the run stops with one line."""
+
+    def __init__(self, message):
+        super().__init__(message, 403)
 
 
 class RateLimitExhausted(GitHubError):
@@ -70,10 +87,6 @@ class PageCapped(RequestFailed):
 
 class Permanent(GitHubError):
     """GitHub answers this the same way every time: not worth a request per run."""
-
-    def __init__(self, message, status=None):
-        super().__init__(message)
-        self.status = status
 
 
 class Stopped(Exception):

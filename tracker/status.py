@@ -254,32 +254,32 @@ def _unhealthy_reason(report, runs, max_age, now):
     return None
 
 
-def live_rate_limit(environ=None, *, owners=()):
-    """GET /rate_limit with PyGithub, as the environment's credentials: {core: {...}}.
+def live_rate_limit(environ=None, *, owners=(), transport=None):
+    """GET /rate_limit now, through the harvest's own client (its pacer, its origin
+    check, its answer classification) with the environment's credentials: {core: {...}}.
 
     Raises auth.AuthConfigError (exit 2) for contradictory settings; other
     failures come back as ``{"error": message}`` with every secret redacted."""
-    import github
-
-    from .auth import credentials_from_env
-    from .github import DEFAULT_API_URL, GitHubError, USER_AGENT
+    from .github import GitHubClient, GitHubError
 
     environ = os.environ if environ is None else environ
-    base = environ.get("GITHUB_API_URL") or DEFAULT_API_URL
-    credentials = credentials_from_env(environ, owners=owners, base_url=base)
+    # A monitor waits for no reset and retries little: it reports what it sees.
+    client = GitHubClient.from_env(environ, owners=owners, transport=transport, max_wait=0,
+                                   retries=1, connect_waits=(0.5,))
     try:
-        token = credentials.token()
-        auth = github.Auth.Token(token) if token else None
-        with github.Github(auth=auth, base_url=base, user_agent=USER_AGENT, retry=None,
-                           timeout=30) as gh:
-            core = gh.get_rate_limit().resources.core
-            return {"core": {"limit": core.limit, "remaining": core.remaining,
-                             "reset": _iso(core.reset.astimezone(timezone.utc))}}
+        with client:
+            page = client.get("rate_limit")
+            core = (page.data or {}).get("resources", {}).get("core") \
+                if isinstance(page.data, dict) else None
+            if page.status != 200 or not isinstance(core, dict):
+                return {"error": f"/rate_limit answered HTTP {page.status}"}
+            reset = datetime.fromtimestamp(int(core["reset"]), timezone.utc)
+            return {"core": {"limit": core["limit"], "remaining": core["remaining"],
+                             "reset": _iso(reset)}}
     except GitHubError as e:
-        return {"error": credentials.redact(str(e))}
-    except Exception as e:  # network, HTTP: reported, not raised (a monitor reads it)
-        return {"error": credentials.redact(f"{type(e).__name__}: {getattr(e, 'status', '')}"
-                                            .rstrip(": "))}
+        return {"error": client.credentials.redact(str(e))}
+    except (KeyError, TypeError, ValueError) as e:  # an answer of another shape
+        return {"error": f"/rate_limit answered an unexpected body ({type(e).__name__})"}
 
 
 def render_text(report):

@@ -18,14 +18,14 @@ EPOCH = "2026-01-01T00:00:00Z"
 
 
 def atom_feed(rows, *, feed_url=None, site_url=None, title=FEED_TITLE, link=None,
-              content=None):
+              content=None, feed_id=FEED_ID):
     """Atom 1.0 XML for digest rows (newest first). ``link(row)`` and
     ``content(row)`` override the entry's page URL and HTML (the static site
     links its own pages); by default the stored ones, made absolute."""
     ET.register_namespace("", ATOM_NS)
     q = lambda tag: f"{{{ATOM_NS}}}{tag}"
     feed = ET.Element(q("feed"))
-    ET.SubElement(feed, q("id")).text = FEED_ID
+    ET.SubElement(feed, q("id")).text = feed_id
     ET.SubElement(feed, q("title")).text = title
     ET.SubElement(feed, q("updated")).text = max(
         (r["atom_updated"] for r in rows), default=EPOCH)

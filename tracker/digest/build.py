@@ -19,14 +19,16 @@ left exactly as it was, so ``atom_updated`` moves only when a reader would see
 something new.
 """
 
+import json
 import os
+import re
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from .. import weeks
-from . import sections
-from .markdown import render_md
-from .html import headline, render_html, summary_line
+from . import compose, render, sections
+from .html import summary_line
+from .layout import DigestSettings
 
 # Stable entry ids: tag URIs (RFC 4151) never change when the site moves.
 TAG_PREFIX = "tag:tracking-jupyter.github.io,2026:digest/"
@@ -166,24 +168,46 @@ def collect(db, week, *, memo=None):
     return data
 
 
-def digest_row(data, urls, *, note=None):
-    """The content columns of a ``digests`` row (no timestamps: see save_digest).
-    Links are site-relative ('/digest/2026-W47'); outputs make them absolute."""
-    data = {**data, "note": note}
-    html = render_html(data, urls)
+def digest_row(issue, *, quiet="skip"):
+    """The content columns of a ``digests`` row (no timestamps: see save_digest)
+    from a composed issue. Links are site-relative ('/digest/2026-W47');
+    outputs make them absolute. ``quiet``: digest.quiet; the ``quiet`` column
+    says "left out of the feeds" (skip), section_count 0 says "quiet"."""
+    html = render.render_html(issue)
     return {
-        "week": data["week"],
-        "period_start": data["start"],
-        "period_end": data["last_day"],
-        "title": data["title"],
-        "headline": headline(data),
+        "week": issue["id"],
+        "period": issue["period"],
+        "period_start": issue["start"],
+        "period_end": issue["last_day"],
+        "title": issue["title"],
+        "headline": issue["lead"] if issue["quiet"] else issue["counts"] or issue["title"],
         "content_html": html,
-        "content_md": render_md(data, urls),
-        "editor_note": note,
-        "atom_id": TAG_PREFIX + data["week"],
-        "atom_link": urls["page"],
+        "content_md": render.render_md(issue),
+        "editor_note": issue["note"],
+        "atom_id": TAG_PREFIX + issue["id"],
+        "atom_link": (issue.get("urls") or {}).get("page") or f"/digest/{issue['id']}",
         "atom_content_html": html,
+        "quiet": int(issue["quiet"] and quiet == "skip"),
+        "section_count": issue["section_count"],
+        "sections_json": json.dumps(issue, sort_keys=True, ensure_ascii=False),
     }
+
+
+def compose_week(db, week, *, layout=None, db_name="tracker", note=None, memo=None):
+    """A week's issue as data (``compose.compose``), counts shared through ``memo``."""
+    start, end = week_bounds(week)
+    memo = {} if memo is None else memo
+    prev = (date.fromisoformat(start) - timedelta(7)).isoformat()
+    metrics = {"this": _metrics(db, start, end, memo), "prev": _metrics(db, prev, start, memo)}
+    return compose.compose(db, week, layout or DigestSettings().sections, start=start, end=end,
+                           metrics=metrics, note=note, memo=memo,
+                           urls=week_urls(week, db_name=db_name))
+
+
+def _metrics(db, start, end, memo):
+    if (start, end) not in memo:
+        memo[(start, end)] = sections.metrics(db, start, end)
+    return memo[(start, end)]
 
 
 def save_digest(db, row, *, now=None):
@@ -217,19 +241,25 @@ def weeks_to_build(db, week=None, all_weeks=False, *, now=None):
     return [w for w in weeks[:-2] if w not in stored] + weeks[-2:]
 
 
-def build_digests(db, week=None, all_weeks=False, *, db_name=None, now=None):
+def build_digests(db, week=None, all_weeks=False, *, db_name=None, now=None, settings=None):
     """(Re)build digests; default: the previous and the running week. Returns week ids.
-    Raises DigestError for a malformed week or one outside ``week_range``."""
+    Raises DigestError for a malformed week or one outside ``week_range``.
+    ``settings``: the ``digest:`` block (layout.DigestSettings; default: shipped).
+    With ``period: month`` the months those weeks touch are built too."""
+    settings = settings or DigestSettings()
     weeks = weeks_to_build(db, week, all_weeks, now=now)
     db_name = db_name or default_db_name(db)
     prune_digests(db, now=now)
     memo = {}
     for w in weeks:
         existing = _existing(db, w)
-        row = digest_row(collect(db, w, memo=memo), week_urls(w, db_name=db_name),
-                         note=existing["editor_note"] if existing else None)
+        issue = compose_week(db, w, layout=settings.sections, db_name=db_name, memo=memo,
+                             note=existing["editor_note"] if existing else None)
         with db.conn:
-            save_digest(db, row, now=now)
+            save_digest(db, digest_row(issue, quiet=settings.quiet), now=now)
+    if settings.period == "month":
+        from .monthly import build_months
+        build_months(db, weeks, settings, db_name=db_name, now=now, memo=memo)
     return weeks
 
 
@@ -237,15 +267,65 @@ def prune_digests(db, *, now=None):
     """Delete stored digests of weeks that cannot exist (built by older versions
     from a 1970 feed date, a future week, ...). Returns the weeks deleted."""
     first, running = week_range(db, now=now)
-    gone = [w for (w,) in db.execute("select week from digests where week < ? or week > ?",
-                                     [first, running])]
+    where = "coalesce(period, 'week') = 'week' and (week < ? or week > ?)"
+    gone = [w for (w,) in db.execute(f"select week from digests where {where}", [first, running])]
     if gone:
         with db.conn:
-            db.execute("delete from digests where week < ? or week > ?", [first, running])
+            db.execute(f"delete from digests where {where}", [first, running])
     return gone
 
 
-def set_note(db, week, text, **options):
+def check_period(db, period_id, *, now=None):
+    """('week', '2026-W47') or ('month', '2026-06') for an id or a date (a date is its week)."""
+    from .monthly import check_month
+
+    text = (period_id or "").strip() if isinstance(period_id, str) else period_id
+    if isinstance(text, str) and re.match(r"^\d{4}-\d{2}$", text):
+        return "month", check_month(text, now=now)
+    return "week", check_week(db, text, now=now)
+
+
+def rebuild_period(db, period, period_id, *, settings=None, now=None, db_name=None):
+    settings = settings or DigestSettings()
+    if period == "month":
+        from .monthly import build_months
+        build_months(db, [], settings, db_name=db_name or default_db_name(db), now=now,
+                     months=[period_id])
+    else:
+        build_digests(db, week=period_id, settings=settings, now=now, db_name=db_name)
+
+
+def edit_digest(db, period_id, item, action, text=None, *, undo=False, settings=None,
+                now=None):
+    """Pin, hide or comment on an item of one week or month, then rebuild it.
+    Returns the ids of that period's items the edit matched ([] = none: a typo?)."""
+    from .edits import EditError, save_edit, _keys, _norm
+
+    period, period_id = check_period(db, period_id, now=now)
+    try:
+        save_edit(db, period_id, item, action, text, undo=undo, now=now)
+    except EditError as e:
+        raise DigestError(str(e)) from None
+    rebuild_period(db, period, period_id, settings=settings, now=now)
+    row = _existing(db, period_id)
+    issue = json.loads(row["sections_json"]) if row and row.get("sections_json") else None
+    if issue is None:
+        return []
+    return [it["id"] for s in issue["sections"] for it in s["items"] if _norm(item) in _keys(it)]
+
+
+def period_items(db, period_id, *, now=None):
+    """[(section title, item id, title, url)] of a stored week or month."""
+    _, period_id = check_period(db, period_id, now=now)
+    row = _existing(db, period_id)
+    if not row or not row.get("sections_json"):
+        raise DigestError(f"no digest for {period_id}; run `tracker digest` first")
+    issue = json.loads(row["sections_json"])
+    return [(s["title"], it["id"], it["title"], it.get("url"))
+            for s in issue["sections"] if s["kind"] != "numbers" for it in s["items"]]
+
+
+def set_note(db, week, text, *, settings=None, **options):
     """Set (empty text: clear) a week's editor's note and rebuild that week."""
     week = check_week(db, week, now=options.get("now"))
     text = (text or "").strip() or None
@@ -254,7 +334,7 @@ def set_note(db, week, text, **options):
             db.execute("update digests set editor_note = ? where week = ?", [text, week])
         else:
             db["digests"].insert({"week": week, "editor_note": text}, pk="week")
-    build_digests(db, week=week, **options)
+    build_digests(db, week=week, settings=settings, **options)
 
 
 def base_url_from_env(base_url=None):
@@ -262,12 +342,14 @@ def base_url_from_env(base_url=None):
     return (base_url if base_url is not None else os.environ.get("TRACKER_BASE_URL", "")).rstrip("/")
 
 
-def complete_digests(db, *, now=None, limit=None):
-    """Stored digests of complete weeks, newest first (``limit``: at most that many)."""
+def complete_digests(db, *, now=None, limit=None, period="week", quiet=True):
+    """Stored digests of complete periods, newest first (``limit``: at most that many).
+    ``quiet=False`` leaves quiet periods out (the feed's default: digest.quiet skip)."""
     today = (now or _utcnow()).date().isoformat()
     sql = ("select * from digests where atom_updated is not null and content_html is not null "
-           "and period_end < ? order by week desc")
-    rows = [r for r in db.query(sql, [today])]
+           "and period_end < :today and coalesce(period, 'week') = :period "
+           + ("" if quiet else "and not coalesce(quiet, 0) ") + "order by week desc")
+    rows = [r for r in db.query(sql, {"today": today, "period": period})]
     return rows[:limit] if limit else rows
 
 
@@ -284,30 +366,69 @@ def _no_export_reason(db, week, now):
     return f"no digest for {week or 'any complete week'}; run `tracker digest` first"
 
 
+FORMATS = ("atom", "html", "md", "email")
+
+
 def export_digest(db, fmt="atom", week=None, *, base_url=None, feed_weeks=FEED_WEEKS,
-                  now=None, **options):
-    """Atom: the feed of the latest ``feed_weeks`` complete weeks. HTML, Markdown: one
-    complete week (default: the newest). Links are absolute when a base URL is known."""
+                  now=None, period="week", quiet="skip", **options):
+    """Atom: the feed of the latest ``feed_weeks`` complete periods (quiet ones left
+    out unless ``quiet='line'``). HTML, Markdown, email (.eml text): one complete
+    period (default: the newest). Links are absolute when a base URL is known."""
     from .atom import absolute_links, atom_feed, html_page
 
     site = base_url_from_env(base_url)
     if fmt == "atom":
-        rows = complete_digests(db, now=now, limit=feed_weeks)
+        rows = complete_digests(db, now=now, limit=feed_weeks, period=period,
+                                quiet=quiet == "line")
         if site:
-            options.setdefault("feed_url", site + "/digest.atom")
+            options.setdefault("feed_url", site + ("/digest.atom" if period == "week"
+                                                   else "/digest-monthly.atom"))
+        if period == "month":
+            options.setdefault("title", "Tracking Jupyter: the monthly digest")
+            options.setdefault("feed_id", FEED_ID_MONTHLY)
         return atom_feed(rows, site_url=site or None, **options)
-    if fmt not in ("html", "md"):
-        raise DigestError(f"unknown format {fmt!r}: use atom, html or md")
-    if week is not None:
-        week = check_week(db, week, now=now)
-        if not is_complete(week, now=now):
-            raise DigestError(f"{week} is still running; exports carry complete weeks only")
-        row = _existing(db, week)
-    else:
-        rows = complete_digests(db, now=now, limit=1)
-        row = rows[0] if rows else None
-    if not row or row.get("content_html") is None:
-        raise DigestError(_no_export_reason(db, week, now))
+    if fmt not in FORMATS:
+        raise DigestError(f"unknown format {fmt!r}: use {', '.join(FORMATS)}")
+    row = _export_row(db, week, now=now, period=period)
     if fmt == "html":
         return html_page(row, site_url=site or None)
+    if fmt == "email":
+        return render.email_message(stored_issue(row), base_url=site or None,
+                                    now=now or _utcnow()).as_string()
     return absolute_links(row["content_md"], site, markdown=True)
+
+
+FEED_ID_MONTHLY = "tag:tracking-jupyter.github.io,2026:digest-monthly"
+
+
+def _export_row(db, period_id, *, now=None, period="week"):
+    if period_id is not None:
+        if period == "month":
+            from .monthly import check_month
+            period_id = check_month(period_id, now=now)
+            complete = period_id < (now or _utcnow()).date().isoformat()[:7]
+        else:
+            period_id = check_week(db, period_id, now=now)
+            complete = is_complete(period_id, now=now)
+        if not complete:
+            raise DigestError(f"{period_id} is still running; exports carry complete "
+                              f"{period}s only")
+        row = _existing(db, period_id)
+    else:
+        rows = complete_digests(db, now=now, limit=1, period=period)
+        row = rows[0] if rows else None
+    if not row or row.get("content_html") is None:
+        if period == "week":
+            raise DigestError(_no_export_reason(db, period_id, now))
+        raise DigestError(f"no digest for {period_id or 'any complete ' + period}; "
+                          "run `tracker digest` first")
+    return row
+
+
+def stored_issue(row):
+    """The composed issue stored with a digest row (rows built before #21 have
+    none: their HTML and Markdown still export, their email is rebuilt first)."""
+    if not row.get("sections_json"):
+        raise DigestError(f"{row['week']} was built by an older version; run "
+                          f"`tracker digest --week {row['week']}` first")
+    return json.loads(row["sections_json"])

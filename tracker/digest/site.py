@@ -2,7 +2,8 @@
 
 For hosts without Datasette (GitHub Pages, any web server, a file:// browse):
 
-    DIR/index.html        every week, newest first: title, headline numbers, link
+    DIR/index.html        the latest week, then this year's weeks (quiet ones folded);
+                          index-2025.html ... the other years
     DIR/2026-W47.html     one page per week, with previous / next / index / feed links
     DIR/digest.atom       the feed: the latest complete weeks (``feed_weeks``)
     DIR/style.css
@@ -17,6 +18,8 @@ links are absolute when ``base_url`` (or TRACKER_BASE_URL) is known.
 import re
 from pathlib import Path
 
+from markupsafe import Markup
+
 from ..safe import clean, esc, safe_url
 from .atom import atom_feed
 from .build import FEED_WEEKS, _utcnow, base_url_from_env, complete_digests
@@ -28,7 +31,11 @@ blockquote { border-left: 4px solid #f37726; margin-left: 0; padding-left: 1em; 
 nav a { margin-right: 1em; }
 .running { background: #fff3cd; padding: 0.5em 1em; }
 .archive li { margin-bottom: 0.6em; list-style: none; }
-.archive small { color: #555; }
+.archive small, .quiet { color: #555; }
+.latest { border-left: 4px solid #f37726; padding: 0.2em 1em; margin: 1em 0; }
+nav.years a { margin-right: 0.8em; }
+h2 { border-bottom: 1px solid #eee; }
+li { margin-bottom: 0.4em; }
 """
 _OWN_LINK = re.compile(r'<a href="(/[^"]*)">(.*?)</a>')
 
@@ -45,49 +52,54 @@ def static_links(html, datasette_url=None):
     return _OWN_LINK.sub(lambda m: m[2], html)
 
 
-def _document(title, body, *, feed_title="Tracking Jupyter: the weekly digest"):
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(title)}</title>
-<link rel="stylesheet" href="style.css">
-<link rel="alternate" type="application/atom+xml" title="{esc(feed_title)}" href="{FEED}">
-</head>
-<body>
-{body}
-</body>
-</html>
-"""
+FEED_TITLE = "Tracking Jupyter: the weekly digest"
+
+
+def _render(name, **context):
+    from .render import _HTML
+
+    return _HTML.get_template(name).render(feed=FEED, feed_title=FEED_TITLE, **context)
+
+
+def archive_entries(rows):
+    """Rows (newest first) with runs of quiet weeks folded into one entry each."""
+    out = []
+    for r in rows:
+        quiet = bool(r.get("quiet")) or r.get("section_count") == 0
+        if quiet and out and out[-1]["quiet"]:
+            out[-1].update(first=r["week"], n=out[-1]["n"] + 1)
+            continue
+        out.append({**r, "quiet": quiet, "first": r["week"], "n": 1})
+    return out
+
+
+def index_pages(rows, *, today):
+    """{file name: HTML}: index.html holds the latest year, index-YEAR.html the others."""
+    for r in rows:
+        r["running"] = r["period_end"] >= today
+    years = sorted({r["week"][:4] for r in rows}, reverse=True) or [""]
+    pages = {y: "index.html" if i == 0 else f"index-{y}.html" for i, y in enumerate(years)}
+    loud = [r for r in rows if not (r.get("quiet") or r.get("section_count") == 0)]
+    latest = loud[0] if loud else (rows[0] if rows else None)
+    out = {}
+    for i, year in enumerate(years):
+        entries = archive_entries([r for r in rows if r["week"][:4] == year])
+        out[pages[year]] = _render(
+            "site_index.html", title="Tracking Jupyter: every weekly digest", latest=latest,
+            entries=entries, years=years, year=year, pages=pages,
+            older=years[i + 1] if i + 1 < len(years) else None,
+            newer=years[i - 1] if i > 0 else None)
+    return out
 
 
 def index_page(rows, *, today):
-    items = "".join(
-        f'<li><a href="{page_name(r["week"])}">{esc(r["title"])}</a>'
-        + (" <strong>(in progress)</strong>" if r["period_end"] >= today else "")
-        + f'<br><small>{esc(r["period_start"])} – {esc(r["period_end"])}'
-        + (f' · {esc(r["headline"])}' if r.get("headline") else "") + "</small></li>\n"
-        for r in rows)
-    body = ("<h1>Tracking Jupyter: the weekly digest</h1>\n"
-            "<p>One digest per ISO week (Monday to Sunday, UTC), written from the harvest. "
-            f'<a href="{FEED}">Subscribe to the Atom feed</a> (complete weeks only).</p>\n'
-            + (f'<ul class="archive">\n{items}</ul>' if rows else "<p>No digest yet.</p>"))
-    return _document("Tracking Jupyter: every weekly digest", body)
+    return index_pages(rows, today=today)["index.html"]
 
 
 def week_page(row, prev, next_, *, today, datasette_url=None):
-    nav = ('<nav class="weeks">'
-           + (f'<a rel="prev" href="{page_name(prev)}">← {esc(prev)}</a>' if prev else "")
-           + '<a rel="index" href="index.html">All weeks</a>'
-           + (f'<a rel="next" href="{page_name(next_)}">{esc(next_)} →</a>' if next_ else "")
-           + f'<a href="{FEED}">Subscribe (Atom)</a></nav>')
-    running = ('<p class="running"><strong>In progress:</strong> this week is still running; '
-               "the digest changes with every harvest and reaches the feed once the week is "
-               "over.</p>\n" if row["period_end"] >= today else "")
-    body = (f"{nav}\n<h1>{esc(row['title'])}</h1>\n{running}"
-            f"{clean(static_links(row['content_html'], datasette_url))}\n{nav}")
-    return _document(row["title"], body)
+    return _render("site_week.html", title=row["title"], row=row, prev=prev, next=next_,
+                   running=row["period_end"] >= today,
+                   content=Markup(clean(static_links(row["content_html"], datasette_url))))
 
 
 def write_site(db, output, *, base_url=None, datasette_url=None, feed_weeks=FEED_WEEKS,
@@ -100,7 +112,7 @@ def write_site(db, output, *, base_url=None, datasette_url=None, feed_weeks=FEED
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     rows = list(db.query("select * from digests where content_html is not null "
-                         "order by week desc"))
+                         "and coalesce(period, 'week') = 'week' order by week desc"))
     written = []
 
     def write(name, text):
@@ -109,13 +121,14 @@ def write_site(db, output, *, base_url=None, datasette_url=None, feed_weeks=FEED
         written.append(path)
 
     write("style.css", STYLE)
-    write("index.html", index_page(rows, today=today))
+    for name, text in index_pages(rows, today=today).items():
+        write(name, text)
     for i, row in enumerate(rows):
         next_ = rows[i - 1]["week"] if i > 0 else None
         prev = rows[i + 1]["week"] if i + 1 < len(rows) else None
         write(page_name(row["week"]),
               week_page(row, prev, next_, today=today, datasette_url=datasette_url))
-    feed_rows = complete_digests(db, now=now, limit=feed_weeks)
+    feed_rows = complete_digests(db, now=now, limit=feed_weeks, quiet=False)
     write(FEED, atom_feed(
         feed_rows, site_url=(site + "/") if site else None,
         feed_url=f"{site}/{FEED}" if site else None,

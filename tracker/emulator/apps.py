@@ -4,6 +4,8 @@
     installation = emu.apps.install(1234, "jupyterhub")
     emu.apps.token_lifetime = 3600                     # seconds, as on GitHub
     emu.apps.expire_tokens()                           # every minted token expires now
+    emu.apps.suspend(installation.id)                  # an owner suspends the App there
+    emu.apps.before_request(40, emu.apps.expire_tokens)  # ... just before the 40th request
 
 Endpoints (``server.py`` routes them here before token auth):
 ``POST /app/installations/{id}/access_tokens`` (201 ``{token, expires_at,
@@ -14,7 +16,9 @@ with the App's public key, an ``iat`` in the future, an ``exp`` in the past or
 more than ten minutes after ``iat`` answer 401 with GitHub's messages. Tokens
 are long and of no fixed length (like GitHub's ``ghs_`` stateless format); a
 token past ``expires_at`` answers 401 Bad credentials; every token of one
-installation spends the installation's own rate-limit bucket.
+installation spends the installation's own rate-limit bucket. A suspended
+installation answers 403 "This installation has been suspended", both when a
+token is asked for and to every request made with a token it already has.
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ BAD_EXP = ("'Expiration time' claim ('exp') must be a numeric value representing
            "time at which the assertion expires")
 FAR_EXP = "'Expiration time' claim ('exp') is too far in the future"
 MAX_JWT_SECONDS = 600
+SUSPENDED = "This installation has been suspended"
+TOKEN_DOCS = ("https://docs.github.com/rest/reference/apps"
+              "#create-an-installation-access-token-for-an-app")
 PERMISSIONS = {"metadata": "read", "contents": "read"}
 
 ROUTES = [
@@ -61,6 +68,7 @@ class Installation:
     target_type: str  # "Organization" or "User"
     created_at: int
     permissions: dict = field(default_factory=lambda: dict(PERMISSIONS))
+    suspended_at: int | None = None
 
 
 @dataclass
@@ -81,6 +89,8 @@ class Apps:
         self.grants: dict[str, Grant] = {}  # token -> grant (tests look for leaks here)
         self.jwts: list[str] = []  # every JWT received (tests look for leaks too)
         self._lock = threading.Lock()
+        self._seen = 0  # requests the server received (any path), for before_request
+        self._scheduled: dict[int, list] = {}
 
     # -- set-up -------------------------------------------------------------------
     def add_app(self, app_id: int, public_key_pem: str, slug: str = "tracker") -> App:
@@ -107,7 +117,35 @@ class Apps:
                 grant.expires_at = min(grant.expires_at, now - 1)
             return len(self.grants)
 
+    def suspend(self, installation_id: int, suspended: bool = True) -> None:
+        """Suspend (or unsuspend) an installation, as an owner of its account can."""
+        with self._lock:
+            inst = self.installations[int(installation_id)]
+            inst.suspended_at = int(self.clock()) if suspended else None
+
+    def before_request(self, n: int, action) -> None:
+        """Call ``action()`` just before the server answers its ``n``-th request from
+        now on: a credential event at a known point of a run, with no sleep."""
+        with self._lock:
+            self._scheduled.setdefault(self._seen + n, []).append(action)
+
     # -- used by server.py ----------------------------------------------------------
+    def request_seen(self) -> None:
+        with self._lock:
+            self._seen += 1
+            actions = self._scheduled.pop(self._seen, [])
+        for action in actions:
+            action()
+
+    def suspended(self, token: str) -> bool:
+        """Whether ``token`` belongs to an installation that is suspended now."""
+        with self._lock:
+            grant = self.grants.get(token)
+            return grant is not None and grant.installation.suspended_at is not None
+
+    def suspended_answer(self):
+        return 403, dumps({"message": SUSPENDED, "documentation_url": DOCS}), []
+
     def handles(self, method: str, path: str) -> bool:
         path = path.rstrip("/")
         return any(m == method and p.fullmatch(path) for m, p, _ in ROUTES)
@@ -137,6 +175,8 @@ class Apps:
         inst = self.installations.get(int(iid))
         if inst is None or inst.app is not app:
             return _not_found()
+        if inst.suspended_at is not None:
+            return 403, dumps({"message": SUSPENDED, "documentation_url": TOKEN_DOCS}), []
         # Long and of no fixed length, like GitHub's newer ghs_ tokens.
         token = f"ghs_{app.id}_{secrets.token_urlsafe(48 + secrets.randbelow(48))}"
         with self._lock:
@@ -181,7 +221,9 @@ class Apps:
             "target_type": inst.target_type, "permissions": dict(inst.permissions),
             "events": [], "created_at": iso(inst.created_at), "updated_at": iso(inst.created_at),
             "single_file_name": None, "has_multiple_single_files": False,
-            "single_file_paths": [], "suspended_by": None, "suspended_at": None,
+            "single_file_paths": [],
+            "suspended_by": None if inst.suspended_at is None else account,
+            "suspended_at": None if inst.suspended_at is None else iso(inst.suspended_at),
         }
 
     # -- JWT, checked as GitHub does ------------------------------------------------------

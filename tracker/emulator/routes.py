@@ -183,6 +183,7 @@ def repo_by_name(ctx, owner, name, sub):
     repo, moved = ctx.store.resolve(f"{owner}/{name}")
     if repo is None:
         raise not_found()
+    _blocked(ctx, repo)
     if moved:
         query = f"?{urlencode(ctx.pairs)}" if ctx.pairs else ""
         location = f"{ctx.base}/repositories/{repo.id}{sub or ''}{query}"
@@ -196,7 +197,15 @@ def repo_by_id(ctx, rid, sub):
     repo = ctx.store.repo_by_id(int(rid))
     if repo is None:
         raise not_found()
+    _blocked(ctx, repo)
     return repo_sub(ctx, repo, sub or "")
+
+
+def _blocked(ctx, repo):
+    """A repo blocked with store.block_repo answers the same to every request."""
+    if repo.id in ctx.store.blocked:
+        status, body = ctx.store.blocked[repo.id]
+        raise HTTPError(status, body)
 
 
 def repo_sub(ctx: Ctx, repo, sub: str) -> Result:

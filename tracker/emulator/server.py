@@ -90,6 +90,10 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "tracker-emulator"
     sys_version = ""
 
+    def date_time_string(self, timestamp=None):
+        # The Date header on the emulator's clock, as GitHub's Date is on GitHub's.
+        return super().date_time_string(timestamp or self.server.emulator.clock())
+
     def setup(self):
         super().setup()
         # Headers and body go out in two writes; without NODELAY, Nagle plus the
@@ -258,6 +262,7 @@ class Emulator:
                                                    token_present, inm, ims, at, h.secondary))
 
     def _answer(self, h, path, pairs, auth, inm, ims) -> None:
+        self.apps.request_seen()
         ip_ident = f"ip:{h.client_address[0]}"
         resource = "search" if path.startswith("/search/") else "core"
         token, good = None, True
@@ -296,6 +301,10 @@ class Emulator:
             if length:
                 h.rfile.read(length)
             return self._send(h, *self.apps.answer(h.command, path, auth, self.url))
+
+        if token and self.apps.suspended(token):
+            status, body, _ = self.apps.suspended_answer()
+            return self._send(h, status, body, self.limits.peek(ident, resource).headers(resource))
 
         if not good:
             h.counted, bucket = self.limits.take(ip_ident, "core")

@@ -43,9 +43,11 @@ import threading
 
 from . import history
 from .records import (
-    Comment, Commit, Issue, Owner, PullInfo, Release, Repo, Tag, fake_sha, stable_id,
+    Comment, Commit, Issue, Owner, PullInfo, Release, Repo, Tag, fake_sha, iso, stable_id,
     to_ts, utcnow,
 )
+
+DOCS = "https://docs.github.com/rest"
 
 _ISSUE_KEY = lambda i: (i.updated_at, i.number)  # noqa: E731
 _COMMENT_KEY = lambda c: (c.updated_at, c.id)  # noqa: E731
@@ -69,6 +71,8 @@ class Store:
         self.redirects: dict[str, int] = {}  # lower old full name -> repo id
         # (repo id, number) -> ("transferred", repo id, number) or ("deleted", 404|410)
         self.gone_issues: dict[tuple, tuple] = {}
+        # repo id -> (status, body) answered to every request about it (block_repo).
+        self.blocked: dict[int, tuple] = {}
         # The next N search answers come back with incomplete_results: true (routes.py).
         self.search_incomplete = 0
         # GitHub stops serving a stargazers listing past this page (history.py).
@@ -195,6 +199,23 @@ class Store:
             del self.repos[repo.id]
             self.redirects = {k: v for k, v in self.redirects.items() if v != repo.id}
             repo.owner.modified = max(repo.owner.modified, self.now())
+
+    def block_repo(self, full_name: str, status: int = 451, reason: str | None = "dmca") -> None:
+        """Every request about the repo (by name or id) answers ``status`` from now on,
+        with GitHub's body: 451 a DMCA takedown ("Repository access blocked", its
+        ``block``), 410 gone, 404 a repository the caller cannot read (private)."""
+        with self.lock:
+            repo = self._get(full_name)
+            if status == 404:
+                body = {"message": "Not Found", "documentation_url": DOCS, "status": "404"}
+            elif status == 451:
+                body = {"message": "Repository access blocked",
+                        "block": {"reason": reason, "created_at": iso(self.now()),
+                                  "html_url": "https://github.com/github/dmca/blob/master/"
+                                              f"{repo.name}.md"}}
+            else:
+                body = {"message": "Gone", "documentation_url": DOCS, "status": str(status)}
+            self.blocked[repo.id] = (status, body)
 
     def set_stars(self, full_name: str, n: int) -> Repo:
         with self.lock:

@@ -235,12 +235,9 @@ def _collect(client, qualifiers, floor, until, plan, found):
 
 def _search(client, q, page, per_page, plan):
     """One search request; its body, or _Fallback when it cannot be trusted."""
-    answer = client.get("search/issues", {"q": q, "sort": "updated", "order": "desc",
-                                          "per_page": per_page, "page": page})
     plan.search_requests += 1
-    body = answer.data if answer.status == 200 else None
-    if not isinstance(body, dict) or not isinstance(body.get("items"), list):
-        raise _Fallback(f"search answered HTTP {answer.status}")
+    body = client.search("issues", q, page=page, per_page=per_page, sort="updated",
+                         order="desc").data
     if body.get("incomplete_results"):
         raise _Fallback("search answered incomplete_results")
     return body

@@ -16,11 +16,11 @@ GitHub's rules shape the walk:
   miss matches: the range is tried again later in the run, and if it stays
   incomplete the source's watermark does not move, so the next run asks again.
 - Search has its own budget (``x-ratelimit-resource: search``: 30 requests a
-  minute with a token, 10 without). The walk reads what is left after every
-  answer and sleeps (the client's ``sleep``) to the reset when none is; a
-  search-limit 403/429 is waited out or raises ``SearchRateLimited``
-  (tracker.github). Neither touches the core budget: discovery sends no core
-  requests at all, since the search items carry the repos' metadata and counts.
+  minute with a token, 10 without). ``client.search`` holds the one policy for
+  it (tracker.github: wait for a reset within a minute, else raise
+  ``SearchRateLimited``), shared with change detection. Neither touches the core
+  budget: discovery sends no core requests at all, since the search items carry
+  the repos' metadata and counts.
 
 Incremental: a source's first run sweeps all of time; later runs ask only for
 ``created:>=`` (last run minus ``OVERLAP``, for GitHub's indexing delay), and
@@ -106,7 +106,7 @@ def discover(client, db, config, now, *, state, log=print):
     ``now`` is the run's UTC stamp ('2026-11-29T10:00:00Z'); ``state`` the
     harvest_state snapshot. Returns a Discovered. Per-source failures (a query
     GitHub rejects with 422, retries exhausted) are in ``errors``; a search
-    limit beyond ``max_wait`` stops discovery (the remaining sources are
+    limit that does not refill within a minute stops discovery (the remaining sources are
     reported in ``errors``) and never the rest of the harvest.
     """
     result = Discovered()
@@ -189,29 +189,9 @@ def _walk(client, db, config, source, lo, hi, now, result, log):
 
 
 def _search(client, q, number, result):
-    _pace(client)
-    page = client.get("search/repositories", {"q": q, "per_page": PER_PAGE, "page": number})
+    page = client.search("repositories", q, page=number, per_page=PER_PAGE)
     result.requests += 1
-    if page.status != 200 or not isinstance(page.data, dict):
-        raise RequestFailed(f"search answered HTTP {page.status} for {q!r}")
     return page
-
-
-def _pace(client):
-    """Sleep to the search reset when the last answer said nothing is left."""
-    stats = client.stats
-    if stats.search_remaining is None or stats.search_remaining > 0 or not stats.search_reset:
-        return
-    wait = stats.search_reset - client.clock() + 1
-    if wait <= 0:
-        return
-    if wait > client.max_wait:
-        raise SearchRateLimited(
-            f"GitHub search budget spent for {wait:.0f}s, beyond --max-wait "
-            f"({client.max_wait}s)", reset_at=stats.search_reset)
-    client.log(f"search budget spent; waiting {wait:.0f}s for its reset")
-    client.sleep(wait)
-    stats.search_remaining = None  # the next answer tells
 
 
 def _save_items(db, items, source, now, config, result):

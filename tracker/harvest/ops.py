@@ -90,10 +90,12 @@ class Permanent:
 
 @dataclass(frozen=True)
 class Gone:
-    """The repository answered 404 mid-walk: marked missing, its stored rows kept."""
+    """The repository answered 404, 410 or 451 mid-walk: marked missing with ``reason``
+    ("451 Repository access blocked (dmca)"), its stored rows kept."""
 
     repo_name: str
     repo: int | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from . import changes
 from .discovery import discover_step, discovery_targets
 from .pump import in_background
 from .history import history_ops, plan_history
-from .reconcile import plan_reconcile, reconcile_ops
+from .reconcile import plan_reconcile, reconcile_ops, track_open
 from .repos import resolve_repos
 from .streams import repo_ops
 
@@ -84,12 +84,18 @@ def plan_github(run, only_repos, exact=False):
 
 
 def _producers(streams_of, now):
-    """What every watched repository runs: its streams, then the reconciliation walk."""
-    return (streams_of, partial(_reconcile, now=now), partial(history_ops, now=now))
+    """What every watched repository runs: its streams, then the reconciliation walk
+    (which compares open_issues_count with the issues the streams saved, #19)."""
+    seen = {}  # issue number -> state, as saved this run
+
+    def streams(client, repo, state, stop):
+        return track_open(streams_of(client, repo, state, stop), seen)
+
+    return (streams, partial(_reconcile, now=now, seen=seen), partial(history_ops, now=now))
 
 
-def _reconcile(client, repo, state, stop, *, now):
-    return reconcile_ops(client, repo, state, stop, now)
+def _reconcile(client, repo, state, stop, *, now, seen=None):
+    return reconcile_ops(client, repo, state, stop, now, seen)
 
 
 def _tier_ops(client, repo, state, stop, *, streams):

@@ -13,7 +13,22 @@ that the listing did not contain, one request each:
 - 200 from the same repository: saved as it is now (closed → closed);
 - 301 to another repository: transferred (``issues.transferred_to`` = its new
   ``html_url``, ``transferred_at``);
-- 404 or 410: deleted (``issues.deleted_at``).
+- 301 to a place that then answers 404 (a repository the token cannot read):
+  transferred, ``transferred_to`` = the API URL GitHub redirected to — moved,
+  not deleted;
+- 404 or 410 at its own URL: deleted (``issues.deleted_at``).
+
+Each issue is resolved on its own: one that cannot be (a redirect loop, bounded
+by the client; a 5xx that persists) is one recorded error, the others are still
+resolved and the walk's watermark moves, so the repo's next walk stays on its
+schedule and the issue is asked about again then.
+
+A transfer need not wait for the repo's turn: every run reads the repository
+answer anyway, and its ``open_issues_count`` (open issues + PRs) drops when one
+leaves. So for a repo that is not due, the worker projects the stored open
+numbers through the issues this run saved (``track_open``) and starts the walk at
+once (at most once a day) when the projection disagrees with the count — no
+extra request.
 
 The cost is spread: a repo's turn is the day when ``day number % cadence ==
 repo id % cadence``, so each run pays for about 1/cadence of the repos (a repo
@@ -34,8 +49,9 @@ import json
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
+from ..classify import GONE_STATUSES
 from ..github import RequestFailed
-from .ops import Failed, Gone, Rows, State, Stream, state_key
+from .ops import Failed, Gone, Note, Rows, State, Stream, state_key
 from .streams import Missing, _check
 
 EVERY_DAYS = 7
@@ -64,25 +80,59 @@ def is_due(repo_id, last, now, every_days=EVERY_DAYS):
 
 
 def plan_reconcile(db, repos, state, now, every_days=EVERY_DAYS):
-    """Put a plan (stored-open issue numbers) in ``state`` for each due repo; return their ids.
+    """Put a plan (stored-open issue numbers) in ``state`` for each repo; return the ids
+    of those due. A repo not due is walked only if its ``open_issues_count`` says
+    so after its streams (``reconcile_ops``).
 
     ``now`` is an ISO UTC string. Issues already known as transferred or
     deleted are not asked about again.
     """
+    if every_days <= 0:
+        return []
     when = _parse(now)
-    due = [r["id"] for r in repos
-           if is_due(r["id"], state.get(state_key(r["id"], "reconcile"), {}).get("watermark"),
-                     when, every_days)]
-    for rid in due:
+    due = []
+    for repo in repos:
+        rid = repo["id"]
+        last = state.get(state_key(rid, "reconcile"), {}).get("watermark")
+        is_turn = is_due(rid, last, when, every_days)
+        if not is_turn and repo.get("open_issues_count") is None:
+            continue
         numbers = {row[0] for row in db.execute(
             "select number from issues where repo = ? and state = 'open' "
             "and transferred_to is null and deleted_at is null", [rid])}
-        state[plan_key(rid)] = {"open": numbers}
+        state[plan_key(rid)] = {"open": numbers, "due": is_turn,
+                                "walked_today": bool(last) and _parse(last).date() == when.date()}
+        if is_turn:
+            due.append(rid)
     return due
 
 
-def reconcile_ops(client, repo, state, stop, now):
-    """Yield write ops reconciling one repo if ``plan_reconcile`` marked it due.
+def track_open(ops, seen):
+    """Pass a repo's ops through, noting in ``seen`` ({number: state}) every issue
+    or PR its streams save, for ``reconcile_ops``' count check."""
+    for op in ops:
+        if isinstance(op, Rows) and op.stream in ("issues", "pulls") \
+                and isinstance(op.items, list):
+            for item in op.items:
+                if isinstance(item, dict) and "number" in item:
+                    seen[item["number"]] = item.get("state")
+        yield op
+
+
+def _count_disagrees(plan, repo, seen):
+    """Whether the repo's open_issues_count differs from the open rows it will have."""
+    expected = repo.get("open_issues_count")
+    if expected is None:
+        return False
+    projected = {n for n in plan["open"] if seen.get(n, "open") == "open"}
+    projected |= {n for n, s in seen.items() if s == "open"}
+    return len(projected) != expected
+
+
+def reconcile_ops(client, repo, state, stop, now, seen=None):
+    """Yield write ops reconciling one repo if ``plan_reconcile`` marked it due, or if
+    its open_issues_count disagrees with its open rows after this run's streams
+    (``seen``: what ``track_open`` noted).
 
     Ops: ``Rows("issues", ...)`` for the open listing and for resolved issues
     still in the repo, ``Rows("reconciled", ...)`` for transferred or deleted
@@ -92,9 +142,18 @@ def reconcile_ops(client, repo, state, stop, now):
     plan = state.get(plan_key(rid))
     if plan is None or stop.is_set():
         return
+    if not plan.get("due", True):
+        # At most once a day, like the turns: an issue that cannot be resolved keeps
+        # the count off, and must not cost a walk (and an error) every run.
+        if plan.get("walked_today") or not _count_disagrees(plan, repo, seen or {}):
+            return
+        yield Note(f"{full}: open_issues_count {repo.get('open_issues_count')} disagrees "
+                       "with the open issues stored; reconciling now")
     st = state.get(state_key(rid, "reconcile"), {})
     # Its pages are saved as the issues and reconciled streams.
-    needs = (Stream(rid, "issues"), Stream(rid, "reconciled"), Stream(rid, "reconcile"))
+    # Not Stream(rid, "reconcile"): an issue that cannot be resolved is its own error,
+    # and the walk's watermark still moves (a failed listing yields no State at all).
+    needs = (Stream(rid, "issues"), Stream(rid, "reconciled"))
     try:
         listing = yield from _open_listing(client, full, rid, _etags(st), stop)
         if listing is None:  # stopped, or every page unchanged since the last walk
@@ -106,7 +165,11 @@ def reconcile_ops(client, repo, state, stop, now):
         for number in sorted(plan["open"] - seen):
             if stop.is_set():
                 return
-            fate = _resolve(client, rid, full, number, now)
+            try:
+                fate = _resolve(client, rid, full, number, now)
+            except RequestFailed as e:  # this issue's error; the others are still asked
+                yield Failed(full, rid, "reconcile", e)
+                continue
             if isinstance(fate, dict) and "fate" in fate:
                 fates.append(fate)
             elif fate is not None:
@@ -119,8 +182,8 @@ def reconcile_ops(client, repo, state, stop, now):
     except RequestFailed as e:
         yield Failed(full, rid, "reconcile", e)
         return
-    except Missing:
-        yield Gone(full, rid)
+    except Missing as e:
+        yield Gone(full, rid, e.reason)
         return
     yield State(state_key(rid, "reconcile"), {"watermark": now, "etag": json.dumps(etags)},
                 needs=needs)
@@ -177,12 +240,14 @@ def _open_listing(client, full, rid, etags, stop):
 def _resolve(client, rid, full, number, now):
     """One request about an issue the open listing did not show: its payload or its fate."""
     page = client.get(f"repos/{full}/issues/{number}")
-    if page.status in (404, 410):
+    path = urlsplit(page.url).path.rstrip("/").lower()
+    here = (f"/repos/{full.lower()}/issues/{number}", f"/repositories/{rid}/issues/{number}")
+    if page.status in GONE_STATUSES:
+        if not path.endswith(here):  # redirected, then not readable: moved, not deleted
+            return {"number": number, "fate": "transferred", "at": now, "location": page.url}
         return {"number": number, "fate": "deleted", "status": page.status, "at": now}
     if page.status != 200 or not isinstance(page.data, dict):
         return None
-    path = urlsplit(page.url).path.rstrip("/").lower()
-    here = (f"/repos/{full.lower()}/issues/{number}", f"/repositories/{rid}/issues/{number}")
     if path.endswith(here):  # still here (a renamed repo redirects to its own id)
         return page.data
     return {"number": number, "fate": "transferred", "at": now,

@@ -7,21 +7,27 @@ means its repos are unchanged and their stored rows are used instead.
 
 from urllib.parse import urlsplit
 
-from ..db import save_state
 import traceback
 
+from ..classify import GONE_STATUSES, gone_reason
+from ..db import save_state
 from ..github import AuthError, GitHubError, RateLimitExhausted, Unreachable
 from ..storage import is_storage_error
 from .outcome import RunError
 from .save import mark_repo_missing, save_repo, save_repo_stats, save_stats_from_db
 
 
-def _stored_repos(db, where, params):
+def _stored_repos(db, where, params, present="missing_since is null"):
     return [
         dict(row) for row in db.query(
-            f"select id, full_name, default_branch, pushed_at, updated_at, size from repos "
-            f"where missing_since is null and {where}", params)
+            f"select id, full_name, default_branch, pushed_at, updated_at, size, "
+            f"open_issues_count from repos where ({present}) and {where}", params)
     ]
+
+
+# An unchanged (304) listing still shows a repo blocked by 410/451 (not one that
+# answers 404: deleted or private repos leave it), so those are asked about again.
+LISTED = "missing_since is null or missing_reason not like '404%'"
 
 
 def resolve_repos(client, db, config, state, now, *, only=(), log=print):
@@ -35,9 +41,10 @@ def resolve_repos(client, db, config, state, now, *, only=(), log=print):
         if name.lower() in excluded or (repo.get("renamed_from") or "").lower() in excluded:
             return
         if fresh:
+            answered = via.startswith("repo:")
             if only and db.execute("select 1 from repos where id = ?", [repo["id"]]).fetchone():
                 via = None  # --repo limits this run only: what later runs watch stays (#19)
-            save_repo(db, repo, tracked_via=via, now=now, bots=config.bots)
+            save_repo(db, repo, tracked_via=via, now=now, bots=config.bots, answered=answered)
             save_repo_stats(db, repo, now)
         elif repo["id"] not in found:
             # Unchanged (304): this run's snapshot repeats the stored counts.
@@ -46,6 +53,8 @@ def resolve_repos(client, db, config, state, now, *, only=(), log=print):
             "id": repo["id"], "full_name": name, "default_branch": repo.get("default_branch"),
             # What streams.repo_ops compares to skip quiet repos' commits/contributors.
             **{k: repo.get(k) for k in ("pushed_at", "updated_at", "size")},
+            # What reconcile.py compares with the open rows (no extra request).
+            "open_issues_count": repo.get("open_issues_count"),
         }
 
     if only:
@@ -69,9 +78,10 @@ def resolve_repos(client, db, config, state, now, *, only=(), log=print):
                     errors.append(RunError(f"github.{kind}: {name!r} not found on GitHub (404)",
                                            target=name, stream="repos", status=404))
                     continue
-                for repo in _stored_repos(db, "tracked_via = ?", [via]):
+                for repo in _stored_repos(db, "tracked_via = ?", [via], LISTED):
                     if repo["id"] not in found:
                         keep(repo, via, fresh=False)
+                _recheck_missing(client, db, via, found, keep, now)
     for full_name in singles:
         if full_name.lower() in excluded:
             continue
@@ -80,11 +90,11 @@ def resolve_repos(client, db, config, state, now, *, only=(), log=print):
         # After a rename, ask for the new name: each 301 would cost a request.
         path = st.get("location") or f"repos/{full_name}"
         try:
-            found_it = _single_repo(client, db, full_name, path, key, st, keep, now, log)
-            if not found_it and only:
-                # Asked for by name on the command line: a 404 is that run's error.
-                errors.append(RunError(f"--repo {full_name}: not found on GitHub (404)",
-                                       target=full_name, stream="repo", status=404))
+            gone = _single_repo(client, db, full_name, path, key, st, keep, now, log)
+            if gone and only:
+                # Asked for by name on the command line: a 404/410/451 is that run's error.
+                errors.append(RunError(f"--repo {full_name}: {gone[1]}", target=full_name,
+                                       stream="repo", status=gone[0]))
         except FATAL:
             raise
         except Exception as e:  # that repo's error; the others still run
@@ -105,19 +115,45 @@ def _error(prefix, e, target, stream):
                     detail=None if isinstance(e, GitHubError) else traceback.format_exc())
 
 
+def _recheck_missing(client, db, via, found, keep, now):
+    """Listed repos stored as missing: a listing still shows a blocked repo, so their
+    own answer (one request each) says whether they are back; if not, their streams
+    are not asked for this run."""
+    missing = db.execute("select id, full_name from repos where tracked_via = ? "
+                         "and missing_since is not null", [via]).fetchall()
+    for rid, full_name in missing:
+        if rid not in found:
+            continue  # no longer listed: gone for good, not asked about
+        page = client.get(f"repos/{full_name}")
+        if page.status in GONE_STATUSES:
+            mark_repo_missing(db, full_name, now, gone_reason(page.status, page.data))
+            found.pop(rid, None)
+        elif page.status == 200 and isinstance(page.data, dict):
+            save_repo(db, page.data, tracked_via=via, now=now, answered=True)
+            keep(page.data, via, fresh=True)
+    db.conn.commit()
+
+
 def _single_repo(client, db, full_name, path, key, st, keep, now, log):
-    """Fetch one watchlist repo (conditionally) and keep it; False if GitHub says 404."""
+    """Fetch one watchlist repo (conditionally) and keep it; (status, reason) when
+    GitHub answers that it is not there (404, 410 deleted, 451 blocked), else None.
+
+    A permanent answer marks the repo missing with its reason and keeps its rows:
+    one warning the run it happens, then silence until it changes (no error, so
+    an hourly run stays ``ok``; the repo is asked again each run, one request)."""
     page = client.get(path, etag=st.get("etag"), last_modified=st.get("last_modified"))
-    if page.status == 404:
-        # Vanished (or mistyped) repos are recorded, not fatal.
-        mark_repo_missing(db, full_name, now)
-        log(f"warning: repo {full_name} not found on GitHub (404); stored rows kept")
-        return False
+    if page.status in GONE_STATUSES:
+        reason = gone_reason(page.status, page.data)
+        if mark_repo_missing(db, full_name, now, reason):
+            log(f"warning: repo {full_name}: GitHub answered {reason}; marked missing, "
+                "stored rows kept")
+        db.conn.commit()
+        return page.status, reason
     if page.status == 304:
         stored = _stored_repos(db, "full_name = ? collate nocase", [path.split("/", 1)[1]])
         if stored:
             keep(stored[0], f"repo:{full_name}", fresh=False)
-            return True
+            return None
         page = client.get(path)
     repo = page.data
     if repo["full_name"].lower() != full_name.lower():
@@ -127,7 +163,7 @@ def _single_repo(client, db, full_name, path, key, st, keep, now, log):
     save_state(db, key, etag=page.etag, last_modified=page.last_modified,
                location=f"repos/{repo['full_name']}", updated_at=now)
     db.conn.commit()
-    return True
+    return None
 
 
 def _owner_listing(client, db, kind, name, via, state, keep, now, log):
@@ -139,7 +175,7 @@ def _owner_listing(client, db, kind, name, via, state, keep, now, log):
         st = state.get(key, {})
         page = client.get(url, params if number == 1 else None,
                           etag=st.get("etag"), last_modified=st.get("last_modified"))
-        if page.status == 404:
+        if page.status in GONE_STATUSES:
             return False
         if page.status == 200:
             for repo in page.items:

@@ -55,7 +55,9 @@ def license_row(license):
     return dict(license)
 
 
-def repo_row(repo, tracked_via=None, now=None):
+def repo_row(repo, tracked_via=None, now=None, answered=False):
+    """``answered``: the repo's own answer (GET /repos/...), which alone says it is
+    readable again; a listing or search item still shows a blocked repo."""
     row = _strip_urls(repo)
     users = [u for u in (repo.get("owner"), repo.get("organization")) if u]
     row["owner"] = _uid(repo.get("owner"))
@@ -72,7 +74,8 @@ def repo_row(repo, tracked_via=None, now=None):
         row["tracked_via"] = tracked_via
     if now:
         row["last_harvested_at"] = now
-    row["missing_since"] = None
+    if answered:
+        row["missing_since"] = row["missing_reason"] = None
     row.pop("renamed_from", None)
     return row, {"users": users, "license": license}
 

@@ -205,7 +205,7 @@ def run_harvest(db_path, config, *, repos=(), only=None, wait=False, max_wait=90
             _record_run(db, db_path, run_id, summary, stats, lock)
         if digest and summary.status in ("ok", "partial"):
             try:
-                _rebuild_digests(db, progress)
+                _rebuild_digests(db, progress, getattr(config, "digest", None))
             except Exception as e:  # the harvest is recorded; a digest bug must not hide it
                 progress.log(f"error: digest not rebuilt: {type(e).__name__}: {e}")
         progress.clear()
@@ -413,10 +413,10 @@ def _finish_run(db, run_id, summary, stats=None):
     db.conn.commit()
 
 
-def _rebuild_digests(db, progress):
+def _rebuild_digests(db, progress, settings=None):
     from ..digest import build_digests
 
-    weeks = build_digests(db)
+    weeks = build_digests(db, settings=settings)
     if len(weeks) > 4:  # a first harvest fills every week since the oldest data
         progress.log(f"digest rebuilt: {len(weeks)} weeks ({weeks[0]} … {weeks[-1]})")
     elif weeks:

@@ -25,8 +25,8 @@ def save_users(db, users, bots=()):
                    f"({','.join('?' * len(ids))})", ids)
 
 
-def save_repo(db, repo, *, tracked_via=None, now=None, bots=()):
-    row, extras = R.repo_row(repo, tracked_via, now)
+def save_repo(db, repo, *, tracked_via=None, now=None, bots=(), answered=False):
+    row, extras = R.repo_row(repo, tracked_via, now, answered)
     save_users(db, extras["users"], bots)
     if extras["license"]:
         db["licenses"].upsert(R.license_row(extras["license"]), pk="key", alter=True)
@@ -56,12 +56,21 @@ def save_stats_from_db(db, repo_id, harvested_at):
         db["repo_stats"].upsert(stats, pk=("repo", "harvested_at"), alter=True)
 
 
-def mark_repo_missing(db, full_name, now):
-    """Record that GitHub answered 404; the repo's rows stay."""
-    db.execute(
-        "update repos set missing_since = coalesce(missing_since, ?) where full_name = ?",
-        [now, full_name],
+def mark_repo_missing(db, full_name, now, reason=None):
+    """Record that GitHub answered 404, 410 or 451 (``reason``); the repo's rows stay.
+    True when the repo was not known as missing before (the one run that warns)."""
+    cur = db.execute(
+        "update repos set missing_since = ?, missing_reason = coalesce(?, missing_reason) "
+        "where full_name = ? collate nocase and missing_since is null",
+        [now, reason, full_name],
     )
+    if cur.rowcount:
+        return True
+    db.execute("update repos set missing_reason = coalesce(?, missing_reason) "
+               "where full_name = ? collate nocase", [reason, full_name])
+    known = db.execute("select 1 from repos where full_name = ? collate nocase",
+                       [full_name]).fetchone()
+    return known is None  # never stored: still worth one line
 
 
 def save_releases(db, releases, repo_id, bots=()):

@@ -31,6 +31,7 @@ contributors cannot have changed and are not asked for (an empty repository's
 import json
 from datetime import datetime, timedelta, timezone
 
+from ..classify import GONE_STATUSES, gone_reason
 from ..github import Permanent, RequestFailed
 from .ops import Failed, Gone, Rows, State, Stream, state_key
 from .ops import Permanent as PermanentOp
@@ -55,7 +56,12 @@ def _committed(item):
 
 
 class Missing(Exception):
-    """The repository answered 404 in the middle of its streams."""
+    """The repository answered 404, 410 or 451 in the middle of its streams;
+    ``reason`` is what it said ("451 Repository access blocked (dmca)")."""
+
+    def __init__(self, reason=None):
+        super().__init__(reason)
+        self.reason = reason
 
 
 def repo_ops(client, repo, state, stop, streams=None):
@@ -99,8 +105,8 @@ def repo_ops(client, repo, state, stop, streams=None):
                 # One broken stream must not cost the repo's other streams.
                 complete = False
                 yield Failed(full, rid, stream, e)
-    except Missing:
-        yield Gone(full, rid)
+    except Missing as e:
+        yield Gone(full, rid, e.reason)
         return
     if complete and signature is not None and not quiet:
         yield State(quiet_key, {"watermark": signature},
@@ -113,8 +119,8 @@ def _signature(repo):
 
 
 def _check(page):
-    if page.status == 404:
-        raise Missing()
+    if page.status in GONE_STATUSES:
+        raise Missing(gone_reason(page.status, page.data))
     return page
 
 

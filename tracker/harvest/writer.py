@@ -116,8 +116,10 @@ def _on_permanent(run, op):
 def _on_gone(run, op):
     run.failed.add((op.repo, None))
     with run.db.conn:
-        save.mark_repo_missing(run.db, op.repo_name, run.now)
-    run.progress.log(f"{op.repo_name}: not found (404); stored rows kept")
+        first = save.mark_repo_missing(run.db, op.repo_name, run.now, op.reason)
+    if first:  # warned once, the run it happens; no error: it will not change by asking
+        run.progress.log(f"warning: repo {op.repo_name}: GitHub answered "
+                         f"{op.reason or '404 Not Found'}; marked missing, stored rows kept")
 
 
 def _on_note(run, op):

@@ -3,6 +3,8 @@
 -- never in a feed), the latest :weeks (blank = 26), newest first. Links are
 -- absolute: TRACKER_BASE_URL when set, else the request's Host header (checked
 -- to be a plain host name, as the content is passed to readers unsanitised).
+-- Quiet weeks (nothing but counts: digests.quiet, digest.quiet: skip) are left
+-- out; monthly issues have their own feed (digest_monthly).
 -- Never empty: a placeholder row stands in, because datasette-atom 0.9
 -- answers 500 on an empty result; every row has a link and content and an
 -- atom_updated ending in Z (its other 500s).
@@ -17,7 +19,8 @@ with site as (
 complete as (
   select * from digests
   where atom_updated like '%Z' and title is not null and content_html is not null
-    and period_end < date('now')
+    and period_end < date('now') and not coalesce(quiet, 0)
+    and coalesce(period, 'week') = 'week'
   order by week desc
   limit coalesce(cast(nullif(trim(:weeks), '') as integer), 26)
 )

@@ -1,0 +1,105 @@
+"""One period's issue as data: the ordered sections, the story, the lead.
+
+``compose`` runs each section of the layout (``layout.Section``: a title, a
+kind, a selector) through its kind (``kinds``, ``activity``), drops items an
+earlier section already told, applies the editor's edits, leaves out empty
+sections, and picks the headline (``story``). Every renderer (``render``)
+takes this one structure; it is stored as JSON with the digest row, so the
+exports render exactly what the page shows.
+"""
+
+from datetime import date, timedelta
+
+from . import activity, kinds, sections, story
+from .edits import apply_edits, load_edits
+from .html import day, period_label, plural, source_label
+from .kinds import CAP
+
+KIND_FUNCTIONS = {
+    "releases": kinds.releases, "posts": kinds.posts, "events": kinds.events,
+    "papers": kinds.papers, "repositories": activity.repositories, "issues": activity.issues,
+    "people": activity.people, "numbers": activity.numbers, "note": activity.note,
+}
+CAPS = {"releases": 25, "people": 20, "numbers": 20}
+# The canned query behind a section ("and 4 more" links there), weekly issues only.
+MORE_QUERY = {"releases": "releases_this_week", "posts": "posts_this_week",
+              "events": "upcoming_events", "papers": "new_papers",
+              "repositories:new": "new_repos_this_week",
+              "repositories:discovered": "new_in_ecosystem",
+              "issues:discussed": "busiest_this_week",
+              "issues:reacted": "most_reacted_open_issues",
+              "people": "first_time_contributors", "numbers": "ecosystem_pulse"}
+
+
+def month_bounds(month):
+    """('2026-06-01', '2026-07-01') for '2026-06'."""
+    first = date.fromisoformat(month + "-01")
+    nxt = (first + timedelta(32)).replace(day=1)
+    return first.isoformat(), nxt.isoformat()
+
+
+def month_label(start):
+    return f"{date.fromisoformat(start):%B %Y}"
+
+
+def _more_url(section, urls):
+    name = MORE_QUERY.get(f"{section.kind}:{section.selector.get('rank')}") \
+        or MORE_QUERY.get(section.kind)
+    if not name or "posts_this_week" not in urls:
+        return None
+    return urls.get(name) or urls["posts_this_week"].replace("/posts_this_week?", f"/{name}?")
+
+
+def footer(db, start, end, urls):
+    """Harvest details on one line (they used to open every issue)."""
+    h = sections.header(db, start, end)
+    fresh = [f"{source_label(s['source'])} harvested {day(s['last'])}"
+             for s in h["sources"]] or ["no harvest recorded yet"]
+    if h["feeds"]["n"]:
+        fresh.append(plural(h["feeds"]["n"], "feed") + " followed")
+    return (f"Data: {' · '.join(fresh)}; covering {plural(h['repos'], 'repository', 'repositories')}"
+            f" of {plural(h['owners'], 'organisation or user', 'organisations and users')};"
+            f" {plural(h['errors'], 'harvest error')}.")
+
+
+def compose(db, period_id, layout, *, start, end, metrics, period="week", note=None,
+            urls=None, memo=None):
+    """The issue for [start, end) as plain data (see the module docstring).
+    ``metrics``: {"this": counts, "prev": the period before's counts}."""
+    urls = urls or {}
+    ctx = {"metrics": metrics, "note": note, "memo": {} if memo is None else memo,
+           "previous_label": "last week" if period == "week" else "last month"}
+    edits = load_edits(db, period_id)
+    seen, out = set(), []
+    for section in layout:
+        items = KIND_FUNCTIONS[section.kind](db, start, end, section.selector, ctx)
+        if section.kind not in ("numbers", "note"):
+            items = [it for it in items if it["id"] not in seen]
+            seen.update(it["id"] for it in items)
+        items = apply_edits(items, edits)
+        if not items:
+            continue  # an empty section is left out of every output
+        cap = 1 if section.selector.get("rank") == "best" else CAPS.get(section.kind, CAP)
+        out.append({"key": section.key, "title": section.title, "kind": section.kind,
+                    "items": items[:cap], "more": max(len(items) - cap, 0),
+                    "more_url": _more_url(section, urls) if period == "week" else None})
+    shown = [s for s in out if s["kind"] != "note"]
+    rule, it = story.pick_story(shown)
+    quiet = story.is_quiet(shown) and not note
+    this = metrics["this"]
+    label = period_label(start) if period == "week" else month_label(start)
+    return {
+        "period": period, "id": period_id, "start": start, "end": end,
+        "last_day": (date.fromisoformat(end) - timedelta(1)).isoformat(), "label": label,
+        "sections": shown, "note": (note or "").strip() or None,
+        "story": rule, "story_id": it["id"] if it else None,
+        "headline": story.headline(rule, it) if it else "",
+        "title": story.title(rule, it, this, quiet=quiet, period=period, sections=shown),
+        "lead": story.quiet_line(this, period) if quiet else
+        story.lead(rule, it, shown, this, period=period, note=note),
+        "lead_is_note": bool(note), "quiet": quiet, "counts": story.counts_line(this),
+        "metrics": this, "footer": footer(db, start, end, urls),
+        "urls": {k: v for k, v in urls.items() if k in ("page", "harvest_health")},
+        "section_count": sum(1 for s in shown if s["kind"] != "numbers"),
+        "daily": sections.daily_activity(db, start, end) if period == "week" else None,
+    }

@@ -1,0 +1,212 @@
+"""Section kinds: SQL over the harvested tables -> items, one function per kind.
+
+Every kind answers ``KIND(db, start, end, selector, ctx)`` with a list of
+items of one shape, so one set of templates renders them all:
+
+    {"id": "jupyterhub/zero-to-jupyterhub-k8s@4.4.0",  # what pin/hide/comment name
+     "title": "...", "url": "https://..." or None,      # http(s) only
+     "meta": "...",        # one short line: where, when, how much
+     "summary": "...",     # plain text, no markup (may be '')
+     "group": "..." or None,   # items of one group are listed together
+     "badge": "security" | "major" | "new" | ... or None,
+     "synthetic": bool}
+
+Pure reads; harvested text is cleaned (``safe.clean``) and links checked
+(``safe.safe_url``) here, escaped by the templates. ``ctx`` carries what
+several kinds share (the week's numbers, the editor's note).
+"""
+
+import json
+
+from ..safe import clean, plain, safe_url
+from . import ecosystem, sections
+from .events import upcoming_events_rows
+from .forum import forum_threads_rows
+from .papers import new_papers_rows
+from .summary import release_summary
+
+CAP = 12  # items per section; the rest are counted ("and 4 more")
+
+
+def item(id, title, url=None, meta="", summary="", group=None, badge=None, synthetic=False,
+         **extra):
+    title = clean(title or "") or "(untitled)"
+    # Synthetic demo rows say so in their titles already; flag the others.
+    synthetic = bool(synthetic) and "synthetic" not in title.lower()
+    return {"id": clean(str(id)), "title": title,
+            "url": safe_url(url), "meta": clean(meta or ""), "summary": clean(summary or ""),
+            "group": clean(group) if group else None, "badge": badge,
+            "synthetic": synthetic, **extra}
+
+
+def _has(db, name):
+    return db.execute("select 1 from sqlite_master where name = ? and type in ('table', 'view')",
+                      [name]).fetchone() is not None
+
+
+def _owner_ok(full_name, selector):
+    owners = {o.lower() for o in selector.get("owners") or []}
+    repos = {r.lower() for r in selector.get("repos") or []}
+    name = (full_name or "").lower()
+    if not owners and not repos:
+        return True
+    return name.split("/")[0] in owners or name in repos
+
+
+# ------------------------------------------------------------------ releases
+
+def releases(db, start, end, selector, ctx):
+    """Project versions published in the period, grouped by project, security first.
+    From #22's ``project_releases`` (a version on GitHub, PyPI, npm and conda-forge
+    told once, "also on PyPI"; one without a GitHub release flagged) when the
+    database has it, else from GitHub releases."""
+    rows = _project_releases(db, start, end) if _has(db, "project_releases") \
+        else _github_releases(db, start, end)
+    out = []
+    for r in rows:
+        if not _owner_ok(r["project"], selector) or r.get("yanked"):
+            continue
+        pre = bool(r["prerelease"]) or sections.is_prerelease({"tag_name": r["version"]})
+        security, advisories = sections.security_advisories(r.get("name"), r["version"],
+                                                            r.get("body"))
+        security = security or bool(r.get("security"))
+        advisories = list(dict.fromkeys(list(r.get("advisories") or []) + advisories))
+        kind = None if pre else sections.version_kind(r["version"])
+        meta = []
+        if security:
+            meta.append("security" + (f": {', '.join(advisories)}" if advisories else ""))
+        if pre:
+            meta.append("pre-release")
+        elif kind == "major":
+            meta.append("major release")
+        if r.get("first_release"):
+            meta.append("first release")
+        if not r.get("on_github", True):
+            meta.append(f"on {also_on(r['places'])}, no GitHub release")
+        elif r.get("also_on"):
+            meta.append(f"also on {r['also_on']}")
+        name = (r["project"] or "").split("/")[-1]
+        version = r["version"] or "?"
+        out.append(item(f"{r['project']}@{version}", f"{name} {version}", r["url"],
+                        " · ".join(meta), release_summary(r.get("body")), group=r["project"],
+                        badge="security" if security else "major" if kind == "major" else
+                        "pre" if pre else None, synthetic=r.get("synthetic"),
+                        project=name, version=version, published_at=r["published_at"],
+                        advisories=advisories))
+    rank = {"security": 0, "major": 1, None: 2, "pre": 3}
+    first = {}
+    for it in sorted(out, key=lambda it: rank[it["badge"]]):
+        first.setdefault(it["group"], rank[it["badge"]])
+    out.sort(key=lambda it: (first[it["group"]], (it["group"] or "").lower(),
+                             rank[it["badge"]], it["published_at"] or ""))
+    return out
+
+
+def also_on(places):
+    """'PyPI and conda-forge' for ['PyPI', 'conda-forge']."""
+    places = list(places)
+    return places[0] if len(places) == 1 else ", ".join(places[:-1]) + " and " + places[-1]
+
+
+def _github_releases(db, start, end):
+    return sections._rows(db, """
+        select repos.full_name as project, ltrim(coalesce(r.tag_name, r.name), 'vV') as version,
+               r.name, r.body, r.html_url as url, r.prerelease, r.published_at
+        from releases r join repos on repos.id = r.repo
+        where r.published_at >= :start and r.published_at < :end and coalesce(r.draft, 0) = 0
+        order by lower(repos.full_name), r.published_at, r.id""", {"start": start, "end": end})
+
+
+def _project_releases(db, start, end):
+    from ..registries.digest import project_release_rows
+
+    rows = project_release_rows(db, start, end)
+    ids = [r["github_release"] for r in rows if r.get("github_release")]
+    notes = {}
+    for chunk in range(0, len(ids), 500):
+        part = ids[chunk:chunk + 500]
+        notes.update({i: (name, body) for i, name, body in db.execute(
+            f"select id, name, body from releases where id in ({','.join('?' * len(part))})",
+            part)})
+    for r in rows:
+        r["name"], r["body"] = notes.get(r.get("github_release"), (None, None))
+    return rows
+
+
+# ------------------------------------------------------------------ posts
+
+def _json_list(value):
+    try:
+        value = json.loads(value or "[]")
+    except (TypeError, ValueError):
+        return []
+    return [v.lower() for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def posts(db, start, end, selector, ctx):
+    """Feed entries and forum topics of the week. ``tags`` match a feed's or an
+    entry's tags, ``categories`` a forum category, ``feeds`` a feed's title; an
+    empty selector takes every post (what earlier sections left: see collect)."""
+    tags = {t.lower() for t in selector.get("tags") or []}
+    cats = {c.lower() for c in selector.get("categories") or []}
+    feeds = [f.lower() for f in selector.get("feeds") or []]
+    take_all = not (tags or cats or feeds)
+    out = []
+    for p in sections._rows(db, """
+            select e.id, e.title, e.link, e.author, e.published, e.tags,
+                   coalesce(f.title, e.feed) as feed_title, f.tags as feed_tags
+            from feed_entries e left join feeds f on f.url = e.feed
+            where e.published >= :start and e.published < :end
+              and not (e.link like 'http%' and exists (select 1 from releases r
+                       where r.html_url = e.link and coalesce(r.draft, 0) = 0))
+            order by e.published, e.id""", {"start": start, "end": end}):
+        all_tags = set(_json_list(p["tags"])) | set(_json_list(p["feed_tags"]))
+        if "releases" in _json_list(p["feed_tags"]):
+            continue  # a release feed's entries are releases, told under Releases
+        title = (p["feed_title"] or "").lower()
+        if take_all or all_tags & tags or any(f in title for f in feeds):
+            by = f" · {plain(p['author'], 40)}" if p["author"] else ""
+            out.append(item(safe_url(p["link"]) or f"post:{p['id']}", plain(p["title"], 160), p["link"],
+                            f"{plain(p['feed_title'], 60)}{by} · {p['published'][:10]}",
+                            synthetic="synthetic" in all_tags))
+    for t in forum_threads_rows(db, start, end, limit=50):
+        topic_tags = set(_json_list(json.dumps(t["tags"])))
+        if take_all or (t["category"] or "").lower() in cats or topic_tags & tags:
+            meta = (f"forum, {t['category'] or 'uncategorised'} · "
+                    f"{sections_plural(t['reply_count'], 'reply', 'replies')}, "
+                    f"{sections_plural(t['like_count'], 'like')}")
+            out.append(item(t["url"] or f"forum:{t['id']}", plain(t["title"], 160),
+                            t["url"], meta, synthetic=t["synthetic"],
+                            engagement=(t["reply_count"] or 0) + (t["like_count"] or 0)))
+    return out
+
+
+def sections_plural(n, one, many=None):
+    n = n or 0
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
+# ------------------------------------------------------------------ events, papers
+
+def events(db, start, end, selector, ctx):
+    """Events in the two weeks after the period, soonest first."""
+    tags = {t.lower() for t in selector.get("tags") or []}
+    return [item(f"event:{e['uid']}:{e['recurrence_id'] or ''}", e["summary"], e["url"],
+                 e["when"] + (f" · {e['location']}" if e.get("location") else ""),
+                 synthetic=e["synthetic"])
+            for e in upcoming_events_rows(db, start, end)
+            if not tags or tags & {t.lower() for t in e["tags"]}]
+
+
+def papers(db, start, end, selector, ctx):
+    """Papers first published in the period."""
+    wanted = {s.lower() for s in selector.get("sources") or []}
+    out = []
+    for p in new_papers_rows(db, start, end):
+        if wanted and not wanted & {s.lower() for s in p["sources"]}:
+            continue
+        key = f"doi:{p['doi']}" if p["doi"] else f"arxiv:{p['arxiv_id']}" if p["arxiv_id"] \
+            else p["url"] or f"paper:{p['id']}"
+        meta = " · ".join(x for x in (p["byline"], p["venue"]) if x)
+        out.append(item(key, plain(p["title"], 200), p["url"], meta, synthetic=p["synthetic"]))
+    return out
