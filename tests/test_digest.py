@@ -427,7 +427,8 @@ def test_cli_digest_and_note(db_path, tmp_path):
     result = runner.invoke(cli, ["digest", "--db", str(db_path), "--week", WEEK,
                                  "--format", "md"])
     assert result.exit_code == 0 and "Tracking Jupyter · Mon 16 – Sun 22 Nov 2026 (2026-W47)" \
-        in result.output and result.output.count("\n# ") == 1
+        in result.output and sum(line.startswith("# ")
+                                  for line in result.output.splitlines()) == 1
     result = runner.invoke(cli, ["note", "--db", str(db_path), "--week", WEEK, "Hi <b>"])
     assert result.exit_code == 0
     assert "Hi &lt;b&gt;" in open_db(str(db_path))["digests"].get(WEEK)["content_html"]
