@@ -73,8 +73,8 @@ def releases(db, start, end, selector, ctx):
         advisories = list(dict.fromkeys(list(r.get("advisories") or []) + advisories))
         kind = None if pre else sections.version_kind(r["version"])
         meta = []
-        if security:
-            meta.append("security" + (f": {', '.join(advisories)}" if advisories else ""))
+        if security and advisories:  # the badge already says "security"
+            meta.append(f"security: {', '.join(advisories)}")
         if pre:
             meta.append("pre-release")
         elif kind == "major":
