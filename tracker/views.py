@@ -1,0 +1,148 @@
+"""The derived views every query, chart and digest section reads (created by
+``db.ensure_views``). The shared facts (people, live issues, weeks) are in
+tracker/facts.py; these are the summaries built on them."""
+
+# Earliest authored issue or PR per user and repo; "first-time contributor this
+# week" is then a lookup on first_contributions.
+VIEWS = {
+    # #25 (tracker/harvest/history.py): up to which week (Monday, exclusive) a
+    # repo's stargazers or forks listing is exact: always, unless GitHub's page
+    # cap cut it, then up to the week of the last entry it would list (later
+    # weeks come from repo_stats snapshots). Only listings walked at least once.
+    "history_exact": """
+        select repo, stream, case when coalesce(capped, 0) = 1
+               then coalesce(week_start(capped_after), '0000-00-00')
+               else '9999-12-31' end as exact_until
+        from history_coverage where github_count is not null
+    """,
+    # Stars and forks gained per repository and week (Monday), exactly, from
+    # the listings: entries still present, by the week they were made.
+    "history_weekly": """
+        select s.repo as repo, week_start(s.starred_at) as week,
+               'stargazers' as stream, count(*) as gained
+        from stars s join history_exact e on e.repo = s.repo and e.stream = 'stargazers'
+        where s.unstarred_at is null and s.starred_at is not null
+          and s.starred_at < e.exact_until
+        group by 1, 2
+        union all
+        select f.repo, week_start(f.created_at), 'forks', count(*)
+        from forks f join history_exact e on e.repo = f.repo and e.stream = 'forks'
+        where f.deleted_at is null and f.created_at is not null
+          and f.created_at < e.exact_until
+        group by 1, 2
+    """,
+    # Stars gained per repository and week, one definition for the dashboard,
+    # stars_per_week, the digest's "stars gained" and "Rising": exact from the
+    # listing where it is held ('listing'); else from the week's last repo_stats
+    # snapshot minus the previous week's ('snapshot'). A repo's first snapshot
+    # week carries its level then ('baseline', not a gain), and past GitHub's cap
+    # the first snapshot carries what accrued since the cap ('backlog'): summed
+    # over time, every row gives the star count, only 'listing' and 'snapshot'
+    # rows are gains made in their week.
+    "stars_weekly": """
+        with exact as (
+            -- listed: the stars counted as 'listing' rows (before exact_until).
+            select e.repo, e.exact_until, case when e.exact_until < '9999' then (
+                select count(*) from stars s where s.repo = e.repo and s.unstarred_at is null
+                and s.starred_at < e.exact_until) end as listed
+            from history_exact e where e.stream = 'stargazers'
+        ),
+        snap as (
+            select repo, week_start(harvested_at) as week,
+                   stargazers_count as n, max(harvested_at) as at
+            from repo_stats where stargazers_count is not null group by 1, 2
+        ),
+        tail as (
+            select s.repo, s.week, s.n, lag(s.n) over (partition by s.repo order by s.week) as prev,
+                   x.listed, x.repo is not null as listed_before
+            from snap s left join exact x on x.repo = s.repo
+            where x.repo is null or s.week >= x.exact_until
+        )
+        select repo, week, gained, 'listing' as source from history_weekly
+        where stream = 'stargazers'
+        union all
+        select repo, week, n - coalesce(prev, listed, 0),
+               case when prev is not null then 'snapshot' when listed_before then 'backlog'
+                    else 'baseline' end
+        from tail
+    """,
+    # #22: where each version of a project appeared, one row per place (a GitHub
+    # release, a PyPI, npm or conda-forge package release). The project is the linked
+    # repository, else the package name (PEP 503-ish, so a PyPI and a conda-forge build
+    # of one name meet); versions meet with a leading v dropped.
+    "release_places": """
+        select coalesce(repos.full_name, 'repo ' || r.repo) as project, r.repo as repo,
+               ltrim(coalesce(r.tag_name, r.name), 'vV') as version,
+               'GitHub' as place, 0 as rank, r.published_at as published_at,
+               r.html_url as url, coalesce(r.prerelease, 0) as prerelease, 0 as yanked,
+               null as advisories,
+               (coalesce(r.name, '') || ' ' || coalesce(r.tag_name, '') || ' '
+                  || coalesce(r.body, '')) like '%security%'
+               or (coalesce(r.name, '') || ' ' || coalesce(r.body, ''))
+                  glob '*[Gg][Hh][Ss][Aa]-[0-9a-z][0-9a-z][0-9a-z][0-9a-z]-*'
+               or (coalesce(r.name, '') || ' ' || coalesce(r.body, ''))
+                  glob '*[Cc][Vv][Ee]-[0-9][0-9][0-9][0-9]-[0-9]*' as security,
+               r.id as github_release, null as registry, null as package,
+               0 as first_release, 0 as synthetic
+        from releases r left join repos on repos.id = r.repo
+        where not coalesce(r.draft, 0) and r.published_at is not null
+        union all
+        select coalesce(repos.full_name,
+                        case when p.repository_url like 'https://github.com/%/%'
+                             then substr(p.repository_url, 20) end,
+                        lower(replace(replace(pr.name, '_', '-'), '.', '-'))),
+               p.repo, pr.version,
+               case pr.registry when 'pypi' then 'PyPI' when 'npm' then 'npm'
+                    else 'conda-forge' end,
+               case pr.registry when 'pypi' then 1 when 'npm' then 2 else 3 end,
+               pr.published_at, pr.url, coalesce(pr.prerelease, 0),
+               coalesce(pr.yanked, 0) or pr.deprecated is not null,
+               (select group_concat(a.value, ', ') from json_each(
+                    case when json_valid(pr.advisories) then pr.advisories else '[]' end) a),
+               coalesce(json_array_length(case when json_valid(pr.advisories)
+                                          then pr.advisories end), 0) > 0,
+               null, pr.registry, pr.name,
+               pr.published_at = (select min(o.published_at) from package_releases o
+                                  where o.registry = pr.registry and o.name = pr.name),
+               coalesce(pr.synthetic, 0)
+        from package_releases pr
+        join packages p on p.registry = pr.registry and p.name = pr.name
+        left join repos on repos.id = p.repo
+        where pr.published_at is not null
+    """,
+    # One row per project version wherever it appeared; its time is its first
+    # appearance; on_github says whether a GitHub release exists; first_release marks
+    # the project's earliest version anywhere when a registry has it (a new package).
+    "project_releases": """
+        select project, repo, version, published_at, places, on_github, github_release, url,
+               prerelease, yanked, security, advisories, packages,
+               packages is not null and published_at = min(published_at) over (
+                   partition by lower(project)) as first_release, synthetic
+        from (
+        select min(project) as project, max(repo) as repo, version,
+               min(published_at) as published_at,
+               replace(group_concat(distinct place), ',', ', ') as places,
+               max(place = 'GitHub') as on_github, max(github_release) as github_release,
+               coalesce(max(case when rank = 0 then url end),
+                        max(case when rank = 1 then url end),
+                        max(case when rank = 2 then url end), max(url)) as url,
+               max(prerelease) as prerelease, min(yanked) as yanked,
+               max(security) as security,
+               group_concat(distinct advisories) as advisories,
+               group_concat(distinct registry || ':' || package) as packages,
+               max(synthetic) as synthetic
+        from (select * from release_places order by lower(project), version, rank, package)
+        group by lower(project), version)
+    """,
+    "first_contributions_per_repo": """
+        select issues.user as user, issues.repo as repo,
+               min(issues.created_at) as first_at
+        from issues where issues.user is not null
+        group by issues.user, issues.repo
+    """,
+    "first_contributions": """
+        select issues.user as user, min(issues.created_at) as first_at
+        from issues where issues.user is not null
+        group by issues.user
+    """,
+}
