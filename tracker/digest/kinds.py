@@ -19,6 +19,7 @@ several kinds share (the week's numbers, the editor's note).
 import json
 
 from ..safe import clean, plain, safe_url
+from ..security import security_release
 from . import ecosystem, sections
 from .events import upcoming_events_rows
 from .forum import forum_threads_rows
@@ -67,10 +68,9 @@ def releases(db, start, end, selector, ctx):
         if not _owner_ok(r["project"], selector) or r.get("yanked"):
             continue
         pre = bool(r["prerelease"]) or sections.is_prerelease({"tag_name": r["version"]})
-        security, advisories = sections.security_advisories(r.get("name"), r["version"],
-                                                            r.get("body"))
-        security = security or bool(r.get("security"))
-        advisories = list(dict.fromkeys(list(r.get("advisories") or []) + advisories))
+        # The one rule (tracker/security.py): the registry's advisories or the notes.
+        security, advisories = security_release(r.get("name"), r["version"], r.get("body"),
+                                                advisories=r.get("advisories"))
         kind = None if pre else sections.version_kind(r["version"])
         meta = []
         if security and advisories:  # the badge already says "security"
