@@ -15,6 +15,7 @@ import sqlite_utils
 from tracker.demo import DEMO_DISCOVERED, DEMO_TOPICS, run_demo
 from tracker.digest.ecosystem import new_in_ecosystem
 from tracker.publish import make_datasette
+from tracker.safe import register_sql_functions
 
 
 def free_port_block():
@@ -169,6 +170,7 @@ def test_demo_follows_packages(demo):
     conda-forge rows marked as such."""
     path, first, _ = demo
     db = sqlite_utils.Database(path)
+    register_sql_functions(db.conn)  # the views call security_release() (tracker/security.py)
     told = db.execute("select places, synthetic from project_releases "
                       "where project = 'jupytext/jupytext' and version = '1.18.0'").fetchone()
     assert told == ("GitHub, PyPI", 0)
@@ -183,6 +185,14 @@ def test_demo_follows_packages(demo):
                       "and synthetic = 0").fetchone() == (0,)
     assert db.execute("select count(*) from package_releases where registry = 'conda_forge'"
                       ).fetchone()[0] > 0
+    # A synthetic package's first-ever release, told under "Extensions and kernels" (#22).
+    issue = json.loads(db["digests"].get("2026-W25")["sections_json"])
+    ext = next(s for s in issue["sections"] if s["title"] == "Extensions and kernels")
+    assert [it["title"] for it in ext["items"] if it.get("first_release")] == \
+        ["@synthetic-dev/jupyterlab-cell-timer 0.1.0"]
+    assert db.execute("select synthetic from package_releases where name = "
+                      "'@synthetic-dev/jupyterlab-cell-timer' and version = '0.1.0'"
+                      ).fetchone() == (1,)
 
 
 def busiest_weeks(db, n=3):
