@@ -94,9 +94,10 @@ def test_second_demo_run_is_incremental(demo):
     c = second.summary.counts
     assert c["source_not_modified"] == 2
     # Packages (#22): PyPI's changelog (one XML-RPC call) says nothing changed; the
-    # npm package and the two conda-forge builds answer 304 (dockerspawner has none
-    # in the demo: its absence is remembered until the reconciliation schedule).
-    assert (c["package_requests"], c["package_not_modified"]) == (4, 3)
+    # npm packages (two: #21's new extension too) and the two conda-forge builds
+    # answer 304 (dockerspawner has none in the demo: its absence is remembered
+    # until the reconciliation schedule).
+    assert (c["package_requests"], c["package_not_modified"]) == (5, 4)
     assert second.summary.not_modified - c["source_not_modified"] - \
         c["package_not_modified"] == second.summary.requests - c["source_requests"] - \
         c["package_requests"] - searches > 0

@@ -398,6 +398,24 @@ def digest(ctx, db_path, config_path, week, all_weeks, fmt, output, base_url, fe
         fail(str(e), 2)
 
 
+def _sub_db(ctx, param, value):
+    """``tracker digest pin --db F …``: the subcommand's --db/--config win over the
+    group's (``tracker digest --db F pin …``), as every other command takes them."""
+    if value is not None:
+        if param.name == "db_path":
+            _remember_db(ctx, param, value)
+        ctx.ensure_object(dict)[param.name] = value
+    return value
+
+
+SUB_DB = click.option("--db", "db_path", default=None, callback=_sub_db, expose_value=False,
+                      type=click.Path(dir_okay=False),
+                      help="SQLite database file (default: the digest group's, tracker.db).")
+SUB_CONFIG = click.option("--config", "config_path", default=None, callback=_sub_db,
+                          expose_value=False, type=click.Path(dir_okay=False),
+                          help="Watchlist (default: the digest group's, tracker.yml).")
+
+
 def _edit(ctx, action, period_id, item, text=None, undo=False):
     from .digest import DigestError
     from .digest.build import edit_digest
@@ -428,6 +446,8 @@ UNDO = click.option("--undo", is_flag=True, help="Remove this edit instead.")
 @click.argument("week")
 @click.argument("item")
 @UNDO
+@SUB_DB
+@SUB_CONFIG
 @click.pass_context
 def pin(ctx, week, item, undo):
     """Make ITEM (an id or URL) the lead of WEEK (2026-W47, or a month 2026-06)."""
@@ -438,6 +458,8 @@ def pin(ctx, week, item, undo):
 @click.argument("week")
 @click.argument("item")
 @UNDO
+@SUB_DB
+@SUB_CONFIG
 @click.pass_context
 def hide(ctx, week, item, undo):
     """Leave ITEM (an id or URL) out of WEEK in every output (spam, noise)."""
@@ -449,6 +471,8 @@ def hide(ctx, week, item, undo):
 @click.argument("item")
 @click.argument("text", required=False)
 @UNDO
+@SUB_DB
+@SUB_CONFIG
 @click.pass_context
 def comment(ctx, week, item, text, undo):
     """Add a one-line comment to ITEM (an id or URL) in WEEK."""
@@ -459,6 +483,7 @@ def comment(ctx, week, item, text, undo):
 
 @digest.command()
 @click.argument("week")
+@SUB_DB
 @click.pass_context
 def items(ctx, week):
     """List WEEK's items with the names pin, hide and comment take."""

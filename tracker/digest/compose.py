@@ -108,6 +108,7 @@ def compose(db, period_id, layout, *, start, end, metrics, period="week", note=N
         "lead_is_note": bool(note), "quiet": quiet, "counts": story.counts_line(this),
         "metrics": this, "footer": footer(db, start, end, urls),
         "urls": {k: v for k, v in urls.items() if k in ("page", "harvest_health")},
-        "section_count": sum(1 for s in shown if s["kind"] != "numbers"),
+        # 0 says quiet (the archive folds it), whatever a weekly meeting listed.
+        "section_count": 0 if quiet else sum(1 for s in shown if s["kind"] != "numbers"),
         "daily": sections.daily_activity(db, start, end) if period == "week" else None,
     }

@@ -189,13 +189,39 @@ def sections_plural(n, one, many=None):
 # ------------------------------------------------------------------ events, papers
 
 def events(db, start, end, selector, ctx):
-    """Events in the two weeks after the period, soonest first."""
+    """Events in the two weeks after the period, soonest first. A series that
+    meets every week (or more often) is routine, not news: listed once, at its
+    next meeting, "weekly", and never the story or the lead (story.py)."""
     tags = {t.lower() for t in selector.get("tags") or []}
-    return [item(f"event:{e['uid']}:{e['recurrence_id'] or ''}", e["summary"], e["url"],
-                 e["when"] + (f" · {e['location']}" if e.get("location") else ""),
-                 synthetic=e["synthetic"])
-            for e in upcoming_events_rows(db, start, end)
+    rows = [e for e in upcoming_events_rows(db, start, end)
             if not tags or tags & {t.lower() for t in e["tags"]}]
+    weekly = weekly_series(db, {e["uid"] for e in rows if e["recurrence_id"]})
+    out, listed = [], set()
+    for e in rows:
+        routine = e["uid"] in weekly
+        if routine and e["uid"] in listed:
+            continue  # the next meeting says it all
+        listed.add(e["uid"])
+        meta = " · ".join(x for x in (e["when"], "weekly" if routine else "", e.get("location"))
+                          if x)
+        out.append(item(f"event:{e['uid']}:{e['recurrence_id'] or ''}", e["summary"], e["url"],
+                        meta, synthetic=e["synthetic"], routine=routine))
+    return out
+
+
+def weekly_series(db, uids):
+    """The uids among ``uids`` whose instances (the events table) are at most
+    seven days apart somewhere: a series that meets every week or more often."""
+    if not uids:
+        return set()
+    marks = ",".join("?" * len(uids))
+    found = db.execute(f"""
+        select uid from (
+            select uid, julianday(substr(dtstart, 1, 19)) - julianday(substr(lag(dtstart) over (
+                       partition by calendar, uid order by dtstart), 1, 19)) as gap
+            from events where uid in ({marks}) and coalesce(status, '') != 'CANCELLED')
+        where gap <= 7 group by uid""", sorted(uids)).fetchall()
+    return {uid for (uid,) in found}
 
 
 def papers(db, start, end, selector, ctx):
