@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .cli_common import (CONFIG_OPTION, DB_OPTION, TrackerGroup, check_base_url, fail,
-                         require_db)
+from .cli_common import (CONFIG_OPTION, DB_OPTION, TrackerGroup, _remember_db, check_base_url,
+                         fail, require_db)
 from .cli_publish import publish, publish_config, serve, site
 from .config import ConfigError, default_config_text, is_full_name, load_config
 
