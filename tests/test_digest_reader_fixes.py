@@ -88,6 +88,9 @@ def test_a_week_of_weekly_meetings_only_is_quiet_on_every_page(db):
     row = db["digests"].get("2026-W25")
     assert row["section_count"] == 0 and row["quiet"] == 1
     assert row["title"].startswith("A quiet week")
+    # Its one line is the title; no output says it twice (the Markdown's heading once).
+    assert row["title"] not in row["content_html"]
+    assert row["content_md"].count("A quiet week") == 1
 
 
 # ---------------------------------------------------------------- the lead's sentences
