@@ -222,3 +222,15 @@ def test_the_emails_text_part_reads_as_plain_text(db):
         for it in s["items"]:
             for link in (it.get("url"), it.get("link")):
                 assert not link or f"<{link}>" in text, link
+
+
+def test_a_summary_is_the_releases_own_prose_before_an_upgrade_warning():
+    from tracker.digest.summary import release_summary
+    body = ("```{admonition} If you are upgrading from 3.0.x\n:class: warning\n\n"
+            "A bug in KubeSpawner made user pods risk be orphaned.\n```\n\n"
+            "We now publish the chart's images to both Quay.io and Docker Hub.\n")
+    assert release_summary(body) == \
+        "We now publish the chart's images to both Quay.io and Docker Hub."
+    # with nothing else to say, the admonition's prose is the summary
+    assert release_summary(body.split("\n\nWe now")[0]) == \
+        "A bug in KubeSpawner made user pods risk be orphaned."

@@ -68,8 +68,10 @@ def inline_text(text, references=True):
     return " ".join(clean(text).split()).strip(" :;,-–—")
 
 
-def _blocks(body):
-    """Paragraphs and bullets of the notes worth reading, as plain text, in order."""
+def _blocks(body, directives=None):
+    """Paragraphs and bullets of the notes worth reading, as plain text, in order.
+    ``directives``: True, only those inside a MyST directive (an admonition's
+    prose); False, only those outside; None, all."""
     body = _COMMENT.sub("", clean(body or "").replace("\r\n", "\n"))
     fence, keep, para = None, False, []
     for raw in body.split("\n"):
@@ -84,12 +86,14 @@ def _blocks(body):
         if fence is not None:
             if raw.strip().startswith(fence) and not raw.strip().strip(fence[0]):
                 fence = None
-                if para:
+                if para and directives is not False:
                     yield " ".join(para)
-                    para = []
+                para = []
                 continue
-            if not keep or _OPTION.match(raw):
+            if not keep or _OPTION.match(raw) or directives is False:
                 continue
+        elif directives:
+            continue
         line = raw.strip()
         bullet = bool(_LIST.match(raw))
         if (not line or _HEADING.match(raw) or _LABEL.match(raw) or _REFDEF.match(raw)
@@ -126,11 +130,14 @@ def first_sentence(text, limit=LIMIT):
 
 
 def release_summary(body, limit=LIMIT):
-    """The first meaningful sentence of release notes as plain text ('' if none)."""
-    for block in _blocks(body):
-        text = inline_text(block)
-        for _ in range(2):  # "Fix x (#12) (@someone)": each trailer once
-            text = _TRAILER.sub("", text).strip()
-        if _meaningful(text):
-            return first_sentence(text, limit)
+    """The first meaningful sentence of release notes as plain text ('' if none):
+    the release's own prose first; an admonition's ("If you are upgrading from
+    3.0.x: …", a warning for some readers) only when there is nothing else."""
+    for directives in (False, True):
+        for block in _blocks(body, directives):
+            text = inline_text(block)
+            for _ in range(2):  # "Fix x (#12) (@someone)": each trailer once
+                text = _TRAILER.sub("", text).strip()
+            if _meaningful(text):
+                return first_sentence(text, limit)
     return ""
