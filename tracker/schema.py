@@ -410,3 +410,11 @@ FTS = {
     "repos": ["name", "description"],
     "feed_entries": ["title", "summary"],
 }
+
+# #26: summary tables kept by triggers in the same transaction as the rows they
+# count (tracker/summaries.py, docs/design/summaries.md). Their own block.
+from .summaries import INDEXES as _SUMMARY_INDEXES  # noqa: E402
+from .summaries import TABLES as _SUMMARY_TABLES  # noqa: E402
+
+TABLES.update(_SUMMARY_TABLES)
+INDEXES.extend(_SUMMARY_INDEXES)

@@ -2,31 +2,33 @@
 -- week: one row per person and repository, bots left out (people view), and
 -- only issues that are still there (live_issues: a deleted spam issue or an
 -- issue transferred away makes nobody a contributor). new_to_ecosystem: their
--- first anywhere we follow. Computed only for the week's authors through the
--- (user, created_at) index instead of grouping the whole issues table.
+-- first anywhere we follow.
 -- Feed rules (datasette-atom 0.9 answers 500 otherwise): never empty (a
 -- placeholder row stands in), atom_updated always ends in Z, every row has a
 -- link and content. Links are safe_link() (http(s) or a fixed fallback);
 -- harvested text is html_text(), never raw.
 with week as (/* include _week.sql */),
+-- Each person's issues and PRs per repository and week are kept at harvest
+-- time (people_weekly, tracker/summaries.py; live issues only): their first
+-- week in a repository, or anywhere, is the least week with one.
 week_firsts as (
-  select issues.user, issues.repo, min(issues.created_at) as first_at
-  from live_issues as issues
-  join people on people.id = issues.user
-  where issues.created_at >= (select start from week)
-    and issues.created_at < (select stop from week)
-  group by issues.user, issues.repo
+  select p.user, p.repo
+  from people_weekly p
+  join people on people.id = p.user
+  where p.week = (select start from week) and p.opened > 0
+    and not exists (select 1 from people_weekly e where e.user = p.user and e.repo = p.repo
+                    and e.week < p.week and e.opened > 0)
 ),
 firsts as (
   select week_firsts.*,
-         (select min(e.created_at) from live_issues as e where e.user = week_firsts.user)
-           >= (select start from week) as new_to_ecosystem
+         (select min(e.created_at) from live_issues as e
+          where e.user = week_firsts.user and e.repo = week_firsts.repo
+            and e.created_at >= (select start from week)
+            and e.created_at < (select stop from week)) as first_at,
+         not exists (select 1 from people_weekly e where e.user = week_firsts.user
+                     and e.week < (select start from week) and e.opened > 0)
+           as new_to_ecosystem
   from week_firsts
-  where not exists (
-    select 1 from live_issues as e
-    where e.user = week_firsts.user and e.created_at < week_firsts.first_at
-      and e.repo = week_firsts.repo
-  )
 ),
 items as (
   select

@@ -1,0 +1,288 @@
+"""Summary tables kept by triggers in the same transaction as the rows they count (#26).
+
+Three tables summarise the facts of tracker/facts.py (``live_issues``,
+``live_comments``, ``activity``) so weekly queries, charts and the digest read a
+few hundred rows instead of a week of issues and comments:
+
+- ``activity_weekly`` (repo, week): opened, closed, merged, releases, comments;
+- ``activity_daily`` (day): the same counts for the whole ecosystem, per day;
+- ``people_weekly`` (user, repo, week): issues/PRs opened and comments written
+  by each user; the reader decides who is a bot (``people``/``bots`` views), and
+  first activity is ``min(week)`` over it (a refcount, so a deletion or a
+  transfer moves a person's first week back correctly).
+
+SQLite triggers on ``issues``, ``issue_comments`` and ``releases`` add a row's
+events on INSERT, subtract them on DELETE, and do both on an UPDATE that
+changes a counted column, so every writer (harvest, demo, reconciliation,
+migrations, a plain sqlite3 connection) keeps them right with no code of its
+own. The triggers use built-in SQL only. ``rebuild`` recomputes them from the
+base tables (``tracker rebuild-summaries``). Design: docs/design/summaries.md.
+"""
+
+import time
+
+# The ISO week's Monday of a timestamp's date part, in built-in SQL: the same as
+# week_start() (tracker/weeks.py, tested for every weekday and week 53), which
+# triggers cannot call (a plain connection has no Python functions). NULL when
+# the text is not a date.
+WEEK = "date(substr({0}, 1, 10), 'weekday 0', '-6 days')"
+DAY = "date(substr({0}, 1, 10))"
+
+# Counted columns of each summary; an event row carries every one (0 when not its kind).
+ACTIVITY = ["opened", "opened_issues", "opened_pulls", "closed_issues", "closed_pulls",
+            "closed_unmerged", "merged", "releases", "comments"]
+PEOPLE = ["opened", "opened_pulls", "comments"]
+
+TABLES = {
+    "activity_weekly": ({"repo": int, "week": str, **dict.fromkeys(ACTIVITY, int)},
+                        {"pk": ("repo", "week")}),
+    "activity_daily": ({"day": str, **dict.fromkeys(ACTIVITY, int)}, {"pk": "day"}),
+    "people_weekly": ({"user": int, "repo": int, "week": str, **dict.fromkeys(PEOPLE, int)},
+                      {"pk": ("user", "repo", "week")}),
+}
+# Contributors of a week and first-timers read people_weekly by week.
+INDEXES = [("people_weekly", ["week", "user"])]
+
+# What a summary's key is made of, from an event (user, repo, at, counts...).
+KEYS = {
+    "activity_weekly": {"repo": "coalesce(repo, 0)", "week": WEEK.format("at")},
+    "activity_daily": {"day": DAY.format("at")},
+    "people_weekly": {"user": "user", "repo": "coalesce(repo, 0)", "week": WEEK.format("at")},
+}
+MEASURES = {"activity_weekly": ACTIVITY, "activity_daily": ACTIVITY, "people_weekly": PEOPLE}
+# Which events a summary takes: people_weekly only what a person did (opened, commented).
+FILTERS = {"activity_weekly": "1", "activity_daily": "1",
+           "people_weekly": "user is not null and (opened > 0 or comments > 0)"}
+
+LIVE_ISSUE = "{0}.transferred_to is null and {0}.deleted_at is null"
+
+
+def _event(user, repo, at, **counts):
+    cols = ", ".join(f"{counts.get(m, 0)} as {m}" for m in ACTIVITY)
+    return f"select {user} as user, {repo} as repo, {at} as at, {cols}"
+
+
+def issue_events(r, source=None, where="1"):
+    """The events of issue rows ``r`` (an alias: NEW, OLD, or a table alias with
+    ``source`` as its FROM): opened, closed, merged, as the ``activity`` view counts
+    them (closed: issues in activity; PRs closed merged or not for the charts)."""
+    frm = f" from {source}" if source else ""
+    return " union all ".join([
+        _event(f"{r}.user", f"{r}.repo", f"{r}.created_at", opened=1,
+               opened_issues=f"({r}.type = 'issue')", opened_pulls=f"({r}.type = 'pull')")
+        + f"{frm} where {where} and {r}.created_at is not null",
+        _event(f"{r}.user", f"{r}.repo", f"{r}.closed_at",
+               closed_issues=f"({r}.type = 'issue')", closed_pulls=f"({r}.type = 'pull')",
+               closed_unmerged=f"({r}.type = 'pull' and {r}.merged_at is null)")
+        + f"{frm} where {where} and {r}.closed_at is not null"
+          f" and {r}.type in ('issue', 'pull')",
+        _event(f"{r}.user", f"{r}.repo", f"{r}.merged_at", merged=1)
+        + f"{frm} where {where} and {r}.merged_at is not null and {r}.type = 'pull'",
+    ])
+
+
+def comment_events(c, source=None, where="1"):
+    frm = f" from {source}" if source else ""
+    return (_event(f"{c}.user", f"{c}.repo", f"{c}.created_at", comments=1)
+            + f"{frm} where {where} and {c}.created_at is not null")
+
+
+def release_events(r, source=None, where="1"):
+    frm = f" from {source}" if source else ""
+    return (_event("null", f"{r}.repo", f"{r}.published_at", releases=1)
+            + f"{frm} where {where} and {r}.published_at is not null"
+              f" and not coalesce({r}.draft, 0)")
+
+
+def _apply(table, events, sign):
+    """SQL adding (sign 1) or subtracting (-1) ``events`` to summary ``table``."""
+    keys, measures = KEYS[table], MEASURES[table]
+    names = ", ".join(keys)
+    key_sql = ", ".join(f"{expr} as {name}" for name, expr in keys.items())
+    sums = ", ".join(f"{sign} * sum({m}) as {m}" for m in measures)
+    not_null = " and ".join(f"{expr} is not null" for expr in keys.values())
+    # "where true" before ON CONFLICT: SQLite's parser needs it after a SELECT.
+    upsert = (f"insert into {table} ({names}, {', '.join(measures)}) "
+              f"select * from (select {key_sql}, {sums} from ({events}) "
+              f"where {FILTERS[table]} and {not_null} group by {', '.join(keys.values())}) "
+              f"where true on conflict ({names}) do update set "
+              + ", ".join(f"{m} = {m} + excluded.{m}" for m in measures) + ";")
+    if sign > 0:
+        return upsert
+    # A row whose counts all fell to zero goes: it summarises nothing.
+    drop = (f"delete from {table} where " + " and ".join(f"{m} = 0" for m in measures)
+            + f" and ({names}) in (select {', '.join(keys.values())} "
+            f"from ({events}) where {FILTERS[table]});")
+    return upsert + "\n" + drop
+
+
+def _apply_all(events, sign, tables=tuple(TABLES)):
+    return "\n".join(_apply(table, events, sign) for table in tables)
+
+
+def _comments_of_issue(r):
+    """Events of the comments on issue ``r`` (they live and die with it)."""
+    return comment_events("c", "issue_comments c", f"c.issue = {r}.id")
+
+
+def _comment_live(c):
+    return (f"not exists (select 1 from issues i where i.id = {c}.issue"
+            " and (i.transferred_to is not null or i.deleted_at is not null))")
+
+
+def _changed(columns):
+    return " or ".join(f"OLD.[{c}] is not NEW.[{c}]" for c in columns)
+
+
+ISSUE_COLUMNS = ["user", "repo", "type", "created_at", "closed_at", "merged_at",
+                 "transferred_to", "deleted_at"]
+COMMENT_COLUMNS = ["user", "repo", "created_at", "issue"]
+RELEASE_COLUMNS = ["repo", "published_at", "draft"]
+
+
+def _trigger(name, when, table, body, condition=None):
+    cond = f" when {condition}" if condition else ""
+    return (f"create trigger if not exists {name} after {when} on [{table}]{cond}\n"
+            f"begin\n{body}\nend")
+
+
+def _issue_triggers():
+    live_new, live_old = LIVE_ISSUE.format("NEW"), LIVE_ISSUE.format("OLD")
+    add_new = _apply_all(issue_events("NEW", where=live_new), 1)
+    sub_old = _apply_all(issue_events("OLD", where=live_old), -1)
+    # Comments count while their issue is live (or not stored): they follow it.
+    comments_in = (f"select * from ({_comments_of_issue('NEW')}) "
+                   f"where not ({live_new}) and ({live_old})")
+    return {
+        "summaries_issues_insert": _trigger(
+            "summaries_issues_insert", "insert", "issues",
+            add_new + "\n" + _apply_all(
+                f"select * from ({_comments_of_issue('NEW')}) where not ({live_new})", -1)),
+        "summaries_issues_delete": _trigger(
+            "summaries_issues_delete", "delete", "issues",
+            sub_old + "\n" + _apply_all(
+                f"select * from ({_comments_of_issue('OLD')}) where not ({live_old})", 1)),
+        "summaries_issues_update": _trigger(
+            "summaries_issues_update", "update", "issues",
+            sub_old + "\n" + add_new + "\n"
+            + _apply_all(comments_in, -1) + "\n"
+            + _apply_all(f"select * from ({_comments_of_issue('NEW')}) "
+                         f"where ({live_new}) and not ({live_old})", 1),
+            _changed(ISSUE_COLUMNS)),
+    }
+
+
+def _simple_triggers(table, events, columns, live=None, tables=tuple(TABLES)):
+    new_where = live("NEW") if live else "1"
+    old_where = live("OLD") if live else "1"
+    add_new = _apply_all(events("NEW", where=new_where), 1, tables)
+    sub_old = _apply_all(events("OLD", where=old_where), -1, tables)
+    return {
+        f"summaries_{table}_insert": _trigger(f"summaries_{table}_insert", "insert", table,
+                                              add_new),
+        f"summaries_{table}_delete": _trigger(f"summaries_{table}_delete", "delete", table,
+                                              sub_old),
+        f"summaries_{table}_update": _trigger(f"summaries_{table}_update", "update", table,
+                                              sub_old + "\n" + add_new, _changed(columns)),
+    }
+
+
+TRIGGERS = {
+    **_issue_triggers(),
+    **_simple_triggers("issue_comments", comment_events, COMMENT_COLUMNS, _comment_live),
+    # A release is nobody's activity in people_weekly.
+    **_simple_triggers("releases", release_events, RELEASE_COLUMNS,
+                       tables=("activity_weekly", "activity_daily")),
+}
+
+
+def all_events(tables=("issues", "issue_comments", "releases")):
+    """Every counted event in the base tables: the rule of the live_issues and
+    live_comments views (tracker/facts.py), written out so a migration can run it
+    on a file whose views are older."""
+    parts = {
+        "issues": issue_events("i", "issues i", LIVE_ISSUE.format("i")),
+        "issue_comments": comment_events("c", "issue_comments c", _comment_live("c")),
+        "releases": release_events("r", "releases r"),
+    }
+    return " union all ".join(parts[t] for t in tables)
+
+
+def drop_triggers(db):
+    for name in TRIGGERS:
+        db.conn.execute(f"drop trigger if exists {name}")
+
+
+def _definition(sql, name):
+    """A trigger's SQL after its name (SQLite keeps the text as written)."""
+    return " ".join(sql.split(name, 1)[1].split()) if sql and name in sql else None
+
+
+def triggers_current(db):
+    """True when every summary table and trigger exists, the triggers as defined now."""
+    have = {name: sql for name, sql in db.conn.execute(
+        "select name, sql from sqlite_master where type = 'trigger' and name like 'summaries_%'"
+        " or type = 'table' and name in ({})".format(", ".join(f"'{t}'" for t in TABLES)))}
+    return set(TABLES) <= set(have) and all(name in have and _definition(have[name], name) == _definition(sql, name)
+               for name, sql in TRIGGERS.items())
+
+
+def ensure_summaries(db):
+    """Triggers missing or changed (an older release, a hand edit): rebuild."""
+    if not triggers_current(db):
+        rebuild(db)
+
+
+def _rebuild(db, say):
+    out = {}
+    drop_triggers(db)
+    existing = set(db.table_names())
+    for table, (columns, options) in TABLES.items():
+        if table not in existing:
+            db[table].create(columns, **options)
+    for table, columns in INDEXES:
+        db[table].create_index(columns, if_not_exists=True)
+    events = all_events()
+    for table in TABLES:
+        started = time.monotonic()
+        db.conn.execute(f"delete from {table}")
+        sources = events if table != "people_weekly" else all_events(
+            ("issues", "issue_comments"))
+        db.conn.execute(_apply(table, sources, 1))
+        out[table] = db.conn.execute(f"select count(*) from {table}").fetchone()[0]
+        say(f"{table}: {out[table]:,} rows ({time.monotonic() - started:.1f}s)")
+    for sql in TRIGGERS.values():
+        db.conn.execute(sql)
+    return out
+
+
+def rebuild(db, progress=None, transaction=True):
+    """Recompute every summary from the base tables and (re)create the triggers
+    that keep them, in one transaction (``transaction=False``: the caller's, as a
+    migration's); returns {table: rows}."""
+    say = progress or (lambda text: None)
+    if not transaction:
+        return _rebuild(db, say)
+    with db.conn:
+        return _rebuild(db, say)
+
+
+def rebuild_file(path, opener, progress=None):
+    """Rebuild the summaries of the database at ``path`` once: ``opener`` (which
+    brings the schema up to date) already rebuilds them when their triggers are
+    missing or outdated, else this does; returns {table: rows}."""
+    import sqlite3
+
+    say = progress or (lambda text: None)
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        names = {r[0] for r in conn.execute("select name from sqlite_master")}
+    finally:
+        conn.close()
+    if names >= set(TRIGGERS) | set(TABLES):
+        db = opener(path)
+        if triggers_current(db):
+            return rebuild(db, say)
+    say("Summaries missing or out of date: rebuilding them while the file is opened")
+    db = opener(path)
+    return {t: db.conn.execute(f"select count(*) from {t}").fetchone()[0] for t in TABLES}
