@@ -203,7 +203,7 @@ def test_rebuild_command_repairs_dropped_or_corrupted_summaries(emulator, tmp_pa
     db = sqlite_utils.Database(path)
     want = assert_consistent(db)
     db.execute("update activity_weekly set opened = opened + 5")
-    db.execute("delete from people_weekly where rowid % 2 = 0")
+    db.execute("delete from people_weekly where user % 2 = 0")
     db.execute("drop trigger summaries_issues_insert")
     db.conn.commit()
     result = CliRunner().invoke(cli, ["rebuild-summaries", "--db", str(path)])

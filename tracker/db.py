@@ -19,7 +19,12 @@ from .views import VIEWS  # noqa: F401
 
 def create_current(db):
     """A new file: every table of the current schema (its version: every migration)."""
+    from .summaries import create_table
+
     for name, (columns, options) in TABLES.items():
+        if options.get("without_rowid"):  # #26's summaries: sqlite-utils cannot say it
+            create_table(db, name, columns, options)
+            continue
         db[name].create(columns, if_not_exists=True, **options)
 
 

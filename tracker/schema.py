@@ -413,8 +413,8 @@ FTS = {
 
 # #26: summary tables kept by triggers in the same transaction as the rows they
 # count (tracker/summaries.py, docs/design/summaries.md). Their own block.
-from .summaries import INDEXES as _SUMMARY_INDEXES  # noqa: E402
+# WITHOUT ROWID tables ("without_rowid" in their options; db.create_current) and a
+# partial index, both made by tracker/summaries.py.
 from .summaries import TABLES as _SUMMARY_TABLES  # noqa: E402
 
 TABLES.update(_SUMMARY_TABLES)
-INDEXES.extend(_SUMMARY_INDEXES)
