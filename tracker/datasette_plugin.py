@@ -39,10 +39,19 @@ def _config(datasette):
     return datasette.plugin_config("tracker") or {}
 
 
-@hookimpl
-def prepare_connection(conn, datasette):
+def register_connection_functions(conn, datasette=None):
+    """Every SQL function a served query may call: the project's
+    (``register_sql_functions``) and ``tracker_base_url()``. The one list, for
+    Datasette's connections and for anything that runs the served SQL outside
+    Datasette (bench/queries.py); without ``datasette``, the base URL is
+    TRACKER_BASE_URL's."""
     register_sql_functions(conn)
     conn.create_function("tracker_base_url", 0, lambda: base_url(datasette))
+
+
+@hookimpl
+def prepare_connection(conn, datasette):
+    register_connection_functions(conn, datasette)
     config = _config(datasette)
     if config.get("max_value_bytes") or config.get("max_result_bytes"):
         limit_connection(conn, config.get("max_value_bytes"), config.get("max_result_bytes"))
@@ -134,5 +143,10 @@ def register():
     import sys
 
     module = sys.modules[__name__]
+    if pm.is_registered(module) and not pm.get_hookcallers(module):
+        # Registered half-imported: importing this module first imports
+        # datasette.plugins, whose entry-point scan registers this module
+        # before its hooks are defined. Register the finished module instead.
+        pm.unregister(module)
     if not pm.is_registered(module):
         pm.register(module, name="tracker")
