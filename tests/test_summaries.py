@@ -56,13 +56,13 @@ def expected(db):
         repo = repo or 0
         if kind == "people_opened":
             if user is not None:
-                add(people, (user, repo, week), "opened", P)
+                add(people, (week, user, repo), "opened", P)
             continue
         column = names[kind]
-        add(weekly, (repo, week), column, A)
+        add(weekly, (week, repo), column, A)
         add(daily, (at[:10],), column, A)
         if user is not None and column in ("opened_pulls", "comments"):
-            add(people, (user, repo, week), column, P)
+            add(people, (week, user, repo), column, P)
     return {"activity_weekly": weekly, "activity_daily": daily, "people_weekly": people}
 
 
@@ -71,8 +71,10 @@ def stored(db):
     for table in summaries.TABLES:
         keys = list(summaries.KEYS[table])
         measures = summaries.MEASURES[table]
+        # Rows whose counts fell to zero may stay; they count nothing.
         out[table] = {tuple(r[:len(keys)]): dict(zip(measures, r[len(keys):]))
-                      for r in db.execute(f"select {', '.join(keys + measures)} from {table}")}
+                      for r in db.execute(f"select {', '.join(keys + measures)} from {table}")
+                      if any(r[len(keys):])}
     return out
 
 
@@ -268,24 +270,33 @@ def test_digest_metrics_from_summaries_equal_the_scan_of_issues_and_comments(tmp
     assert month["issues_opened"] > 0
 
 
-def test_first_time_contributors_from_people_weekly(tmp_path):
-    from test_reconcile import query
-
-    db = _sample(tmp_path)
-    rows = query(db, "first_time_contributors", week="2026-W24")
-    got = {(r["contributor"], r["repo"], r["new_to_ecosystem"]) for r in rows}
-    assert ("sample-dave", "jupyterhub/sample-hub", 1) in got
-    assert any(c == "sample-erin" and new == 0 for c, _, new in got)
-    assert not any("[bot]" in (c or "") for c, _, _ in got)
-    # Independent: each person's first live issue per repo, people only.
-    want = {(login, full, int(first_any >= "2026-06-08")) for login, full, first_any in db.execute("""
+def _firsts_by_scan(db, start, end):
+    """(login, repo, new_to_ecosystem) of people whose first live issue in a repo is
+    in [start, end): by the issues alone."""
+    return {(login, full, int(first_any >= start)) for login, full, first_any in db.execute("""
         select u.login, r.full_name, (select min(j.created_at) from live_issues j
                                       where j.user = f.user)
         from (select user, repo, min(created_at) as first_at from live_issues
               where user is not null group by user, repo) f
         join people u on u.id = f.user join repos r on r.id = f.repo
-        where f.first_at >= '2026-06-08' and f.first_at < '2026-06-15'""")}
-    assert got == want
+        where f.first_at >= :start and f.first_at < :end""", {"start": start, "end": end})}
+
+
+@pytest.mark.parametrize("start,end", [("2026-06-08", "2026-06-15"),  # W24
+                                       ("2026-05-01", "2026-06-01"),  # a month
+                                       ("2026-06-10", "2026-06-13")])  # mid-week
+def test_first_time_contributors_from_people_weekly(tmp_path, start, end):
+    from tracker.canned import canned_rows
+
+    db = _sample(tmp_path)
+    rows = canned_rows(db, "first_time_contributors", start, end)
+    got = {(r["contributor"], r["repo"], r["new_to_ecosystem"]) for r in rows}
+    assert got == _firsts_by_scan(db, start, end)
+    assert all(start <= r["first_at"] < end for r in rows)
+    if start == "2026-06-08":
+        assert ("sample-dave", "jupyterhub/sample-hub", 1) in got
+        assert any(c == "sample-erin" and new == 0 for c, _, new in got)
+        assert not any("[bot]" in (c or "") for c, _, _ in got)
 
 
 @pytest.mark.parametrize("chart,sql", [

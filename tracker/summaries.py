@@ -21,11 +21,8 @@ base tables (``tracker rebuild-summaries``). Design: docs/design/summaries.md.
 
 import time
 
-# The ISO week's Monday of a timestamp's date part, in built-in SQL: the same as
-# week_start() (tracker/weeks.py, tested for every weekday and week 53), which
-# triggers cannot call (a plain connection has no Python functions). NULL when
-# the text is not a date.
-WEEK = "date(substr({0}, 1, 10), 'weekday 0', '-6 days')"
+from .weeks import WEEK_START_SQL as WEEK  # week_start() in built-in SQL
+
 DAY = "date(substr({0}, 1, 10))"
 
 # Counted columns of each summary; an event row carries every one (0 when not its kind).
@@ -63,10 +60,11 @@ def create_table(db, name, columns, options):
 
 
 # What a summary's key is made of, from an event (user, repo, at, counts...).
+# In primary-key order.
 KEYS = {
-    "activity_weekly": {"repo": "coalesce(repo, 0)", "week": WEEK.format("at")},
+    "activity_weekly": {"week": WEEK.format("at"), "repo": "coalesce(repo, 0)"},
     "activity_daily": {"day": DAY.format("at")},
-    "people_weekly": {"user": "user", "repo": "coalesce(repo, 0)", "week": WEEK.format("at")},
+    "people_weekly": {"week": WEEK.format("at"), "user": "user", "repo": "coalesce(repo, 0)"},
 }
 MEASURES = {"activity_weekly": ACTIVITY, "activity_daily": ACTIVITY, "people_weekly": PEOPLE}
 # Which events a summary takes: people_weekly only what a person did (opened, commented).
@@ -113,26 +111,28 @@ def release_events(r, source=None, where="1"):
               f" and not coalesce({r}.draft, 0)")
 
 
-def _apply(table, events, sign):
-    """SQL adding (sign 1) or subtracting (-1) ``events`` to summary ``table``."""
+def _apply(table, events, sign, grouped=False):
+    """SQL adding (sign 1) or subtracting (-1) ``events`` to summary ``table``.
+    A trigger's few events go in one by one (ON CONFLICT adds each to its row);
+    ``grouped`` sums them first, for a rebuild's millions."""
     keys, measures = KEYS[table], MEASURES[table]
     names = ", ".join(keys)
     key_sql = ", ".join(f"{expr} as {name}" for name, expr in keys.items())
-    sums = ", ".join(f"{sign} * sum({m}) as {m}" for m in measures)
+    if grouped:
+        values = ", ".join(f"{sign} * sum({m}) as {m}" for m in measures)
+        group = f" group by {', '.join(keys.values())}"
+    else:
+        values = ", ".join(f"{sign} * {m} as {m}" for m in measures)
+        group = ""
     not_null = " and ".join(f"{expr} is not null" for expr in keys.values())
     # "where true" before ON CONFLICT: SQLite's parser needs it after a SELECT.
-    upsert = (f"insert into {table} ({names}, {', '.join(measures)}) "
-              f"select * from (select {key_sql}, {sums} from ({events}) "
-              f"where {FILTERS[table]} and {not_null} group by {', '.join(keys.values())}) "
-              f"where true on conflict ({names}) do update set "
-              + ", ".join(f"{m} = {m} + excluded.{m}" for m in measures) + ";")
-    if sign > 0:
-        return upsert
-    # A row whose counts all fell to zero goes: it summarises nothing.
-    drop = (f"delete from {table} where " + " and ".join(f"{m} = 0" for m in measures)
-            + f" and ({names}) in (select {', '.join(keys.values())} "
-            f"from ({events}) where {FILTERS[table]});")
-    return upsert + "\n" + drop
+    # A row whose counts fall to zero stays (deleting it would cost a scan of its
+    # week per write): every reader asks for counts above zero; rebuild drops them.
+    return (f"insert into {table} ({names}, {', '.join(measures)}) "
+            f"select * from (select {key_sql}, {values} from ({events}) "
+            f"where {FILTERS[table]} and {not_null}{group}) "
+            f"where true on conflict ({names}) do update set "
+            + ", ".join(f"{m} = {m} + excluded.{m}" for m in measures) + ";")
 
 
 def _apply_all(events, sign, tables=tuple(TABLES)):
@@ -166,43 +166,54 @@ def _trigger(name, when, table, body, condition=None):
 
 
 def _issue_triggers():
+    """An issue's own events; and its comments, which count while it is live (or
+    not stored) and follow it when it stops or starts being live. Each trigger's
+    WHEN says which case it is, so a plain insert of a live issue does only its own."""
     live_new, live_old = LIVE_ISSUE.format("NEW"), LIVE_ISSUE.format("OLD")
-    add_new = _apply_all(issue_events("NEW", where=live_new), 1)
-    sub_old = _apply_all(issue_events("OLD", where=live_old), -1)
-    # Comments count while their issue is live (or not stored): they follow it.
-    comments_in = (f"select * from ({_comments_of_issue('NEW')}) "
-                   f"where not ({live_new}) and ({live_old})")
+    comments = {"NEW": _comments_of_issue("NEW"), "OLD": _comments_of_issue("OLD")}
     return {
         "summaries_issues_insert": _trigger(
             "summaries_issues_insert", "insert", "issues",
-            add_new + "\n" + _apply_all(
-                f"select * from ({_comments_of_issue('NEW')}) where not ({live_new})", -1)),
+            _apply_all(issue_events("NEW"), 1), live_new),
+        "summaries_issues_insert_gone": _trigger(
+            "summaries_issues_insert_gone", "insert", "issues",
+            _apply_all(comments["NEW"], -1), f"not ({live_new})"),
         "summaries_issues_delete": _trigger(
             "summaries_issues_delete", "delete", "issues",
-            sub_old + "\n" + _apply_all(
-                f"select * from ({_comments_of_issue('OLD')}) where not ({live_old})", 1)),
+            _apply_all(issue_events("OLD"), -1), live_old),
+        "summaries_issues_delete_gone": _trigger(
+            "summaries_issues_delete_gone", "delete", "issues",
+            _apply_all(comments["OLD"], 1), f"not ({live_old})"),
         "summaries_issues_update": _trigger(
             "summaries_issues_update", "update", "issues",
-            sub_old + "\n" + add_new + "\n"
-            + _apply_all(comments_in, -1) + "\n"
-            + _apply_all(f"select * from ({_comments_of_issue('NEW')}) "
-                         f"where ({live_new}) and not ({live_old})", 1),
+            _apply_all(issue_events("OLD", where=live_old), -1) + "\n"
+            + _apply_all(issue_events("NEW", where=live_new), 1),
             _changed(ISSUE_COLUMNS)),
+        "summaries_issues_gone": _trigger(
+            "summaries_issues_gone", "update", "issues",
+            _apply_all(comments["NEW"], -1), f"({live_old}) and not ({live_new})"),
+        "summaries_issues_back": _trigger(
+            "summaries_issues_back", "update", "issues",
+            _apply_all(comments["NEW"], 1), f"not ({live_old}) and ({live_new})"),
     }
 
 
 def _simple_triggers(table, events, columns, live=None, tables=tuple(TABLES)):
+    """Insert and delete triggers with the row's liveness as their WHEN; the
+    update trigger fires when a counted column changed."""
     new_where = live("NEW") if live else "1"
     old_where = live("OLD") if live else "1"
-    add_new = _apply_all(events("NEW", where=new_where), 1, tables)
-    sub_old = _apply_all(events("OLD", where=old_where), -1, tables)
     return {
-        f"summaries_{table}_insert": _trigger(f"summaries_{table}_insert", "insert", table,
-                                              add_new),
-        f"summaries_{table}_delete": _trigger(f"summaries_{table}_delete", "delete", table,
-                                              sub_old),
-        f"summaries_{table}_update": _trigger(f"summaries_{table}_update", "update", table,
-                                              sub_old + "\n" + add_new, _changed(columns)),
+        f"summaries_{table}_insert": _trigger(
+            f"summaries_{table}_insert", "insert", table,
+            _apply_all(events("NEW"), 1, tables), live("NEW") if live else None),
+        f"summaries_{table}_delete": _trigger(
+            f"summaries_{table}_delete", "delete", table,
+            _apply_all(events("OLD"), -1, tables), live("OLD") if live else None),
+        f"summaries_{table}_update": _trigger(
+            f"summaries_{table}_update", "update", table,
+            _apply_all(events("OLD", where=old_where), -1, tables) + "\n"
+            + _apply_all(events("NEW", where=new_where), 1, tables), _changed(columns)),
     }
 
 
@@ -265,7 +276,7 @@ def _rebuild(db, say):
         db.conn.execute(f"delete from {table}")
         sources = events if table != "people_weekly" else all_events(
             ("issues", "issue_comments"))
-        db.conn.execute(_apply(table, sources, 1))
+        db.conn.execute(_apply(table, sources, 1, grouped=True))
         out[table] = db.conn.execute(f"select count(*) from {table}").fetchone()[0]
         say(f"{table}: {out[table]:,} rows ({time.monotonic() - started:.1f}s)")
     for sql in TRIGGERS.values():

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from ..canned import canned_rows
 from ..safe import clean, plain
+from ..weeks import is_whole_weeks
 
 # Who is a person and which issues count are the views ``people``/``bots`` and
 # ``live_issues`` (tracker/facts.py), as in every canned query: an author not
@@ -59,12 +60,6 @@ def _one(db, sql, params):
     return db.execute(sql, params).fetchone()[0] or 0
 
 
-def _whole_weeks(start, end):
-    """True when [start, end) is whole ISO weeks (Monday to Monday)."""
-    first, stop = date.fromisoformat(start[:10]), date.fromisoformat(end[:10])
-    return first.weekday() == 0 and (stop - first).days % 7 == 0 and stop > first
-
-
 def metrics(db, start, end):
     """The headline numbers of one week (or any run of days).
 
@@ -77,7 +72,8 @@ def metrics(db, start, end):
                coalesce(sum(closed_issues), 0), coalesce(sum(closed_unmerged), 0),
                coalesce(sum(merged), 0), coalesce(sum(releases), 0), coalesce(sum(comments), 0)
         from activity_daily where day >= :start and day < :end""", p).fetchone()
-    people = _people_weekly(db, p) if _whole_weeks(start, end) else _people_scan(db, start, end)
+    people = (_people_weekly(db, p) if is_whole_weeks(start, end)
+              else _people_scan(db, start, end))
     return {
         "bot_prs": people[0],
         "releases": counts[5],
@@ -99,17 +95,20 @@ def metrics(db, start, end):
 def _people_weekly(db, p):
     """(bots' PRs, active people, first-timers) of whole weeks, from people_weekly:
     a person is active with an issue, PR or comment; a first-timer opened their
-    first issue or PR anywhere in the period; who is a bot is read now."""
+    first issue or PR anywhere in the period; who is a bot is read now. One pass:
+    the period's users (a range of the primary key), each looked up once."""
     return db.execute(f"""
-        with wk as materialized (
-            select user, opened, opened_pulls from people_weekly
-            where week >= :start and week < :end)
-        select (select coalesce(sum(w.opened_pulls), 0) from wk w where {BOT.format("w.user")}),
-               (select count(distinct w.user) from wk w join people u on u.id = w.user),
-               (select count(distinct w.user) from wk w join people u on u.id = w.user
-                where w.opened > 0 and not exists (
-                    select 1 from people_weekly j
-                    where j.user = w.user and j.week < :start and j.opened > 0))
+        with u as materialized (
+            select w.user, sum(w.opened) as opened, sum(w.opened_pulls) as pulls,
+                   {BOT.format("w.user")} as bot
+            from people_weekly w where w.week >= :start and w.week < :end
+            group by w.user having sum(w.opened) > 0 or sum(w.comments) > 0)
+        select coalesce(sum(case when bot then pulls end), 0),
+               coalesce(sum(not bot), 0),
+               coalesce(sum(not bot and opened > 0 and not exists (
+                   select 1 from people_weekly j
+                   where j.user = u.user and j.week < :start and j.opened > 0)), 0)
+        from u
     """, p).fetchone()
 
 
