@@ -76,12 +76,9 @@ VIEWS = {
                'GitHub' as place, 0 as rank, r.published_at as published_at,
                r.html_url as url, coalesce(r.prerelease, 0) as prerelease, 0 as yanked,
                null as advisories,
-               (coalesce(r.name, '') || ' ' || coalesce(r.tag_name, '') || ' '
-                  || coalesce(r.body, '')) like '%security%'
-               or (coalesce(r.name, '') || ' ' || coalesce(r.body, ''))
-                  glob '*[Gg][Hh][Ss][Aa]-[0-9a-z][0-9a-z][0-9a-z][0-9a-z]-*'
-               or (coalesce(r.name, '') || ' ' || coalesce(r.body, ''))
-                  glob '*[Cc][Vv][Ee]-[0-9][0-9][0-9][0-9]-[0-9]*' as security,
+               -- the one rule of a security release (tracker/security.py)
+               security_release(cast(r.name as blob), cast(r.tag_name as blob),
+                                cast(r.body as blob)) as security,
                r.id as github_release, null as registry, null as package,
                0 as first_release, 0 as synthetic
         from releases r left join repos on repos.id = r.repo
