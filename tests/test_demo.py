@@ -15,6 +15,7 @@ import sqlite_utils
 from tracker.demo import DEMO_DISCOVERED, DEMO_TOPICS, run_demo
 from tracker.digest.ecosystem import new_in_ecosystem
 from tracker.publish import make_datasette
+from tracker.safe import register_sql_functions
 
 
 def free_port_block():
@@ -93,9 +94,10 @@ def test_second_demo_run_is_incremental(demo):
     c = second.summary.counts
     assert c["source_not_modified"] == 2
     # Packages (#22): PyPI's changelog (one XML-RPC call) says nothing changed; the
-    # npm package and the two conda-forge builds answer 304 (dockerspawner has none
-    # in the demo: its absence is remembered until the reconciliation schedule).
-    assert (c["package_requests"], c["package_not_modified"]) == (4, 3)
+    # npm packages (two: #21's new extension too) and the two conda-forge builds
+    # answer 304 (dockerspawner has none in the demo: its absence is remembered
+    # until the reconciliation schedule).
+    assert (c["package_requests"], c["package_not_modified"]) == (5, 4)
     assert second.summary.not_modified - c["source_not_modified"] - \
         c["package_not_modified"] == second.summary.requests - c["source_requests"] - \
         c["package_requests"] - searches > 0
@@ -169,6 +171,7 @@ def test_demo_follows_packages(demo):
     conda-forge rows marked as such."""
     path, first, _ = demo
     db = sqlite_utils.Database(path)
+    register_sql_functions(db.conn)  # the views call security_release() (tracker/security.py)
     told = db.execute("select places, synthetic from project_releases "
                       "where project = 'jupytext/jupytext' and version = '1.18.0'").fetchone()
     assert told == ("GitHub, PyPI", 0)
@@ -183,6 +186,14 @@ def test_demo_follows_packages(demo):
                       "and synthetic = 0").fetchone() == (0,)
     assert db.execute("select count(*) from package_releases where registry = 'conda_forge'"
                       ).fetchone()[0] > 0
+    # A synthetic package's first-ever release, told under "Extensions and kernels" (#22).
+    issue = json.loads(db["digests"].get("2026-W25")["sections_json"])
+    ext = next(s for s in issue["sections"] if s["title"] == "Extensions and kernels")
+    assert [it["title"] for it in ext["items"] if it.get("first_release")] == \
+        ["@synthetic-dev/jupyterlab-cell-timer 0.1.0"]
+    assert db.execute("select synthetic from package_releases where name = "
+                      "'@synthetic-dev/jupyterlab-cell-timer' and version = '0.1.0'"
+                      ).fetchone() == (1,)
 
 
 def busiest_weeks(db, n=3):

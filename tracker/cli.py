@@ -7,58 +7,10 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .cli_common import (CONFIG_OPTION, DB_OPTION, TrackerGroup, _remember_db, check_base_url,
+                         fail, require_db)
+from .cli_publish import publish, publish_config, serve, site
 from .config import ConfigError, default_config_text, is_full_name, load_config
-
-def _remember_db(ctx, param, value):
-    ctx.meta["tracker.db_path"] = value  # for the one-line storage errors (TrackerGroup)
-    return value
-
-
-DB_OPTION = click.option(
-    "--db", "db_path", default="tracker.db", show_default=True, callback=_remember_db,
-    type=click.Path(dir_okay=False), help="SQLite database file.",
-)
-CONFIG_OPTION = click.option(
-    "--config", "config_path", default="tracker.yml", show_default=True,
-    type=click.Path(dir_okay=False), help="Watchlist (YAML).",
-)
-
-
-def fail(message, code=1):
-    from .safe import scrub
-
-    click.echo(f"Error: {scrub(message)}", err=True)
-    sys.exit(code)
-
-
-def require_db(db_path):
-    """A readable tracker database at ``db_path``, or one line and exit 2 / 65 / 74."""
-    from .storage import check_database_file
-
-    check_database_file(db_path)  # StorageError: TrackerGroup prints its line
-
-
-class TrackerGroup(click.Group):
-    """Storage faults (tracker/storage.py) end any command with one line and their exit code
-    (docs/running.md), never a traceback."""
-
-    def invoke(self, ctx):
-        import sqlite3
-
-        from .storage import StorageError, is_storage_error, storage_error
-
-        try:
-            return super().invoke(ctx)
-        except StorageError as e:
-            fail(str(e), e.exit_code)
-        except (sqlite3.Error, OSError) as e:
-            if not is_storage_error(e):
-                raise
-            # An OSError names its own file (an -o output, say); sqlite3's are the database's.
-            path = getattr(e, "filename", None) or ctx.meta.get("tracker.db_path",
-                                                                "the database")
-            error = storage_error(e, path)
-            fail(str(error), error.exit_code)
 
 
 @click.group(cls=TrackerGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -170,19 +122,6 @@ def _check_scope(config, config_path, repos, only):
              f"watchlist", 2)
 
 
-def _check_base_url(base_url):
-    """--base-url, else TRACKER_BASE_URL, when set: an http(s) URL (exit 2 otherwise)."""
-    from .config import url_setting_error
-
-    for name, value in (("--base-url", base_url),
-                        ("TRACKER_BASE_URL", None if base_url else
-                         os.environ.get("TRACKER_BASE_URL"))):
-        if value:
-            problem = url_setting_error(name, value, "https://tracking-jupyter.example.org")
-            if problem:
-                fail(problem, 2)
-
-
 @cli.command()
 @DB_OPTION
 @click.option("--max-age", default="26h", show_default=True,
@@ -224,78 +163,6 @@ def status(db_path, max_age, as_json, live, config_path):
     if not report["healthy"]:
         click.echo(f"unhealthy: {scrub(report['reason'])}", err=True)
         sys.exit(1)
-
-
-@cli.command()
-@DB_OPTION
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8001, show_default=True, type=int)
-@click.option("--open", "open_browser", is_flag=True, help="Open a browser.")
-@click.option("--public", is_flag=True,
-              help="The public profile: security headers, no /-/ introspection pages, "
-                   "absolute URLs from --base-url only (docs/security.md).")
-@click.option("--base-url", metavar="URL",
-              help="Where the public serves it, e.g. https://tracker.example.org "
-                   "(default: TRACKER_BASE_URL); required with --public.")
-def serve(db_path, host, port, open_browser, public, base_url):
-    """Browse the database in Datasette (read-only) with queries and feeds."""
-    from .public import PublicProfileError, public_origin
-    from .publish import serve as serve_datasette
-
-    from .storage import open_for_reading
-
-    require_db(db_path)
-    open_for_reading(db_path).conn.close()  # locked, unreadable: one line now, not 500s later
-    if public:
-        try:
-            public_origin(base_url or os.environ.get("TRACKER_BASE_URL"))
-        except PublicProfileError as e:
-            fail(str(e), 2)
-    serve_datasette(db_path, host=host, port=port, open_browser=open_browser, public=public,
-                    base_url=base_url)
-
-
-@cli.command("publish-config")
-@click.option("-o", "--output", default="datasette-metadata.json", show_default=True,
-              type=click.Path(dir_okay=False), help="Where to write the merged metadata.")
-@DB_OPTION
-def publish_config(output, db_path):
-    """Write metadata with the canned queries, for `datasette serve -m` / `datasette publish`.
-
-    Metadata only: `tracker publish DIR` also carries the settings and templates.
-    """
-    from .publish import write_metadata
-
-    path = write_metadata(output, db_name=Path(db_path).stem)
-    click.echo(f"Wrote {path}")
-
-
-@cli.command()
-@click.argument("directory", type=click.Path(file_okay=False))
-@DB_OPTION
-@click.option("--public", is_flag=True, help="Include the public profile (docs/security.md).")
-@click.option("--base-url", metavar="URL",
-              help="Where the public serves it (default: TRACKER_BASE_URL); required with --public.")
-@click.option("--requirement", metavar="SPEC",
-              help="How the server installs the tracker (default: tracker==VERSION), e.g. a "
-                   "path or git URL.")
-def publish(directory, db_path, public, base_url, requirement):
-    """Write a Datasette deployable: metadata, settings, templates, requirements.
-
-    Plain `datasette serve DIRECTORY` (with the database copied into it), `datasette
-    publish` and `datasette package` then serve the same pages as `tracker serve`,
-    /digest included, with the same limits; DIRECTORY/README.md has the commands.
-    """
-    from .deployable import write_deployable
-    from .public import PublicProfileError
-
-    try:
-        written = write_deployable(directory, db_name=Path(db_path).stem, public=public,
-                                   base_url=base_url, tracker_requirement=requirement)
-    except PublicProfileError as e:
-        fail(str(e), 2)
-    click.echo(f"Wrote {len(written)} files and folders to {directory}; see "
-               f"{Path(directory) / 'README.md'}")
 
 
 def _digest_settings(config_path, period=None):
@@ -351,7 +218,7 @@ def digest(ctx, db_path, config_path, week, all_weeks, fmt, output, base_url, fe
     from .storage import check_parent, open_for_reading, open_for_writing, shadow_table
 
     require_db(db_path)
-    _check_base_url(base_url)
+    check_base_url(base_url)
     if output:
         check_parent(output)
     settings = _digest_settings(config_path)
@@ -398,6 +265,24 @@ def digest(ctx, db_path, config_path, week, all_weeks, fmt, output, base_url, fe
         fail(str(e), 2)
 
 
+def _sub_db(ctx, param, value):
+    """``tracker digest pin --db F …``: the subcommand's --db/--config win over the
+    group's (``tracker digest --db F pin …``), as every other command takes them."""
+    if value is not None:
+        if param.name == "db_path":
+            _remember_db(ctx, param, value)
+        ctx.ensure_object(dict)[param.name] = value
+    return value
+
+
+SUB_DB = click.option("--db", "db_path", default=None, callback=_sub_db, expose_value=False,
+                      type=click.Path(dir_okay=False),
+                      help="SQLite database file (default: the digest group's, tracker.db).")
+SUB_CONFIG = click.option("--config", "config_path", default=None, callback=_sub_db,
+                          expose_value=False, type=click.Path(dir_okay=False),
+                          help="Watchlist (default: the digest group's, tracker.yml).")
+
+
 def _edit(ctx, action, period_id, item, text=None, undo=False):
     from .digest import DigestError
     from .digest.build import edit_digest
@@ -428,6 +313,8 @@ UNDO = click.option("--undo", is_flag=True, help="Remove this edit instead.")
 @click.argument("week")
 @click.argument("item")
 @UNDO
+@SUB_DB
+@SUB_CONFIG
 @click.pass_context
 def pin(ctx, week, item, undo):
     """Make ITEM (an id or URL) the lead of WEEK (2026-W47, or a month 2026-06)."""
@@ -438,6 +325,8 @@ def pin(ctx, week, item, undo):
 @click.argument("week")
 @click.argument("item")
 @UNDO
+@SUB_DB
+@SUB_CONFIG
 @click.pass_context
 def hide(ctx, week, item, undo):
     """Leave ITEM (an id or URL) out of WEEK in every output (spam, noise)."""
@@ -449,6 +338,8 @@ def hide(ctx, week, item, undo):
 @click.argument("item")
 @click.argument("text", required=False)
 @UNDO
+@SUB_DB
+@SUB_CONFIG
 @click.pass_context
 def comment(ctx, week, item, text, undo):
     """Add a one-line comment to ITEM (an id or URL) in WEEK."""
@@ -459,6 +350,7 @@ def comment(ctx, week, item, text, undo):
 
 @digest.command()
 @click.argument("week")
+@SUB_DB
 @click.pass_context
 def items(ctx, week):
     """List WEEK's items with the names pin, hide and comment take."""
@@ -484,37 +376,6 @@ def _weeks_text(weeks):
     if len(weeks) > 6:
         return f"{weeks[0]} … {weeks[-1]}"
     return ", ".join(weeks) or "none"
-
-
-@cli.command()
-@DB_OPTION
-@click.option("-o", "--output", required=True, type=click.Path(file_okay=False),
-              help="Directory to write the site into (created if needed).")
-@click.option("--base-url", metavar="URL",
-              help="Where the site will be served, for absolute links in its feed "
-              "(default: TRACKER_BASE_URL).")
-@click.option("--datasette-url", metavar="URL",
-              help="A Datasette serving this database: the digest's query links point "
-              "there (default: they become plain text).")
-@click.option("--feed-weeks", default=26, show_default=True, type=click.IntRange(1),
-              help="How many complete weeks the feed carries.")
-def site(db_path, output, base_url, datasette_url, feed_weeks):
-    """Write the digest as a static site: an index, one page per week, the Atom feed."""
-    from .digest import base_url_from_env
-    from .digest.site import write_site
-    from .storage import open_for_reading
-
-    require_db(db_path)
-    _check_base_url(base_url)
-    for name, url in (("--base-url", base_url), ("--datasette-url", datasette_url)):
-        if url and not url.lower().startswith(("http://", "https://")):
-            fail(f"{name} must be an http(s) URL, not {url!r}", 2)
-    written = write_site(open_for_reading(db_path), output, base_url=base_url,
-                         datasette_url=datasette_url, feed_weeks=feed_weeks)
-    click.echo(f"Wrote {len(written)} files to {output}")
-    if not base_url_from_env(base_url):
-        click.echo("Warning: no --base-url or TRACKER_BASE_URL, so digest.atom's links are "
-                   "relative and feed readers cannot follow them; pages work anywhere.", err=True)
 
 
 @cli.command()
@@ -550,3 +411,7 @@ def demo(db_path, port, no_serve):
         fail(f"port {', '.join(map(str, busy))} on 127.0.0.1 is in use; the demo needs "
              f"--port P (Datasette) and P+1, P+2, P+3 free: pass another --port", 2)
     run_demo(db_path, port=port, serve=not no_serve)
+
+
+for command in (serve, publish_config, publish, site):
+    cli.add_command(command)

@@ -18,7 +18,7 @@ from .feedserver import DATA_DIR as FEEDS_DIR, FeedServer
 from .github import GitHubClient
 from .harvest.run import Progress, run_harvest
 from .emulator.registries import RegistryServer
-from .emulator.registry_demo import load_demo as load_demo_registries
+from .emulator.registry_demo import NEW_PACKAGE, load_demo as load_demo_registries
 from .emulator.sources import SourcesServer, load_synthetic
 from .registries.settings import Packages
 from .sources.http import Pacing
@@ -79,9 +79,11 @@ def demo_sources(config, base):
 
 def demo_packages(config, base):
     """#22: the real PyPI histories of voila, jupytext and dockerspawner, their synthetic
-    conda-forge builds and a synthetic npm package, served at ``base``."""
+    conda-forge builds and two synthetic npm packages (one new in 2026-W25), served
+    at ``base``."""
     config.packages = Packages(pypi=["voila", "jupytext", "dockerspawner"],
-                               npm=["@synthetic-dev/jupytext-lab"], conda_forge_from_pypi=True,
+                               npm=["@synthetic-dev/jupytext-lab", NEW_PACKAGE],
+                               conda_forge_from_pypi=True,
                                pypi_url=base, npm_url=base, anaconda_url=base, rate=0,
                                synthetic=["npm", "conda_forge"])
     return config

@@ -110,7 +110,8 @@ def register_sql_functions(conn):
     """Give a sqlite3 connection the project's SQL functions, all deterministic:
     ``xml_text(x)`` (= ``clean``), ``html_text(x)``, ``safe_link(url, ...)``,
     ``plain_text(html, limit)`` and the
-    week rule, ``week_start(x)`` and ``iso_week(x)`` (``tracker.weeks``). Queries
+    week rule, ``week_start(x)`` and ``iso_week(x)`` (``tracker.weeks``), and
+    ``security_release(name, tag, body)`` (``tracker.security``). Queries
     pass them arguments cast to blob (``tracker.publish.bytes_arguments``), so
     text that is not UTF-8 is cleaned instead of failing the query."""
     from .weeks import iso_week, week_start
@@ -121,6 +122,9 @@ def register_sql_functions(conn):
     conn.create_function("plain_text", 2, plain_text, deterministic=True)
     conn.create_function("week_start", 1, week_start, deterministic=True)
     conn.create_function("iso_week", 1, iso_week, deterministic=True)
+    # What a security release is (#21): tracker/security.py.
+    from .security import register_sql_function
+    register_sql_function(conn)
 
 
 def safe_url(url):

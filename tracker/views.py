@@ -73,24 +73,15 @@ VIEWS = {
     # #26: one view per kind of place, release_places their union, so a query with
     # a range taken from a subquery (the week) can put it on one kind's view, where
     # it reaches the table's index: SQLite pushes no such term into a union view.
-    # The security globs run only where a cheap instr() finds their prefix (CASE
-    # stops at the first match; same 0/1 answer; the globs alone were 0.7 s of 1 s
-    # over 50k releases).
     "github_release_places": """
         select coalesce(repos.full_name, 'repo ' || r.repo) as project, r.repo as repo,
                ltrim(coalesce(r.tag_name, r.name), 'vV') as version,
                'GitHub' as place, 0 as rank, r.published_at as published_at,
                r.html_url as url, coalesce(r.prerelease, 0) as prerelease, 0 as yanked,
                null as advisories,
-               case when (coalesce(r.name, '') || ' ' || coalesce(r.tag_name, '') || ' '
-                          || coalesce(r.body, '')) like '%security%' then 1
-                    when instr(lower(coalesce(r.name, '') || ' ' || coalesce(r.body, '')), 'ghsa-')
-                     and (coalesce(r.name, '') || ' ' || coalesce(r.body, ''))
-                         glob '*[Gg][Hh][Ss][Aa]-[0-9a-z][0-9a-z][0-9a-z][0-9a-z]-*' then 1
-                    when instr(lower(coalesce(r.name, '') || ' ' || coalesce(r.body, '')), 'cve-')
-                     and (coalesce(r.name, '') || ' ' || coalesce(r.body, ''))
-                         glob '*[Cc][Vv][Ee]-[0-9][0-9][0-9][0-9]-[0-9]*' then 1
-                    else 0 end as security,
+               -- the one rule of a security release (tracker/security.py)
+               security_release(cast(r.name as blob), cast(r.tag_name as blob),
+                                cast(r.body as blob)) as security,
                r.id as github_release, null as registry, null as package,
                0 as first_release, 0 as synthetic
         from releases r left join repos on repos.id = r.repo

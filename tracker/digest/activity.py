@@ -116,19 +116,69 @@ def _repo_item(r, badge=None):
 
 def repositories(db, start, end, selector, ctx):
     """rank new: watched repositories created in the period; discovered: new and
-    rising discovered ones; best: the discovered repository with the best week."""
+    rising discovered ones; best: the discovered repository with the best week.
+    ``first_releases``: packages whose first-ever version came out in the period
+    come first (#22); a repository listed too carries its package's first release."""
     rank = selector.get("rank", "new")
     if rank == "new":
-        return [item(r["full_name"], r["full_name"], r["html_url"],
-                     " · ".join(x for x in ("fork" if r["fork"] else "", r["language"] or "") if x),
-                     plain(r["description"], 200))
-                for r in sections.new_repos(db, start, end) if _owner_ok(r["full_name"], selector)]
-    found = discovered(db, start, end, selector, ctx.setdefault("memo", {}))
-    if rank == "best":
-        best = [r for r in found if r.get("description")] or found
-        return [_repo_item(best[0], badge="took off" if best[0]["took_off"] else None)] \
-            if best else []
-    return [_repo_item(r) for r in found]
+        repos = [item(r["full_name"], r["full_name"], r["html_url"],
+                      " · ".join(x for x in ("fork" if r["fork"] else "", r["language"] or "")
+                                 if x),
+                      plain(r["description"], 200))
+                 for r in sections.new_repos(db, start, end)
+                 if _owner_ok(r["full_name"], selector)]
+    else:
+        found = discovered(db, start, end, selector, ctx.setdefault("memo", {}))
+        if rank == "best":
+            best = [r for r in found if r.get("description")] or found
+            return [_repo_item(best[0], badge="took off" if best[0]["took_off"] else None)] \
+                if best else []
+        repos = [_repo_item(r) for r in found]
+    if not selector.get("first_releases"):
+        return repos
+    return _with_first_releases(first_release_items(db, start, end, selector), repos)
+
+
+def first_release_items(db, start, end, selector):
+    """Items of the packages whose first-ever version (anywhere: PyPI, npm,
+    conda-forge, a GitHub release of the same version) came out in the period:
+    ``registries.digest.first_releases``, the ``first_release`` of the
+    ``project_releases`` view. The item's id is the version's, as in the releases
+    section, so the version is told here and not again there (``first_release``)."""
+    if not _has(db, "project_releases"):
+        return []
+    from ..registries.digest import also_on, first_releases
+
+    out = []
+    for r in first_releases(db, start, end):
+        if not _owner_ok(r["project"], selector):
+            continue
+        registry, _, name = (r["packages"] or [":"])[0].partition(":")
+        row = db.execute("select summary from packages where registry = ? and name = ?",
+                         [registry, name]).fetchone()
+        where = f"on {also_on(r['places'])}" + ("" if r["on_github"] else ", no GitHub release")
+        meta = " · ".join(x for x in ("first release", where,
+                                      "pre-release" if r["prerelease"] else "") if x)
+        out.append(item(f"{r['project']}@{r['version']}", f"{name or r['project']} {r['version']}",
+                         r["url"], meta, plain(row[0] if row else "", 200), badge="new",
+                         synthetic=r["synthetic"], first_release=True, project=r["project"],
+                         version=r["version"]))
+    return out
+
+
+def _with_first_releases(firsts, repos):
+    """First releases, then the repositories; a repository whose package had its
+    first release keeps its place and says so (the release is not told twice)."""
+    by_repo = {it["project"].lower(): it for it in firsts}
+    out = []
+    for it in repos:
+        first = by_repo.pop(it["id"].lower(), None)
+        if first:
+            it = {**it, "meta": " · ".join(x for x in (f"first release: {first['title']}",
+                                                        it["meta"]) if x),
+                  "claims": [first["id"]]}
+        out.append(it)
+    return [it for it in firsts if it["project"].lower() in by_repo] + out
 
 
 # ------------------------------------------------------------------ issues

@@ -46,7 +46,10 @@ def atom_feed(rows, *, feed_url=None, site_url=None, title=FEED_TITLE, link=None
         href = link(row) if link else _absolute(row["atom_link"], site_url)
         if href:
             ET.SubElement(entry, q("link"), rel="alternate", type="text/html", href=clean(href))
-        ET.SubElement(entry, q("summary")).text = clean(row.get("headline") or row["title"])
+        # The counts are in the title already: a summary only when it adds something.
+        summary = clean(row.get("headline") or "")
+        if summary and summary not in clean(row["title"]):
+            ET.SubElement(entry, q("summary")).text = summary
         html = content(row) if content else absolute_links(row["atom_content_html"], site_url)
         ET.SubElement(entry, q("content"), type="html").text = clean(html)
     ET.indent(feed)

@@ -71,11 +71,19 @@ def compose(db, period_id, layout, *, start, end, metrics, period="week", note=N
            "previous_label": "last week" if period == "week" else "last month"}
     edits = load_edits(db, period_id)
     seen, out = set(), []
-    for section in layout:
-        items = KIND_FUNCTIONS[section.kind](db, start, end, section.selector, ctx)
+    listed = [(section, KIND_FUNCTIONS[section.kind](db, start, end, section.selector, ctx))
+              for section in layout]
+    # A package's first-ever release is told where new packages are listed
+    # ("Extensions and kernels", selector first_releases, #22), not under releases.
+    claimed = {c for section, items in listed if section.kind != "releases" for it in items
+               for c in ([it["id"]] if it.get("first_release") else []) + it.get("claims", [])}
+    for section, items in listed:
+        if section.kind == "releases":
+            items = [it for it in items if it["id"] not in claimed]
         if section.kind not in ("numbers", "note"):
             items = [it for it in items if it["id"] not in seen]
             seen.update(it["id"] for it in items)
+            seen.update(c for it in items for c in it.get("claims", []))
         items = apply_edits(items, edits)
         if not items:
             continue  # an empty section is left out of every output
@@ -100,6 +108,7 @@ def compose(db, period_id, layout, *, start, end, metrics, period="week", note=N
         "lead_is_note": bool(note), "quiet": quiet, "counts": story.counts_line(this),
         "metrics": this, "footer": footer(db, start, end, urls),
         "urls": {k: v for k, v in urls.items() if k in ("page", "harvest_health")},
-        "section_count": sum(1 for s in shown if s["kind"] != "numbers"),
+        # 0 says quiet (the archive folds it), whatever a weekly meeting listed.
+        "section_count": 0 if quiet else sum(1 for s in shown if s["kind"] != "numbers"),
         "daily": sections.daily_activity(db, start, end) if period == "week" else None,
     }

@@ -3,11 +3,13 @@
 Stored in ``digest_edits`` (one row per period, item and action) and applied
 by ``apply_edits`` when a period is composed, so every output (the week page,
 the static site, Markdown, Atom, email) shows the same edited issue. An item
-is named by its id (``jupyterhub/zero-to-jupyterhub-k8s@4.4.0``,
+is named by its id (``jupyterhub/zero-to-jupyterhub-k8s@4.4.0``; a version also as
+its tag, ``...@v4.4.0``, or by project name alone, ``jupytext@1.19.4``;
 ``jupyterlab/jupyterlab#123``, ``@login``, a post's link) or by its URL, as
 ``tracker digest items WEEK`` lists them.
 """
 
+import re
 from datetime import datetime, timezone
 
 from ..safe import plain
@@ -19,8 +21,14 @@ class EditError(ValueError):
     """A bad edit: unknown action, empty item, a comment without text."""
 
 
+_TAG_V = re.compile(r"@v(?=\d)")
+
+
 def _norm(text):
-    return (text or "").strip().rstrip("/").lower()
+    """An item's name as compared: case and a trailing slash ignored, and a
+    version named as its tag ('jupytext@v1.19.4') or without the v (the id's
+    'jupytext@1.19.4') is the same item."""
+    return _TAG_V.sub("@", (text or "").strip().rstrip("/").lower())
 
 
 def save_edit(db, period_id, item, action, text=None, *, undo=False, now=None):
@@ -34,9 +42,12 @@ def save_edit(db, period_id, item, action, text=None, *, undo=False, now=None):
     if action == "comment" and not undo and not text:
         raise EditError("a comment needs its text (one line)")
     with db.conn:
-        if undo:
-            db.execute("delete from digest_edits where period_id = ? and item = ? and action = ?",
-                       [period_id, item, action])
+        if undo:  # the edit as named then or now: 'jupytext@v1.19.4' = 'jupytext@1.19.4'
+            for (stored,) in db.execute("select item from digest_edits where period_id = ? "
+                                        "and action = ?", [period_id, action]).fetchall():
+                if _norm(stored) == _norm(item):
+                    db.execute("delete from digest_edits where period_id = ? and item = ? "
+                               "and action = ?", [period_id, stored, action])
             return
         if action == "pin":
             db.execute("delete from digest_edits where period_id = ? and action = 'pin'",
@@ -63,7 +74,12 @@ def load_edits(db, period_id):
 
 
 def _keys(it):
-    return {_norm(it["id"]), _norm(it.get("url"))} - {""}
+    """The names an item answers to: its id, its URL and, for a version, the
+    short PROJECT@VERSION (``jupytext@1.19.4`` for ``jupytext/jupytext@1.19.4``)."""
+    keys = {_norm(it["id"]), _norm(it.get("url"))}
+    if it.get("project") and it.get("version"):
+        keys.add(_norm(f"{it['project'].split('/')[-1]}@{it['version']}"))
+    return keys - {""}
 
 
 def apply_edits(items, edits):

@@ -19,6 +19,7 @@ several kinds share (the week's numbers, the editor's note).
 import json
 
 from ..safe import clean, plain, safe_url
+from ..security import security_release
 from . import ecosystem, sections
 from .events import upcoming_events_rows
 from .forum import forum_threads_rows
@@ -67,10 +68,9 @@ def releases(db, start, end, selector, ctx):
         if not _owner_ok(r["project"], selector) or r.get("yanked"):
             continue
         pre = bool(r["prerelease"]) or sections.is_prerelease({"tag_name": r["version"]})
-        security, advisories = sections.security_advisories(r.get("name"), r["version"],
-                                                            r.get("body"))
-        security = security or bool(r.get("security"))
-        advisories = list(dict.fromkeys(list(r.get("advisories") or []) + advisories))
+        # The one rule (tracker/security.py): the registry's advisories or the notes.
+        security, advisories = security_release(r.get("name"), r["version"], r.get("body"),
+                                                advisories=r.get("advisories"))
         kind = None if pre else sections.version_kind(r["version"])
         meta = []
         if security and advisories:  # the badge already says "security"
@@ -189,13 +189,39 @@ def sections_plural(n, one, many=None):
 # ------------------------------------------------------------------ events, papers
 
 def events(db, start, end, selector, ctx):
-    """Events in the two weeks after the period, soonest first."""
+    """Events in the two weeks after the period, soonest first. A series that
+    meets every week (or more often) is routine, not news: listed once, at its
+    next meeting, "weekly", and never the story or the lead (story.py)."""
     tags = {t.lower() for t in selector.get("tags") or []}
-    return [item(f"event:{e['uid']}:{e['recurrence_id'] or ''}", e["summary"], e["url"],
-                 e["when"] + (f" · {e['location']}" if e.get("location") else ""),
-                 synthetic=e["synthetic"])
-            for e in upcoming_events_rows(db, start, end)
+    rows = [e for e in upcoming_events_rows(db, start, end)
             if not tags or tags & {t.lower() for t in e["tags"]}]
+    weekly = weekly_series(db, {e["uid"] for e in rows if e["recurrence_id"]})
+    out, listed = [], set()
+    for e in rows:
+        routine = e["uid"] in weekly
+        if routine and e["uid"] in listed:
+            continue  # the next meeting says it all
+        listed.add(e["uid"])
+        meta = " · ".join(x for x in (e["when"], "weekly" if routine else "", e.get("location"))
+                          if x)
+        out.append(item(f"event:{e['uid']}:{e['recurrence_id'] or ''}", e["summary"], e["url"],
+                        meta, synthetic=e["synthetic"], routine=routine))
+    return out
+
+
+def weekly_series(db, uids):
+    """The uids among ``uids`` whose instances (the events table) are at most
+    seven days apart somewhere: a series that meets every week or more often."""
+    if not uids:
+        return set()
+    marks = ",".join("?" * len(uids))
+    found = db.execute(f"""
+        select uid from (
+            select uid, julianday(substr(dtstart, 1, 19)) - julianday(substr(lag(dtstart) over (
+                       partition by calendar, uid order by dtstart), 1, 19)) as gap
+            from events where uid in ({marks}) and coalesce(status, '') != 'CANCELLED')
+        where gap <= 7 group by uid""", sorted(uids)).fetchall()
+    return {uid for (uid,) in found}
 
 
 def papers(db, start, end, selector, ctx):

@@ -21,13 +21,14 @@ from dataclasses import dataclass, field
 
 KINDS = ("releases", "posts", "events", "papers", "repositories", "issues", "people",
          "numbers", "note")
-# What each kind's selector may say (all optional; lists of strings unless noted).
+# What each kind's selector may say (all optional; lists of strings unless noted:
+# ``rank`` is one word, ``first_releases`` true or false).
 SELECTOR_KEYS = {
     "releases": {"owners", "repos"},
     "posts": {"tags", "categories", "feeds"},
     "events": {"tags"},
     "papers": {"sources"},
-    "repositories": {"rank", "topics", "owners"},
+    "repositories": {"rank", "topics", "owners", "first_releases"},
     "issues": {"rank", "labels", "owners"},
     "people": set(),
     "numbers": set(),
@@ -69,7 +70,8 @@ DEFAULT_SECTIONS = [
             {"rank": "labelled", "labels": ["good first issue", "help wanted"]}),
     Section("Extensions and kernels", "repositories",
             {"rank": "discovered", "topics": ["jupyterlab-extension", "jupyter-kernel",
-                                              "ipywidgets", "voila"]}),
+                                              "ipywidgets", "voila"],
+             "first_releases": True}),
     Section("Hosted environments", "repositories",
             {"rank": "discovered", "topics": ["jupyterhub", "jupyterlite", "jupyter-book"]}),
     Section("Binder and reproducibility", "posts",
@@ -126,10 +128,17 @@ def _section(item, i, source):
             if value not in RANKS[kind]:
                 raise _Error(f"'{name}.selector.rank' must be one of {', '.join(RANKS[kind])}")
             out[key] = value
+        elif key == "first_releases":
+            if not isinstance(value, bool):
+                raise _Error(f"'{name}.selector.first_releases' must be true or false")
+            out[key] = value
         else:
             out[key] = _strings(value, f"{name}.selector.{key}")
     if kind in RANKS and "rank" not in out:
         out["rank"] = "labelled" if kind == "issues" and out.get("labels") else RANKS[kind][0]
+    if out.get("first_releases") and out["rank"] == "best":
+        raise _Error(f"'{name}.selector.first_releases' lists packages: it does not go with "
+                     "rank: best (one repository)")
     return Section(title.strip(), kind, out)
 
 

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from ..canned import canned_rows
 from ..safe import clean, plain
+from ..security import security_release
 
 # Who is a person and which issues count are the views ``people``/``bots`` and
 # ``live_issues`` (tracker/facts.py), as in every canned query: an author not
@@ -164,8 +165,6 @@ def is_prerelease(row):
 _LABEL = re.compile(r"\s*([*_]{1,2})[^*_]+\1:?\s*")
 _BORING = re.compile(r"(?i)^(what'?s changed|changelog|release notes|highlights|"
                      r"new contributors|full changelog)\W*$")
-_SECURITY_ID = re.compile(r"\b(GHSA(?:-[0-9a-z]{4}){3}|CVE-\d{4}-\d{4,})\b", re.I)
-_SECURITY_WORD = re.compile(r"(?i)\bsecurity\b")
 
 
 def _note_lines(body):
@@ -202,18 +201,6 @@ def notes_highlights(body, n=3, limit=140):
     return out
 
 
-def security_advisories(*texts):
-    """(is_security, [GHSA/CVE ids]) from a release's name, tag and notes: a
-    security release names an advisory or says "security"."""
-    text = " ".join(t or "" for t in texts)
-    ids = []
-    for found in _SECURITY_ID.findall(text):
-        found = found.upper() if found.upper().startswith("CVE") else "GHSA" + found[4:].lower()
-        if found not in ids:
-            ids.append(found)
-    return bool(ids or _SECURITY_WORD.search(text)), ids
-
-
 def releases(db, start, end):
     """The week's releases (drafts never); security releases first, flagged
     with their advisory ids; each with a few highlights from its notes."""
@@ -229,7 +216,7 @@ def releases(db, start, end):
         r["pre"] = is_prerelease(r)
         r["kind"] = None if r["pre"] else version_kind(r["tag_name"])
         r["org"] = (r["full_name"] or "").split("/")[0]
-        r["security"], r["advisories"] = security_advisories(r["name"], r["tag_name"], r["body"])
+        r["security"], r["advisories"] = security_release(r["name"], r["tag_name"], r["body"])
         r["highlights"] = notes_highlights(r["body"])
         r["notes"] = r["highlights"][0] if r["highlights"] else ""
         del r["body"]

@@ -8,6 +8,8 @@ three plain sentences written from the data, or the editor's note when there
 is one. A period with nothing a reader would miss is quiet: one short line.
 """
 
+import re
+
 from .kinds import sections_plural as plural
 
 
@@ -21,8 +23,31 @@ def _first(sections, kind, test=lambda it: True):
 
 
 def _sentence(text):
-    text = (text or "").strip()
+    """One sentence of the lead: capitalised (the data's text, never the editor's:
+    a note is the lead as written), ending in a full stop."""
+    text = capitalise((text or "").strip())
     return text if not text or text[-1] in ".!?…" else text + "."
+
+
+_NEXT_SENTENCE = re.compile(r"(\S*)([.!?]) ([a-z])")
+_ABBREVIATION = re.compile(r"(?i)(?:.*\.)?[a-z]$|e\.g|i\.e|etc|vs|cf|approx|incl|no")
+
+
+def capitalise(text):
+    """'jupytext 1.19.4. faster …' -> 'Jupytext 1.19.4. Faster …': each sentence
+    starts with a capital ("e.g. x", "i.e. y" and `code spans` left alone)."""
+    parts = re.split(r"(`[^`]*`)", text)
+    for i in range(0, len(parts), 2):
+        parts[i] = _NEXT_SENTENCE.sub(
+            lambda m: m[0] if m[2] == "." and _ABBREVIATION.fullmatch(m[1])
+            else f"{m[1]}{m[2]} {m[3].upper()}", parts[i])
+    text = "".join(parts)
+    return text[:1].upper() + text[1:] if text[:1].islower() else text
+
+
+def _news(it):
+    """An item that can be a story or open the lead: not a weekly meeting."""
+    return not it.get("routine")
 
 
 def pick_story(sections):
@@ -71,15 +96,18 @@ def _story_sentence(rule, it):
     summary = _sentence(it.get("summary"))
     if rule == "security":
         adv = it.get("advisories") or []
-        return (f"{it['title']} is a security release"
-                + (f" ({', '.join(adv)})" if adv else "") + ". " + summary).strip()
+        return " ".join(x for x in (_sentence(
+            f"{it['title']} is a security release" + (f" ({', '.join(adv)})" if adv else "")),
+            summary) if x)
     if rule == "major":
-        return f"{it['title']} is a new major release. {summary}".strip()
+        return " ".join(x for x in (_sentence(f"{it['title']} is a new major release"), summary)
+                        if x)
     if rule == "took off":
-        return (f"{it['title']} is new in the ecosystem and gathered "
-                f"{plural(it['week_gain'], 'star')} in its first week. {summary}").strip()
+        return " ".join(x for x in (_sentence(
+            f"{it['title']} is new in the ecosystem and gathered "
+            f"{plural(it['week_gain'], 'star')} in its first week"), summary) if x)
     if rule == "discussed":
-        return f"The most discussed thread was “{it['title']}” ({it['meta']}).".strip()
+        return f"The most discussed thread was “{it['title']}” ({it['meta']})."
     if rule == "pinned":
         return " ".join(x for x in (_sentence(it["title"]), summary) if x)
     return ""
@@ -103,15 +131,16 @@ def lead(rule, it, sections, metrics, *, period="week", note=None):
     if also:
         joined = also[0] if len(also) == 1 else ", ".join(also[:-1]) + " and " + also[-1]
         out.append(("Also this " if out else "This ") + f"{period}: {joined}.")
-    event = _first(sections, "events")
+    event = _first(sections, "events", _news)
     if event:
         out.append(f"Coming up: {event['title']}, {event['meta'].split(' · ')[0]}.")
     return " ".join(out[:3])
 
 
 def is_quiet(sections):
-    """True when nothing but counts would be shown."""
-    return not any(s["items"] for s in sections if s["kind"] not in ("numbers", "note"))
+    """True when nothing but counts (and weekly meetings) would be shown."""
+    return not any(_news(it) for s in sections if s["kind"] not in ("numbers", "note")
+                   for it in s["items"])
 
 
 def quiet_line(metrics, period="week"):
@@ -130,8 +159,8 @@ def title(rule, it, metrics, *, quiet=False, period="week", sections=()):
         return quiet_line(metrics, period).rstrip(".")
     story, counts = headline(rule, it), counts_line(metrics)
     if not story and not counts:
-        first = next((s for s in sections if s["items"] and s["kind"] not in ("numbers", "note")),
-                     None)
+        first = next(((s, it) for s in sections if s["kind"] not in ("numbers", "note")
+                      for it in s["items"] if _news(it)), None)
         if first:
-            story = f"{first['title']}: {first['items'][0]['title']}"
+            story = f"{first[0]['title']}: {first[1]['title']}"
     return " · ".join(x for x in (story, counts) if x) or f"A quiet {period}"

@@ -6,10 +6,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 
+# A synthetic package whose first-ever release is in a busy demo week (W25 of 2026):
+# the digest tells it under "Extensions and kernels" (#22).
+NEW_PACKAGE = "@synthetic-dev/jupyterlab-cell-timer"
+NEW_PACKAGE_VERSIONS = [("0.1.0", "2026-06-17T14:05:00.000Z"),
+                        ("0.2.0", "2026-07-08T09:30:00.000Z")]
+
+
 def load_demo(server, until, directory=None):
     """Fill a server for the offline demo: the real PyPI histories of
     ``tracker/data/registries/pypi.json`` up to ``until`` (ISO), plus synthetic
-    conda-forge builds of their 2026 versions and a synthetic npm package."""
+    conda-forge builds of their 2026 versions, a synthetic npm package of jupytext
+    and a synthetic new npm package (``NEW_PACKAGE``)."""
     directory = Path(directory or Path(__file__).parent.parent / "data" / "registries")
     data = json.loads((directory / "pypi.json").read_text())["pypi"]
     for name, project in sorted(data.items()):
@@ -35,4 +43,11 @@ def load_demo(server, until, directory=None):
                                    repository="git+https://github.com/jupytext/jupytext.git",
                                    description="[synthetic] JupyterLab extension of jupytext",
                                    keywords=["jupyterlab-extension"])
+    for version, published in NEW_PACKAGE_VERSIONS:
+        if published < until:
+            server.add_npm(NEW_PACKAGE, version, published,
+                           repository=f"git+https://github.com/{NEW_PACKAGE[1:]}.git",
+                           description="[synthetic] A JupyterLab extension that times "
+                                       "notebook cells",
+                           keywords=["jupyterlab-extension"])
     return server

@@ -28,7 +28,7 @@ def also_on(places):
 
 def project_release_rows(db, start, end):
     """The week's project versions, ordered as the canned query orders them."""
-    from ..digest.sections import security_advisories
+    from ..security import security_release
 
     rows = _rows(db, """
         select v.*, r.name as release_name, r.tag_name, r.body as release_body
@@ -44,10 +44,10 @@ def project_release_rows(db, start, end):
         r["also_on"] = also_on([p for p in places if p != first])
         r["without_github_release"] = not r["on_github"]
         ids = [i for i in (r["advisories"] or "").replace(",", " ").split() if i]
-        _, noted = security_advisories(r.pop("release_name"), r.pop("tag_name"),
-                                       r.pop("release_body"))
-        r["advisories"] = ids + [i for i in noted if i not in ids]
-        r["security"] = bool(r["security"])
+        # The view's flag is the same rule (tracker/security.py); here its ids too.
+        flag, r["advisories"] = security_release(r.pop("release_name"), r.pop("tag_name"),
+                                                 r.pop("release_body"), advisories=ids)
+        r["security"] = bool(r["security"]) or flag
         r["packages"] = [p for p in (r["packages"] or "").split(",") if p]
     return rows
 
