@@ -25,7 +25,10 @@ PYPI_URL = "https://pypi.org"
 NPM_URL = "https://registry.npmjs.org"
 ANACONDA_URL = "https://api.anaconda.org"
 DEFAULT_RATE = 60  # a request a second per host: registries publish no budget
-_URL = re.compile(r"^https?://[^\s\"'<>]+$")
+# {registry: (its tracker.yml key, the environment variable that wins, default)}
+URL_SETTINGS = {"pypi": ("pypi_url", "TRACKER_PYPI_URL", PYPI_URL),
+                "npm": ("npm_url", "TRACKER_NPM_URL", NPM_URL),
+                "conda_forge": ("anaconda_url", "TRACKER_ANACONDA_URL", ANACONDA_URL)}
 # PEP 508 names; npm names (optionally @scope/); conda package names.
 _NAMES = {
     "pypi": re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,198}[A-Za-z0-9])?$"),
@@ -61,9 +64,21 @@ class Packages:
     def urls(self, environ=None):
         """{registry: base URL}, the TRACKER_*_URL variables first."""
         env = os.environ if environ is None else environ
-        return {"pypi": (env.get("TRACKER_PYPI_URL") or self.pypi_url).rstrip("/"),
-                "npm": (env.get("TRACKER_NPM_URL") or self.npm_url).rstrip("/"),
-                "conda_forge": (env.get("TRACKER_ANACONDA_URL") or self.anaconda_url).rstrip("/")}
+        return {registry: (env.get(variable) or getattr(self, key)).rstrip("/")
+                for registry, (key, variable, _) in URL_SETTINGS.items()}
+
+    def environment_problem(self, environ=None):
+        """One line saying which TRACKER_*_URL variable is not an http(s) URL, else
+        None: checked before a run, as the config keys and GITHUB_API_URL are."""
+        from ..config import url_setting_error
+
+        env = os.environ if environ is None else environ
+        for key, variable, default in URL_SETTINGS.values():
+            if env.get(variable):
+                problem = url_setting_error(variable, env[variable], default)
+                if problem:
+                    return problem
+        return None
 
     def __bool__(self):
         return bool(self.pypi or self.npm or self.conda_forge or self.from_repos
@@ -122,10 +137,13 @@ def parse_packages(value, source):
             raise _error(source, f"'packages.rate' must be requests a minute per host "
                                  f"(a number >= 0; 0 = unpaced), got {rate!r}")
         packages.rate = rate
-    for key in ("pypi_url", "npm_url", "anaconda_url"):
+    from ..config import url_setting_error
+    for key, _, default in URL_SETTINGS.values():
         if value.get(key) is not None:
             url = value[key]
-            if not isinstance(url, str) or not _URL.match(url.strip()):
-                raise _error(source, f"'packages.{key}' must be an http(s) URL, got {url!r}")
+            problem = url_setting_error(f"'packages.{key}'", url.strip() if isinstance(url, str)
+                                        else repr(url), default)
+            if problem:
+                raise _error(source, problem)
             setattr(packages, key, url.strip())
     return packages
