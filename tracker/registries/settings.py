@@ -12,6 +12,8 @@
       pypi_url: https://pypi.org                # TRACKER_PYPI_URL wins
       npm_url: https://registry.npmjs.org       # TRACKER_NPM_URL wins
       anaconda_url: https://api.anaconda.org    # TRACKER_ANACONDA_URL wins
+      repos:                      # a package's repository when its links do not say
+        pypi: {dockerspawner: jupyterhub/dockerspawner}
 
 ``synthetic: true`` (or a list of registries, ``[npm, conda_forge]``) marks what
 is stored from them as made up: the offline demo's npm and conda-forge packages.
@@ -56,6 +58,7 @@ class Packages:
     npm_url: str = NPM_URL
     anaconda_url: str = ANACONDA_URL
     synthetic: bool | list = False
+    repos: dict = field(default_factory=dict)  # {registry: {name: 'owner/name'}}
 
     def is_synthetic(self, registry):
         return registry in self.synthetic if isinstance(self.synthetic, list) \
@@ -82,7 +85,7 @@ class Packages:
 
     def __bool__(self):
         return bool(self.pypi or self.npm or self.conda_forge or self.from_repos
-                    or self.classifiers or self.npm_keywords)
+                    or any(self.repos.values()) or self.classifiers or self.npm_keywords)
 
 
 def _error(source, message):
@@ -105,6 +108,38 @@ def _strings(value, name, source, pattern=None, what="a non-empty string"):
     return out
 
 
+_FULL_NAME = re.compile(r"^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$")
+
+
+def _repos(value, source):
+    """``packages.repos``: {registry: {package name: 'owner/name'}}, checked."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _error(source, "'packages.repos' must be a mapping of registries (pypi, npm, "
+                             "conda_forge) to {package: OWNER/NAME}")
+    from ..config import check_keys
+    check_keys(value, "packages.repos", "packages.repos", source)
+    out = {}
+    for registry, names in value.items():
+        where = f"packages.repos.{registry}"
+        if names is None:
+            continue
+        if not isinstance(names, dict):
+            raise _error(source, f"'{where}' must be a mapping of package names to "
+                                 f"OWNER/NAME, e.g. {{dockerspawner: jupyterhub/dockerspawner}}")
+        out[registry] = {}
+        for name, full_name in names.items():
+            if not valid_name(registry, name):
+                raise _error(source, f"'{where}' key must be a {registry} package name, "
+                                     f"got {name!r}")
+            if not isinstance(full_name, str) or not _FULL_NAME.match(full_name.strip()):
+                raise _error(source, f"'{where}.{name}' must be a GitHub repository "
+                                     f"OWNER/NAME, got {full_name!r}")
+            out[registry][name] = full_name.strip()
+    return out
+
+
 def parse_packages(value, source):
     if value is None:
         return Packages()
@@ -116,6 +151,7 @@ def parse_packages(value, source):
     for registry in ("pypi", "npm", "conda_forge"):
         setattr(packages, registry, _strings(value.get(registry), f"packages.{registry}", source,
                                              _NAMES[registry], f"a {registry} package name"))
+    packages.repos = _repos(value.get("repos"), source)
     packages.classifiers = _strings(value.get("classifiers"), "packages.classifiers", source)
     packages.npm_keywords = _strings(value.get("npm_keywords"), "packages.npm_keywords", source,
                                      re.compile(r"^[^\s\"'<>&]{1,100}$"), "an npm keyword")
