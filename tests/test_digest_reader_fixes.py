@@ -88,6 +88,9 @@ def test_a_week_of_weekly_meetings_only_is_quiet_on_every_page(db):
     row = db["digests"].get("2026-W25")
     assert row["section_count"] == 0 and row["quiet"] == 1
     assert row["title"].startswith("A quiet week")
+    # Its one line is the title; no output says it twice (the Markdown's heading once).
+    assert row["title"] not in row["content_html"]
+    assert row["content_md"].count("A quiet week") == 1
 
 
 # ---------------------------------------------------------------- the lead's sentences
@@ -165,3 +168,57 @@ def test_the_draft_preview_says_each_items_key(db):
     for key in keys:
         assert f"<code>{key.replace('&', '&amp;')}</code>" in draft.text, key
     assert "The keys of this draft" not in done.text
+
+
+# ---------------------------------------------------------------- reading the demo (item 4)
+
+def test_one_version_spelled_three_ways_is_told_once(db):
+    db["releases"].upsert_all([
+        {"id": 3960, "repo": 2001, "tag_name": "v2.0.0-rc0", "name": "v2.0.0-rc0", "body": "",
+         "prerelease": 1, "published_at": "2026-06-10T10:00:00Z",
+         "html_url": "https://github.com/jupyter/sample-notebook/releases/tag/v2.0.0-rc0"},
+        {"id": 3961, "repo": 2001, "tag_name": "v2.0.0.rc0", "name": "v2.0.0.rc0", "body": "",
+         "prerelease": 1, "published_at": "2026-06-10T10:05:00Z",
+         "html_url": "https://github.com/jupyter/sample-notebook/releases/tag/v2.0.0.rc0"}],
+        pk="id", alter=True)
+    db["package_releases"].upsert({
+        "registry": "pypi", "name": "sample-notebook", "version": "2.0.0rc0", "prerelease": 1,
+        "yanked": 0, "published_at": "2026-06-10T10:20:00Z", "synthetic": 1,
+        "url": "https://pypi.org/project/sample-notebook/2.0.0rc0/"},
+        pk=("registry", "name", "version"), alter=True)
+    db.conn.commit()
+    start, end = week_bounds(WEEK)
+    items = [it for it in kinds.releases(db, start, end, {}, {})
+             if it["group"] == "jupyter/sample-notebook" and it["version"].startswith("2.0.0")]
+    assert len(items) == 1, items
+    assert items[0]["url"].endswith("/tag/v2.0.0-rc0")
+    assert items[0]["meta"] == "pre-release · also on PyPI (partly synthetic)"
+    assert not items[0]["synthetic"]  # a GitHub release is real
+    assert kinds.version_key("v0.9.0-beta.1") == kinds.version_key("0.9.0b1") == "0.9.0b1"
+
+
+def test_titles_keep_their_bracketed_words_and_never_are_counts_alone(db):
+    from tracker.digest.activity import _title
+    assert _title("[synthetic] Issue #1545") == "[synthetic] Issue #1545"
+    assert _title("[WIP] Add `x` in [the docs](https://example.org)") == "[WIP] Add x in the docs"
+    sections = [{"kind": "releases", "title": "Releases and announcements",
+                 "items": [{"title": "cell-timer 0.2.0", "badge": None}]}]
+    assert story.title(None, None, {"prs_merged": 3}, sections=sections) == \
+        "Releases and announcements: cell-timer 0.2.0 · 3 merged PRs"
+
+
+def test_the_emails_text_part_reads_as_plain_text(db):
+    import email
+    import email.policy
+    from tracker.digest import export_digest
+
+    build_digests(db, week=WEEK, now=NOW)
+    message = email.message_from_string(export_digest(db, fmt="email", week=WEEK, now=NOW),
+                                        policy=email.policy.default)
+    text = message.get_body(("plain",)).get_content()
+    numbers = text.split("BY THE NUMBERS\n==============\n\n", 1)[1].split("\n\n", 1)[0]
+    assert numbers.count("\n* ") >= 2 and "\n\n" not in numbers  # one compact list
+    for s in issue(db)["sections"]:  # every item's links, the person's contribution too
+        for it in s["items"]:
+            for link in (it.get("url"), it.get("link")):
+                assert not link or f"<{link}>" in text, link

@@ -13,7 +13,7 @@ tracker/views.py (views); this module creates, migrates and opens it.
 import sqlite_utils
 
 from . import schema_history as history
-from .schema import FTS, INDEXES, TABLES  # noqa: F401  (re-exported: db.TABLES …)
+from .schema import FTS, INDEXES, PARTIAL_INDEXES, TABLES  # noqa: F401  (re-exported: db.TABLES …)
 from .views import VIEWS  # noqa: F401
 
 
@@ -183,7 +183,8 @@ def schema_is_current(db):
                                     [name]).fetchone()[0]
             columns = [r[2] for r in db.conn.execute(f"pragma index_info([{name}])")]
             indexed.setdefault(table, []).append(columns)
-    return all(columns in indexed.get(table, []) for table, columns in INDEXES)
+    return (all(columns in indexed.get(table, []) for table, columns in INDEXES)
+            and all(("index", name) in master for name in PARTIAL_INDEXES))
 
 
 def ensure_schema(db):
@@ -208,6 +209,9 @@ def ensure_schema(db):
 def ensure_indexes(db):
     for table, columns in INDEXES:
         db[table].create_index(columns, if_not_exists=True)
+    for name, (table, columns, where) in PARTIAL_INDEXES.items():
+        db.execute(f"create index if not exists [{name}] on [{table}] "
+                   f"({', '.join(f'[{c}]' for c in columns)}) where {where}")
 
 
 def ensure_fts(db):

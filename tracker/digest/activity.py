@@ -14,7 +14,7 @@ from .summary import inline_text
 
 def _title(text, limit=140):
     """An issue or PR title as plain text: `code` and **emphasis** markers gone."""
-    return plain(inline_text(text or ""), limit)
+    return plain(inline_text(text or "", references=False), limit)
 
 # A discovered repository "took off" in its first week with this many stars.
 TOOK_OFF = 25

@@ -106,6 +106,8 @@ def compose(db, period_id, layout, *, start, end, metrics, period="week", note=N
         "lead": story.quiet_line(this, period) if quiet else
         story.lead(rule, it, shown, this, period=period, note=note),
         "lead_is_note": bool(note), "quiet": quiet, "counts": story.counts_line(this),
+        # A quiet week's one line is its title already: the outputs do not say it twice.
+        "lead_in_title": quiet and not note,
         "metrics": this, "footer": footer(db, start, end, urls),
         "urls": {k: v for k, v in urls.items() if k in ("page", "harvest_health")},
         # 0 says quiet (the archive folds it), whatever a weekly meeting listed.

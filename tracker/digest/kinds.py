@@ -17,6 +17,7 @@ several kinds share (the week's numbers, the editor's note).
 """
 
 import json
+import re
 
 from ..safe import clean, plain, safe_url
 from ..security import security_release
@@ -64,7 +65,7 @@ def releases(db, start, end, selector, ctx):
     rows = _project_releases(db, start, end) if _has(db, "project_releases") \
         else _github_releases(db, start, end)
     out = []
-    for r in rows:
+    for r in same_versions_once(rows):
         if not _owner_ok(r["project"], selector) or r.get("yanked"):
             continue
         pre = bool(r["prerelease"]) or sections.is_prerelease({"tag_name": r["version"]})
@@ -84,13 +85,17 @@ def releases(db, start, end, selector, ctx):
         if not r.get("on_github", True):
             meta.append(f"on {also_on(r['places'])}, no GitHub release")
         elif r.get("also_on"):
-            meta.append(f"also on {r['also_on']}")
+            # A GitHub release is real; synthetic rows (the demo's) can only be
+            # among the other places: the item says so instead of looking made up.
+            meta.append(f"also on {r['also_on']}"
+                        + (" (partly synthetic)" if r.get("synthetic") else ""))
         name = (r["project"] or "").split("/")[-1]
         version = r["version"] or "?"
         out.append(item(f"{r['project']}@{version}", f"{name} {version}", r["url"],
                         " · ".join(meta), release_summary(r.get("body")), group=r["project"],
                         badge="security" if security else "major" if kind == "major" else
-                        "pre" if pre else None, synthetic=r.get("synthetic"),
+                        "pre" if pre else None,
+                        synthetic=r.get("synthetic") and not r.get("on_github", False),
                         project=name, version=version, published_at=r["published_at"],
                         advisories=advisories))
     rank = {"security": 0, "major": 1, None: 2, "pre": 3}
@@ -100,6 +105,44 @@ def releases(db, start, end, selector, ctx):
     out.sort(key=lambda it: (first[it["group"]], (it["group"] or "").lower(),
                              rank[it["badge"]], it["published_at"] or ""))
     return out
+
+
+_PRE_TAG = re.compile(r"[-_.]?(alpha|beta|preview|pre|rc|c|a|b|dev|post)[-_.]?(?=\d)")
+_PRE_NAME = {"alpha": "a", "beta": "b", "preview": "rc", "pre": "rc", "c": "rc"}
+
+
+def version_key(version):
+    """A version as PEP 440 spells it, for telling one version once:
+    'v1.16.0-rc0', '1.16.0.rc0' and '1.16.0rc0' are one pre-release."""
+    v = (version or "").strip().lower().lstrip("v")
+    return _PRE_TAG.sub(lambda m: _PRE_NAME.get(m[1], m[1]), v)
+
+
+def same_versions_once(rows):
+    """Rows of one project whose versions are spelled differently but are one
+    version (a tag 'v1.16.0-rc0' and another '1.16.0.rc0', PyPI's '1.16.0rc0')
+    merged: the first published (a GitHub release's row first), places joined."""
+    merged = {}
+    for r in rows:
+        key = ((r.get("project") or "").lower(), version_key(r.get("version")))
+        if key not in merged:
+            merged[key] = r
+            continue
+        first = merged[key]
+        if r.get("on_github") and not first.get("on_github"):
+            first, r = {**r, "published_at": first["published_at"]}, first
+            merged[key] = first
+        first["synthetic"] = bool(first.get("synthetic")) or bool(r.get("synthetic"))
+        if "places" in first:
+            places = list(dict.fromkeys(list(first["places"]) + list(r.get("places") or [])))
+            first["places"] = places
+            lead = "GitHub" if first.get("on_github") else places[0]
+            first["also_on"] = _also([p for p in places if p != lead])
+    return list(merged.values())
+
+
+def _also(places):
+    return also_on(places) if places else ""
 
 
 def also_on(places):

@@ -154,11 +154,12 @@ def quiet_line(metrics, period="week"):
 
 
 def title(rule, it, metrics, *, quiet=False, period="week", sections=()):
-    """The story and the counts; without a story, the first item of the issue."""
+    """The story and the counts; without a story, the first item of the issue
+    (a title of counts alone, "3 merged PRs", says nothing)."""
     if quiet:
         return quiet_line(metrics, period).rstrip(".")
     story, counts = headline(rule, it), counts_line(metrics)
-    if not story and not counts:
+    if not story:
         first = next(((s, it) for s in sections if s["kind"] not in ("numbers", "note")
                       for it in s["items"] if _news(it)), None)
         if first:

@@ -48,15 +48,18 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(A-Z0-9])")
 _EMPTY_PARENS = re.compile(r"\(\s*[,;]?\s*\)|\[\s*\]")
 
 
-def inline_text(text):
+def inline_text(text, references=True):
     """One line of Markdown/MyST/HTML as plain text: links to their text,
-    images, tags, URLs and emphasis markers gone, whitespace folded."""
+    images, tags, URLs and emphasis markers gone, whitespace folded.
+    ``references=False`` (a title: no link definitions to refer to) keeps a
+    bracketed word as written: "[synthetic] Issue", "[WIP] Add x"."""
     text = html.unescape(_TAG.sub(" ", text))
     text = _ROLE.sub(r"\1", text)
     text = _IMAGE.sub("", text)
     text = _LINK.sub(r"\1", text)
     text = _AUTOLINK.sub("", text)
-    text = _REFLINK.sub(r"\1", text)
+    if references:
+        text = _REFLINK.sub(r"\1", text)
     text = _URL.sub(lambda m: m[1].rstrip("/"), text)  # a bare URL reads as its address
     text = _EMPHASIS.sub("", text)
     text = _UNDERSCORE.sub("", text)

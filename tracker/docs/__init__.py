@@ -52,7 +52,7 @@ def references(root=ROOT, *, cli=None, tables=None, views=None):
         docs / "cli.md": cli_markdown(cli or tracker_cli),
         docs / "schema.md": schema_markdown(db.TABLES if tables is None else tables, db.INDEXES,
                                             db.FTS, db.VIEWS if views is None else views,
-                                            metadata),
+                                            metadata, db.PARTIAL_INDEXES),
     }
 
 

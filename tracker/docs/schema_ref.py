@@ -53,8 +53,9 @@ def table_markdown(name, columns, options, meta):
     return "\n".join(out) + "\n"
 
 
-def schema_markdown(tables, indexes, fts, views, metadata):
-    """The whole page. ``metadata`` is tracker/metadata.yml, parsed."""
+def schema_markdown(tables, indexes, fts, views, metadata, partial=None):
+    """The whole page. ``metadata`` is tracker/metadata.yml, parsed; ``partial``
+    the partial indexes ({name: (table, columns, where)})."""
     meta = ((metadata.get("databases") or {}).get("*") or {}).get("tables") or {}
     out = [HEADER, "Tables: " + ", ".join(f"[{t}](#{t})" for t in tables) + ".",
            "Views: " + ", ".join(f"[{v}](#{v})" for v in views) + ".", ""]
@@ -63,6 +64,8 @@ def schema_markdown(tables, indexes, fts, views, metadata):
     out += ["## Indexes", "",
             "Each justified where it is declared (`db.INDEXES`, with benchmark figures).", ""]
     out += [f"- `{table}` ({', '.join(columns)})" for table, columns in indexes]
+    out += [f"- `{table}` ({', '.join(columns)}) where `{where}` (partial: `{name}`)"
+            for name, (table, columns, where) in (partial or {}).items()]
     out += ["", "## Full-text search", "",
             "Porter stemming, kept in sync by triggers; the search box of each table in "
             "Datasette.", ""]

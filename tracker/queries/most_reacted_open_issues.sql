@@ -30,6 +30,8 @@ from (
     and json_valid(issues.reactions)
     -- Cheap pre-filter: most issues have no reaction at all, and skipping
     -- them saves parsing their JSON (a different spelling only costs time).
+    -- Word for word the condition of the partial index idx_issues_reacted
+    -- (tracker/schema.py): with it, only issues with reactions are read.
     and issues.reactions not like '%"total_count": 0,%'
     and (coalesce(:repo, '') = ''
          or issues.repo in (select id from repos where full_name = trim(:repo)))
