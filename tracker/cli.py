@@ -400,6 +400,29 @@ def note(db_path, week, text):
     click.echo(f"Note set for {week}")
 
 
+@cli.command("rebuild-summaries")
+@DB_OPTION
+def rebuild_summaries(db_path):
+    """Recompute the summary tables (activity and people per week, #26) from the
+    harvested rows, and recreate the triggers that keep them.
+
+    Harvests keep them right by themselves; run this after restoring a file,
+    editing it by hand, or when a check says they disagree. Progress goes to
+    standard error; one line says what was rebuilt."""
+    import time
+
+    from . import summaries
+    from .storage import open_for_writing
+
+    require_db(db_path)
+    started = time.monotonic()
+    say = lambda text: click.echo(text, err=True)  # noqa: E731
+    counts = summaries.rebuild_file(db_path, open_for_writing, progress=say)
+    rows = ", ".join(f"{table} {n:,}" for table, n in counts.items())
+    click.echo(f"Rebuilt the summaries of {db_path} in {time.monotonic() - started:.1f}s: "
+               f"{rows} rows")
+
+
 @cli.command()
 @click.option("--db", "db_path", default="demo.db", show_default=True,
               type=click.Path(dir_okay=False), help="Demo database file.")
