@@ -111,6 +111,11 @@ def _check_scope(config, config_path, repos, only):
         problem = url_setting_error("GITHUB_API_URL", api)
         if problem:
             fail(problem, 2)
+    packages = getattr(config, "packages", None)
+    if packages and only in (None, "packages"):  # TRACKER_*_URL, checked the same way (#22)
+        problem = packages.environment_problem()
+        if problem:
+            fail(problem, 2)
     watched = watched_kinds(config)
     if repos:
         return
