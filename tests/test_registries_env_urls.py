@@ -46,3 +46,9 @@ def test_the_config_keys_use_the_same_check(value):
         parse_config(f"packages:\n  pypi_url: '{value}'\n")
     assert str(caught.value).endswith(
         url_setting_error("'packages.pypi_url'", value, "https://pypi.org"))
+
+
+def test_harvest_help_names_the_registry_variables():
+    text = CliRunner().invoke(main, ["harvest", "--help"]).output
+    for variable in EXAMPLE:
+        assert variable in text

@@ -68,7 +68,8 @@ def harvest(db_path, config_path, repos, only, wait, max_wait, concurrency, max_
     Incremental: one issue search per group of owners tells which repositories
     changed, unchanged listings cost a free 304, new activity is fetched from
     stored watermarks (--exact: walk every stream, as the daily safety sweep does). Reads GITHUB_TOKEN or the GITHUB_APP_* settings, and
-    GITHUB_API_URL. Ctrl-C or SIGTERM stops cleanly (exit 130 / 143); exit codes
+    GITHUB_API_URL; the packages: registries' TRACKER_PYPI_URL, TRACKER_NPM_URL and
+    TRACKER_ANACONDA_URL (each an http(s) URL, checked before the run). Ctrl-C or SIGTERM stops cleanly (exit 130 / 143); exit codes
     are in docs/running.md.
     """
     from .auth import AuthConfigError, credentials_from_env
