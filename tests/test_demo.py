@@ -175,9 +175,14 @@ def test_demo_follows_packages(demo):
     told = db.execute("select places, synthetic from project_releases "
                       "where project = 'jupytext/jupytext' and version = '1.18.0'").fetchone()
     assert told == ("GitHub, PyPI", 0)
-    # dockerspawner's PyPI links name only jupyter.org: not linked to its repository.
-    assert db.execute("select repo from packages where name = 'dockerspawner'").fetchone() \
-        == (None,)
+    # dockerspawner's PyPI links name only jupyter.org; its name and release tags make it
+    # jupyterhub/dockerspawner's (tracker/registries/link.py), so 14.0.0 is told once.
+    assert db.execute("select r.full_name from packages p join repos r on r.id = p.repo "
+                      "where p.registry = 'pypi' and p.name = 'dockerspawner'").fetchone() \
+        == ("jupyterhub/dockerspawner",)
+    assert db.execute("select project, places from project_releases where version = '14.0.0' "
+                      "and project like '%dockerspawner'").fetchall() == \
+        [("jupyterhub/dockerspawner", "GitHub, PyPI")]
     yanked = db.execute("select yanked, yanked_reason, synthetic from package_releases "
                         "where registry = 'pypi' and name = 'jupytext' and version = '1.20.0'"
                         ).fetchone()

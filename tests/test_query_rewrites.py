@@ -21,7 +21,9 @@ select coalesce(repos.full_name, 'repo ' || r.repo) as project, r.repo as repo,
        ltrim(coalesce(r.tag_name, r.name), 'vV') as version,
        'GitHub' as place, 0 as rank, r.published_at as published_at,
        r.html_url as url, coalesce(r.prerelease, 0) as prerelease, 0 as yanked,
-       null as advisories,
+       -- #22: a GitHub release's advisory ids (was null before the split, a fault)
+       security_advisories(cast(r.name as blob), cast(r.tag_name as blob),
+                           cast(r.body as blob)) as advisories,
        -- the one rule of a security release (tracker/security.py)
        security_release(cast(r.name as blob), cast(r.tag_name as blob),
                         cast(r.body as blob)) as security,

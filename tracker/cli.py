@@ -68,7 +68,8 @@ def harvest(db_path, config_path, repos, only, wait, max_wait, concurrency, max_
     Incremental: one issue search per group of owners tells which repositories
     changed, unchanged listings cost a free 304, new activity is fetched from
     stored watermarks (--exact: walk every stream, as the daily safety sweep does). Reads GITHUB_TOKEN or the GITHUB_APP_* settings, and
-    GITHUB_API_URL. Ctrl-C or SIGTERM stops cleanly (exit 130 / 143); exit codes
+    GITHUB_API_URL; the packages: registries' TRACKER_PYPI_URL, TRACKER_NPM_URL and
+    TRACKER_ANACONDA_URL (each an http(s) URL, checked before the run). Ctrl-C or SIGTERM stops cleanly (exit 130 / 143); exit codes
     are in docs/running.md.
     """
     from .auth import AuthConfigError, credentials_from_env
@@ -109,6 +110,11 @@ def _check_scope(config, config_path, repos, only):
     api = os.environ.get("GITHUB_API_URL")
     if api and only not in ("feeds", "sources", "packages"):
         problem = url_setting_error("GITHUB_API_URL", api)
+        if problem:
+            fail(problem, 2)
+    packages = getattr(config, "packages", None)
+    if packages and only in (None, "packages"):  # TRACKER_*_URL, checked the same way (#22)
+        problem = packages.environment_problem()
         if problem:
             fail(problem, 2)
     watched = watched_kinds(config)
@@ -393,6 +399,29 @@ def note(db_path, week, text):
     except DigestError as e:
         fail(str(e), 2)
     click.echo(f"Note set for {week}")
+
+
+@cli.command("rebuild-summaries")
+@DB_OPTION
+def rebuild_summaries(db_path):
+    """Recompute the summary tables (activity and people per week, #26) from the
+    harvested rows, and recreate the triggers that keep them.
+
+    Harvests keep them right by themselves; run this after restoring a file,
+    editing it by hand, or when a check says they disagree. Progress goes to
+    standard error; one line says what was rebuilt."""
+    import time
+
+    from . import summaries
+    from .storage import open_for_writing
+
+    require_db(db_path)
+    started = time.monotonic()
+    say = lambda text: click.echo(text, err=True)  # noqa: E731
+    counts = summaries.rebuild_file(db_path, open_for_writing, progress=say)
+    rows = ", ".join(f"{table} {n:,}" for table, n in counts.items())
+    click.echo(f"Rebuilt the summaries of {db_path} in {time.monotonic() - started:.1f}s: "
+               f"{rows} rows")
 
 
 @cli.command()

@@ -42,7 +42,8 @@ KEYS = (
     "packages", "packages.pypi", "packages.npm", "packages.conda_forge", "packages.from_repos",
     "packages.classifiers", "packages.npm_keywords", "packages.conda_forge_from_pypi",
     "packages.rate", "packages.pypi_url", "packages.npm_url", "packages.anaconda_url",
-    "packages.synthetic",
+    "packages.synthetic", "packages.repos", "packages.repos.pypi", "packages.repos.npm",
+    "packages.repos.conda_forge",
     # #21: the digest's sections (tracker/digest/layout.py checks each kind's selector).
     "digest", "digest.period", "digest.quiet", "digest.sections", "digest.sections[].title",
     "digest.sections[].kind", "digest.sections[].selector",

@@ -19,7 +19,12 @@ from .views import VIEWS  # noqa: F401
 
 def create_current(db):
     """A new file: every table of the current schema (its version: every migration)."""
+    from .summaries import create_table
+
     for name, (columns, options) in TABLES.items():
+        if options.get("without_rowid"):  # #26's summaries: sqlite-utils cannot say it
+            create_table(db, name, columns, options)
+            continue
         db[name].create(columns, if_not_exists=True, **options)
 
 
@@ -150,6 +155,16 @@ MIGRATIONS.append(_migration_missing_reason)
 MIGRATIONS.append(_migration_digest_sections)
 
 
+def _migration_summaries(db):
+    """#26: the summary tables, filled from the base tables, and their triggers."""
+    from . import summaries
+
+    summaries.rebuild(db, transaction=False)
+
+
+MIGRATIONS.append(_migration_summaries)
+
+
 def open_db(path):
     """Open (creating if needed) a tracker database in WAL mode, schema ensured."""
     db = sqlite_utils.Database(path) if not isinstance(path, sqlite_utils.Database) else path
@@ -157,6 +172,9 @@ def open_db(path):
         db.conn.execute("pragma journal_mode=wal")
     db.conn.execute("pragma synchronous=normal")
     db.conn.execute("pragma busy_timeout=5000")
+    # An INSERT OR REPLACE then fires the delete triggers of the row it replaces,
+    # so the summary tables (tracker/summaries.py) stay right even then.
+    db.conn.execute("pragma recursive_triggers=on")
     # xml_text(), html_text(), safe_link(), week_start(), iso_week(): as in Datasette.
     from .safe import register_sql_functions
     register_sql_functions(db.conn)
@@ -183,8 +201,11 @@ def schema_is_current(db):
                                     [name]).fetchone()[0]
             columns = [r[2] for r in db.conn.execute(f"pragma index_info([{name}])")]
             indexed.setdefault(table, []).append(columns)
-    return (all(columns in indexed.get(table, []) for table, columns in INDEXES)
-            and all(("index", name) in master for name in PARTIAL_INDEXES))
+    if not (all(columns in indexed.get(table, []) for table, columns in INDEXES)
+            and all(("index", name) in master for name in PARTIAL_INDEXES)):
+        return False
+    from .summaries import triggers_current
+    return triggers_current(db)
 
 
 def ensure_schema(db):
@@ -201,6 +222,8 @@ def ensure_schema(db):
         with db.conn:
             migration(db)
             db.conn.execute(f"pragma user_version={number}")
+    from .summaries import ensure_summaries
+    ensure_summaries(db)  # before the indexes: it recreates a summary table gone missing
     ensure_indexes(db)
     ensure_fts(db)
     ensure_views(db)

@@ -111,7 +111,8 @@ def register_sql_functions(conn):
     ``xml_text(x)`` (= ``clean``), ``html_text(x)``, ``safe_link(url, ...)``,
     ``plain_text(html, limit)`` and the
     week rule, ``week_start(x)`` and ``iso_week(x)`` (``tracker.weeks``), and
-    ``security_release(name, tag, body)`` (``tracker.security``). Queries
+    ``security_release(name, tag, body)`` and ``security_advisories(name, tag, body)``
+    (``tracker.security``). Queries
     pass them arguments cast to blob (``tracker.publish.bytes_arguments``), so
     text that is not UTF-8 is cleaned instead of failing the query."""
     from .weeks import iso_week, week_start

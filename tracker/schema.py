@@ -424,3 +424,11 @@ FTS = {
     "repos": ["name", "description"],
     "feed_entries": ["title", "summary"],
 }
+
+# #26: summary tables kept by triggers in the same transaction as the rows they
+# count (tracker/summaries.py, docs/design/summaries.md). Their own block.
+# WITHOUT ROWID tables ("without_rowid" in their options; db.create_current) and a
+# partial index, both made by tracker/summaries.py.
+from .summaries import TABLES as _SUMMARY_TABLES  # noqa: E402
+
+TABLES.update(_SUMMARY_TABLES)

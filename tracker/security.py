@@ -21,7 +21,8 @@ dependencies (Dependabot bumps, "updated yarn.lock to address security
 vulnerabilities"), or a negated statement ("won't get security fixes").
 
 The rule is Python (``security_release``); SQL reads the same function as
-``security_release(name, tag_name, body)`` (registered with the project's
+``security_release(name, tag_name, body)`` and its ids as
+``security_advisories(name, tag_name, body)`` (registered with the project's
 other SQL functions), so the ``release_places``/``project_releases`` views,
 the canned queries and the digest cannot disagree. docs/digest.md tells the
 rule with the demo's real cases.
@@ -131,5 +132,13 @@ def security_release_sql(name, tag, body):
     return int(security_release(name, tag, body)[0])
 
 
+def security_advisories_sql(name, tag, body):
+    """``security_advisories(name, tag, body)`` in SQL: the ids of a security
+    release ("GHSA-..., CVE-..."), NULL when there are none (#22)."""
+    flag, ids = security_release(name, tag, body)
+    return ", ".join(ids) if flag and ids else None
+
+
 def register_sql_function(conn):
     conn.create_function("security_release", 3, security_release_sql, deterministic=True)
+    conn.create_function("security_advisories", 3, security_advisories_sql, deterministic=True)

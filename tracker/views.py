@@ -80,8 +80,9 @@ VIEWS = {
                ltrim(coalesce(r.tag_name, r.name), 'vV') as version,
                'GitHub' as place, 0 as rank, r.published_at as published_at,
                r.html_url as url, coalesce(r.prerelease, 0) as prerelease, 0 as yanked,
-               null as advisories,
-               -- the one rule of a security release (tracker/security.py)
+               -- the one rule of a security release and its ids (tracker/security.py)
+               security_advisories(cast(r.name as blob), cast(r.tag_name as blob),
+                                   cast(r.body as blob)) as advisories,
                security_release(cast(r.name as blob), cast(r.tag_name as blob),
                                 cast(r.body as blob)) as security,
                r.id as github_release, null as registry, null as package,

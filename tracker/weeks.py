@@ -70,3 +70,16 @@ def iso_week(value):
         return week_id(parse_week(value))
     except WeekError:
         return None
+
+
+# week_start() in built-in SQL, for SQLite triggers (tracker/summaries.py), which
+# must run on a plain connection without our functions: the Monday of the date
+# part of {0}, NULL when it is not a date. tests/test_summaries.py checks it
+# against week_start() on every day of sixteen years.
+WEEK_START_SQL = "date(substr({0}, 1, 10), 'weekday 0', '-6 days')"
+
+
+def is_whole_weeks(start, end):
+    """True when [start, end) (ISO dates) is one or more whole ISO weeks."""
+    first, stop = date.fromisoformat(start[:10]), date.fromisoformat(end[:10])
+    return stop > first and first == parse_week(start[:10]) and (stop - first).days % 7 == 0

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from ..canned import canned_rows
 from ..safe import clean, plain
 from ..security import security_release
+from ..weeks import is_whole_weeks
 
 # Who is a person and which issues count are the views ``people``/``bots`` and
 # ``live_issues`` (tracker/facts.py), as in every canned query: an author not
@@ -61,14 +62,60 @@ def _one(db, sql, params):
 
 
 def metrics(db, start, end):
-    """The headline numbers of one week.
+    """The headline numbers of one week (or any run of days).
 
-    Each timestamp range (created, closed, merged) is read once: on a big
-    database the cost is fetching the rows, so the week's new issues and PRs
-    are materialised and counted, grouped by author and checked for
-    first-timers in one statement."""
-    p = {"start": start, "end": end}
-    opened = db.execute(f"""
+    Counts come from the summary tables kept at harvest time
+    (tracker/summaries.py): activity_daily for any days, people_weekly for
+    who was active, bots' PRs and first-timers when the period is whole weeks
+    (else ``_people_scan`` reads the period's issues and comments)."""
+    p = {"start": start[:10], "end": end[:10]}
+    counts = db.execute("""select coalesce(sum(opened_pulls), 0), coalesce(sum(opened_issues), 0),
+               coalesce(sum(closed_issues), 0), coalesce(sum(closed_unmerged), 0),
+               coalesce(sum(merged), 0), coalesce(sum(releases), 0), coalesce(sum(comments), 0)
+        from activity_daily where day >= :start and day < :end""", p).fetchone()
+    people = (_people_weekly(db, p) if is_whole_weeks(start, end)
+              else _people_scan(db, start, end))
+    return {
+        "bot_prs": people[0],
+        "releases": counts[5],
+        "prs_opened": counts[0],
+        "prs_merged": counts[4],
+        "prs_closed_unmerged": counts[3],
+        "issues_opened": counts[1],
+        "issues_closed": counts[2],
+        "comments": counts[6],
+        "contributors": people[1],
+        "first_timers": people[2],
+        "new_repos": _one(db, f"""select count(*) from repos
+            where created_at >= :start and created_at < :end and {WATCHED}""",
+                          {"start": start, "end": end}),
+        "stars_gained": stars_gained(db, start, end),
+    }
+
+
+def _people_weekly(db, p):
+    """(bots' PRs, active people, first-timers) of whole weeks, from people_weekly:
+    a person is active with an issue, PR or comment; a first-timer opened their
+    first issue or PR anywhere in the period; who is a bot is read now. One pass:
+    the period's users (a range of the primary key), each looked up once."""
+    return db.execute(f"""
+        with u as materialized (
+            select w.user, sum(w.opened) as opened, sum(w.opened_pulls) as pulls,
+                   {BOT.format("w.user")} as bot
+            from people_weekly w where w.week >= :start and w.week < :end
+            group by w.user having sum(w.opened) > 0 or sum(w.comments) > 0)
+        select coalesce(sum(case when bot then pulls end), 0),
+               coalesce(sum(not bot), 0),
+               coalesce(sum(not bot and opened > 0 and not exists (
+                   select 1 from people_weekly j
+                   where j.user = u.user and j.week < :start and j.opened > 0)), 0)
+        from u
+    """, p).fetchone()
+
+
+def _people_scan(db, start, end):
+    """``_people_weekly``'s numbers for any days, from the issues and comments."""
+    return db.execute(f"""
         with wk as materialized (
             select i.type, i.user from live_issues i
             where i.created_at >= :start and i.created_at < :end),
@@ -77,37 +124,12 @@ def metrics(db, start, end):
             union
             select c.user from live_comments c join people u on u.id = c.user
             where c.created_at >= :start and c.created_at < :end)
-        select (select count(*) from wk where type = 'pull'),
-               (select count(*) from wk w where w.type = 'pull' and {BOT.format("w.user")}),
-               (select count(*) from wk where type = 'issue'),
+        select (select count(*) from wk w where w.type = 'pull' and {BOT.format("w.user")}),
                (select count(*) from active),
                (select count(distinct w.user) from wk w join people u on u.id = w.user
                 where not exists (
                     select 1 from live_issues j where j.user = w.user and j.created_at < :start))
-    """, p).fetchone()
-    # '+' keeps SQLite off the merged_at index (merged_at IS NULL matches most
-    # of the table); the closed_at range is the selective one.
-    closed = db.execute("""select coalesce(sum(i.type = 'issue'), 0),
-               coalesce(sum(i.type = 'pull' and +i.merged_at is null), 0)
-        from live_issues i where i.closed_at >= :start and i.closed_at < :end""", p).fetchone()
-    return {
-        "bot_prs": opened[1],
-        "releases": _one(db, """select count(*) from activity
-            where kind = 'released' and at >= :start and at < :end""", p),
-        "prs_opened": opened[0],
-        "prs_merged": _one(db, """select count(*) from activity
-            where kind = 'merged' and at >= :start and at < :end""", p),
-        "prs_closed_unmerged": closed[1],
-        "issues_opened": opened[2],
-        "issues_closed": closed[0],
-        "comments": _one(db, """select count(*) from live_comments c
-            where c.created_at >= :start and c.created_at < :end""", p),
-        "contributors": opened[3],
-        "first_timers": opened[4],
-        "new_repos": _one(db, f"""select count(*) from repos
-            where created_at >= :start and created_at < :end and {WATCHED}""", p),
-        "stars_gained": stars_gained(db, start, end),
-    }
+    """, {"start": start, "end": end}).fetchone()
 
 
 def stars_gained(db, start, end):
@@ -300,16 +322,13 @@ def posts(db, start, end):
 
 
 def daily_activity(db, start, end):
-    """Per day: issues and PRs opened, comments, merges and releases, summed."""
+    """Per day: issues and PRs opened, comments, merges and releases, summed
+    (activity_daily, kept at harvest time: tracker/summaries.py)."""
     days = [(date.fromisoformat(start) + timedelta(d)).isoformat() for d in range(7)]
     counts = dict.fromkeys(days, 0)
     for day, n in db.execute(
-        """select substr(at, 1, 10), count(*) from activity
-           where kind in ('opened', 'merged', 'released') and at >= :start and at < :end
-           group by 1
-           union all
-           select substr(created_at, 1, 10), count(*) from live_comments
-           where created_at >= :start and created_at < :end group by 1""",
+        """select day, opened + merged + releases + comments from activity_daily
+           where day >= :start and day < :end""",
         {"start": start, "end": end},
     ):
         if day in counts:

@@ -1,27 +1,27 @@
 -- Per organisation: issues and PRs opened, issues closed, PRs merged and
 -- releases in the week, next to the weekly average of the 4 weeks before.
--- Counted per repo first (index range scans), then summed per org, with an
+-- Counted per repo first (activity_weekly rows), then summed per org, with an
 -- "(all)" row on top.
 with week as (/* include _week.sql */),
 bounds as (select date(start, '-28 days') as prev, start, stop from week),
-events as (
-  -- The activity view (tracker/facts.py): live issues only, so an issue
-  -- transferred to another watched repo counts once, a deleted one not at all.
-  select repo, kind, at from activity
-  where at >= (select prev from bounds) and at < (select stop from bounds)
-),
 per_repo as (
+  -- The activity view's counts (live issues only, so an issue transferred to
+  -- another watched repo counts once, a deleted one not at all), kept per
+  -- repository and week at harvest time (activity_weekly, tracker/summaries.py).
   select repo,
-    sum(kind = 'opened' and at >= (select start from bounds)) as opened,
-    sum(kind = 'opened' and at < (select start from bounds)) as opened_4w,
-    sum(kind = 'closed' and at >= (select start from bounds)) as closed,
-    sum(kind = 'closed' and at < (select start from bounds)) as closed_4w,
-    sum(kind = 'merged' and at >= (select start from bounds)) as merged,
-    sum(kind = 'merged' and at < (select start from bounds)) as merged_4w,
-    sum(kind = 'released' and at >= (select start from bounds)) as releases,
-    sum(kind = 'released' and at < (select start from bounds)) as releases_4w,
-    count(*) filter (where at >= (select start from bounds)) > 0 as active
-  from events
+    sum(case when week >= (select start from bounds) then opened else 0 end) as opened,
+    sum(case when week < (select start from bounds) then opened else 0 end) as opened_4w,
+    sum(case when week >= (select start from bounds) then closed_issues else 0 end) as closed,
+    sum(case when week < (select start from bounds) then closed_issues else 0 end) as closed_4w,
+    sum(case when week >= (select start from bounds) then merged else 0 end) as merged,
+    sum(case when week < (select start from bounds) then merged else 0 end) as merged_4w,
+    sum(case when week >= (select start from bounds) then releases else 0 end) as releases,
+    sum(case when week < (select start from bounds) then releases else 0 end) as releases_4w,
+    max(week >= (select start from bounds)
+        and opened + closed_issues + merged + releases > 0) as active
+  from activity_weekly
+  where week >= (select prev from bounds) and week < (select stop from bounds)
+    and opened + closed_issues + merged + releases > 0
   group by repo
 ),
 per_org as (

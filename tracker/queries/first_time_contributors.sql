@@ -2,31 +2,44 @@
 -- week: one row per person and repository, bots left out (people view), and
 -- only issues that are still there (live_issues: a deleted spam issue or an
 -- issue transferred away makes nobody a contributor). new_to_ecosystem: their
--- first anywhere we follow. Computed only for the week's authors through the
--- (user, created_at) index instead of grouping the whole issues table.
+-- first anywhere we follow.
 -- Feed rules (datasette-atom 0.9 answers 500 otherwise): never empty (a
 -- placeholder row stands in), atom_updated always ends in Z, every row has a
 -- link and content. Links are safe_link() (http(s) or a fixed fallback);
 -- harvested text is html_text(), never raw.
 with week as (/* include _week.sql */),
+-- Each person's issues and PRs per repository and week are kept at harvest
+-- time (people_weekly, tracker/summaries.py; live issues only): their first
+-- week in a repository, or anywhere, is the least week with one. A period
+-- that starts mid-week (the digest's months) reads the issues of its first
+-- partial week.
+bounds as (select start, stop, week_start(start) as monday from week),
 week_firsts as (
-  select issues.user, issues.repo, min(issues.created_at) as first_at
-  from live_issues as issues
-  join people on people.id = issues.user
-  where issues.created_at >= (select start from week)
-    and issues.created_at < (select stop from week)
-  group by issues.user, issues.repo
+  select p.user, p.repo
+  from people_weekly p
+  join people on people.id = p.user
+  where p.week >= (select monday from bounds) and p.week < (select stop from bounds)
+    and p.opened > 0
+    and not exists (select 1 from people_weekly e where e.user = p.user and e.repo = p.repo
+                    and e.week < p.week and e.opened > 0)
 ),
 firsts as (
-  select week_firsts.*,
-         (select min(e.created_at) from live_issues as e where e.user = week_firsts.user)
-           >= (select start from week) as new_to_ecosystem
-  from week_firsts
-  where not exists (
-    select 1 from live_issues as e
-    where e.user = week_firsts.user and e.created_at < week_firsts.first_at
-      and e.repo = week_firsts.repo
-  )
+  select * from (
+    select week_firsts.*,
+           -- Their first live issue or PR there: the earliest, one if two share a second.
+           (select e.id from live_issues as e
+            where e.user = week_firsts.user and e.repo = week_firsts.repo
+              and e.created_at >= (select monday from bounds)
+              and e.created_at < (select stop from bounds)
+            order by e.created_at, e.id limit 1) as issue,
+           not exists (select 1 from people_weekly e where e.user = week_firsts.user
+                       and e.week < (select monday from bounds) and e.opened > 0)
+             and not exists (select 1 from live_issues j where j.user = week_firsts.user
+                             and j.created_at >= (select monday from bounds)
+                             and j.created_at < (select start from bounds))
+             as new_to_ecosystem
+    from week_firsts) f
+  where (select created_at from issues where id = f.issue) >= (select start from bounds)
 ),
 items as (
   select
@@ -36,14 +49,14 @@ items as (
     issues.type,
     issues.number,
     issues.title,
-    firsts.first_at,
+    issues.created_at as first_at,
     xml_text('tracker:first-contribution:' || firsts.user || ':' || firsts.repo) as atom_id,
     xml_text(coalesce(users.login, '?') || ': first '
       || case issues.type when 'pull' then 'pull request' else 'issue' end
       || ' in ' || coalesce(repos.full_name, '?')
       || case when firsts.new_to_ecosystem then ' (new to the ecosystem)' else '' end
      ) as atom_title,
-    coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', firsts.first_at),
+    coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', issues.created_at),
              (select start from week) || 'T00:00:00Z') as atom_updated,
     safe_link(issues.html_url,
       'https://github.com/' || repos.full_name || '/issues/' || issues.number,
@@ -52,12 +65,9 @@ items as (
       || ': ' || html_text(coalesce(issues.title, '')) || '</p>' as atom_content_html,
     xml_text(coalesce(users.login, 'unknown')) as atom_author_name
   from firsts
-  join live_issues as issues on issues.user = firsts.user and issues.repo = firsts.repo
-    and issues.created_at = firsts.first_at
+  join issues on issues.id = firsts.issue
   left join users on users.id = firsts.user
   left join repos on repos.id = firsts.repo
-  -- Two items opened in the same second: keep one.
-  group by firsts.user, firsts.repo
 )
 select (select id from week) as week, * from items
 union all

@@ -19,6 +19,7 @@ from ..sources.http import Counter, Pacing, SourceError
 from . import conda, npm, pypi
 from .discover import discover_packages
 from .http import XMLRPC_INTERVAL
+from .link import link_repos
 from .save import (mark_missing, merge_advisories, save_package, save_releases, save_source,
                    stored_advisories)
 from .values import normalize
@@ -74,8 +75,11 @@ def tracked(db, packages):
     """{registry: [names]}: the explicit names, then what discovery recorded."""
     names = {r: [] for r in REGISTRIES}
     for registry in REGISTRIES:
-        for name in getattr(packages, registry):
-            names[registry].append(normalize(name) if registry == "pypi" else name)
+        # packages.repos links a package and follows it, as if listed.
+        for name in [*getattr(packages, registry), *packages.repos.get(registry, {})]:
+            name = normalize(name) if registry == "pypi" else name
+            if name not in names[registry]:
+                names[registry].append(name)
     for registry, name in db.execute(
             "select distinct registry, name from package_sources where source != 'explicit' "
             "order by registry, name"):
@@ -120,8 +124,9 @@ def harvest_packages(db, config, client, *, now=None, pacing=None, xmlrpc_pacing
                       attempt=attempt, log=log)
     names = tracked(db, packages)
     with db.conn:
+        link_repos(db, packages.repos)  # before: a conda-forge build reads its PyPI link
         for registry in REGISTRIES:
-            for name in getattr(packages, registry):
+            for name in [*getattr(packages, registry), *packages.repos.get(registry, {})]:
                 save_source(db, registry, normalize(name) if registry == "pypi" else name,
                             "explicit", stamp)
     ctx = dict(db=db, client=client, urls=urls, pacing=pacing, result=result, stamp=stamp,
@@ -144,16 +149,8 @@ def harvest_packages(db, config, client, *, now=None, pacing=None, xmlrpc_pacing
         attempt("conda_forge", name, lambda n=name: _conda_package(
             n, derived.get(n), synthetic=packages.is_synthetic("conda_forge"), **ctx))
     with db.conn:
-        link_repos(db)
+        link_repos(db, packages.repos)  # tracker/registries/link.py: the one rule
     return result
-
-
-def link_repos(db):
-    """Link packages to repositories stored after them (the URL was kept)."""
-    db.execute("""update packages set repo = (
-                      select id from repos
-                      where lower(repos.full_name) = lower(substr(packages.repository_url, 20)))
-                  where repo is null and repository_url like 'https://github.com/%/%'""")
 
 
 def _absent_due(db, name, now, days):

@@ -12,6 +12,8 @@
       pypi_url: https://pypi.org                # TRACKER_PYPI_URL wins
       npm_url: https://registry.npmjs.org       # TRACKER_NPM_URL wins
       anaconda_url: https://api.anaconda.org    # TRACKER_ANACONDA_URL wins
+      repos:                      # a package's repository when its links do not say
+        pypi: {dockerspawner: jupyterhub/dockerspawner}
 
 ``synthetic: true`` (or a list of registries, ``[npm, conda_forge]``) marks what
 is stored from them as made up: the offline demo's npm and conda-forge packages.
@@ -25,7 +27,10 @@ PYPI_URL = "https://pypi.org"
 NPM_URL = "https://registry.npmjs.org"
 ANACONDA_URL = "https://api.anaconda.org"
 DEFAULT_RATE = 60  # a request a second per host: registries publish no budget
-_URL = re.compile(r"^https?://[^\s\"'<>]+$")
+# {registry: (its tracker.yml key, the environment variable that wins, default)}
+URL_SETTINGS = {"pypi": ("pypi_url", "TRACKER_PYPI_URL", PYPI_URL),
+                "npm": ("npm_url", "TRACKER_NPM_URL", NPM_URL),
+                "conda_forge": ("anaconda_url", "TRACKER_ANACONDA_URL", ANACONDA_URL)}
 # PEP 508 names; npm names (optionally @scope/); conda package names.
 _NAMES = {
     "pypi": re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,198}[A-Za-z0-9])?$"),
@@ -53,6 +58,7 @@ class Packages:
     npm_url: str = NPM_URL
     anaconda_url: str = ANACONDA_URL
     synthetic: bool | list = False
+    repos: dict = field(default_factory=dict)  # {registry: {name: 'owner/name'}}
 
     def is_synthetic(self, registry):
         return registry in self.synthetic if isinstance(self.synthetic, list) \
@@ -61,13 +67,25 @@ class Packages:
     def urls(self, environ=None):
         """{registry: base URL}, the TRACKER_*_URL variables first."""
         env = os.environ if environ is None else environ
-        return {"pypi": (env.get("TRACKER_PYPI_URL") or self.pypi_url).rstrip("/"),
-                "npm": (env.get("TRACKER_NPM_URL") or self.npm_url).rstrip("/"),
-                "conda_forge": (env.get("TRACKER_ANACONDA_URL") or self.anaconda_url).rstrip("/")}
+        return {registry: (env.get(variable) or getattr(self, key)).rstrip("/")
+                for registry, (key, variable, _) in URL_SETTINGS.items()}
+
+    def environment_problem(self, environ=None):
+        """One line saying which TRACKER_*_URL variable is not an http(s) URL, else
+        None: checked before a run, as the config keys and GITHUB_API_URL are."""
+        from ..config import url_setting_error
+
+        env = os.environ if environ is None else environ
+        for key, variable, default in URL_SETTINGS.values():
+            if env.get(variable):
+                problem = url_setting_error(variable, env[variable], default)
+                if problem:
+                    return problem
+        return None
 
     def __bool__(self):
         return bool(self.pypi or self.npm or self.conda_forge or self.from_repos
-                    or self.classifiers or self.npm_keywords)
+                    or any(self.repos.values()) or self.classifiers or self.npm_keywords)
 
 
 def _error(source, message):
@@ -90,6 +108,38 @@ def _strings(value, name, source, pattern=None, what="a non-empty string"):
     return out
 
 
+_FULL_NAME = re.compile(r"^[A-Za-z0-9-]{1,39}/[A-Za-z0-9._-]{1,100}$")
+
+
+def _repos(value, source):
+    """``packages.repos``: {registry: {package name: 'owner/name'}}, checked."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _error(source, "'packages.repos' must be a mapping of registries (pypi, npm, "
+                             "conda_forge) to {package: OWNER/NAME}")
+    from ..config import check_keys
+    check_keys(value, "packages.repos", "packages.repos", source)
+    out = {}
+    for registry, names in value.items():
+        where = f"packages.repos.{registry}"
+        if names is None:
+            continue
+        if not isinstance(names, dict):
+            raise _error(source, f"'{where}' must be a mapping of package names to "
+                                 f"OWNER/NAME, e.g. {{dockerspawner: jupyterhub/dockerspawner}}")
+        out[registry] = {}
+        for name, full_name in names.items():
+            if not valid_name(registry, name):
+                raise _error(source, f"'{where}' key must be a {registry} package name, "
+                                     f"got {name!r}")
+            if not isinstance(full_name, str) or not _FULL_NAME.match(full_name.strip()):
+                raise _error(source, f"'{where}.{name}' must be a GitHub repository "
+                                     f"OWNER/NAME, got {full_name!r}")
+            out[registry][name] = full_name.strip()
+    return out
+
+
 def parse_packages(value, source):
     if value is None:
         return Packages()
@@ -101,6 +151,7 @@ def parse_packages(value, source):
     for registry in ("pypi", "npm", "conda_forge"):
         setattr(packages, registry, _strings(value.get(registry), f"packages.{registry}", source,
                                              _NAMES[registry], f"a {registry} package name"))
+    packages.repos = _repos(value.get("repos"), source)
     packages.classifiers = _strings(value.get("classifiers"), "packages.classifiers", source)
     packages.npm_keywords = _strings(value.get("npm_keywords"), "packages.npm_keywords", source,
                                      re.compile(r"^[^\s\"'<>&]{1,100}$"), "an npm keyword")
@@ -122,10 +173,13 @@ def parse_packages(value, source):
             raise _error(source, f"'packages.rate' must be requests a minute per host "
                                  f"(a number >= 0; 0 = unpaced), got {rate!r}")
         packages.rate = rate
-    for key in ("pypi_url", "npm_url", "anaconda_url"):
+    from ..config import url_setting_error
+    for key, _, default in URL_SETTINGS.values():
         if value.get(key) is not None:
             url = value[key]
-            if not isinstance(url, str) or not _URL.match(url.strip()):
-                raise _error(source, f"'packages.{key}' must be an http(s) URL, got {url!r}")
+            problem = url_setting_error(f"'packages.{key}'", url.strip() if isinstance(url, str)
+                                        else repr(url), default)
+            if problem:
+                raise _error(source, problem)
             setattr(packages, key, url.strip())
     return packages

@@ -1,17 +1,14 @@
 with week as (/* include _week.sql */),
 bounds as (select date(start, '-84 days') as lo, stop as hi from week),
-events as (
-  -- The activity view (tracker/facts.py), labelled for the legend.
-  select repo, at, case kind when 'opened' then 'Issues & PRs opened' when 'closed' then 'Issues closed'
-                when 'merged' then 'PRs merged' else 'Releases' end as kind
-  from activity
-  where at >= (select lo from bounds) and at < (select hi from bounds)
-),
+-- The activity view's counts per repository and week, kept at harvest time
+-- (activity_weekly, tracker/summaries.py): 13 weeks are a few thousand rows.
 counts as (
-  select week_start(at) as week, kind, count(*) as n
-  from events
-  where (coalesce(:org, '') = '' or repo in (select repo from repo_orgs where lower(org) = lower(:org)))
-  group by 1, 2
+  select a.week, sum(a.opened) as opened, sum(a.closed_issues) as closed,
+         sum(a.merged) as merged, sum(a.releases) as releases
+  from activity_weekly a
+  where a.week >= (select lo from bounds) and a.week < (select hi from bounds)
+    and (coalesce(:org, '') = '' or a.repo in (select repo from repo_orgs where lower(org) = lower(:org)))
+  group by a.week
 ),
 -- Every week and kind, zero when nothing happened: a line must not bridge
 -- a quiet week.
@@ -23,8 +20,10 @@ weeks(start) as (
 kinds(kind) as (
   values ('Issues & PRs opened'), ('Issues closed'), ('PRs merged'), ('Releases')
 )
-select weeks.start as week, kinds.kind, coalesce(counts.n, 0) as n
+select weeks.start as week, kinds.kind, coalesce(case kinds.kind
+    when 'Issues & PRs opened' then counts.opened when 'Issues closed' then counts.closed
+    when 'PRs merged' then counts.merged else counts.releases end, 0) as n
 from weeks
 cross join kinds
-left join counts on counts.week = weeks.start and counts.kind = kinds.kind
+left join counts on counts.week = weeks.start
 order by 1, 2

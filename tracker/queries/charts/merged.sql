@@ -1,4 +1,5 @@
 with week as (/* include _week.sql */)
-select count(*) as n from live_issues
-where merged_at >= (select start from week) and merged_at < (select stop from week)
-  and type = 'pull' and (coalesce(:org, '') = '' or repo in (select repo from repo_orgs where lower(org) = lower(:org)))
+-- Live PRs merged in the week (activity_weekly, tracker/summaries.py).
+select coalesce(sum(merged), 0) as n from activity_weekly
+where week = (select start from week)
+  and (coalesce(:org, '') = '' or repo in (select repo from repo_orgs where lower(org) = lower(:org)))

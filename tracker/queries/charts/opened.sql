@@ -1,4 +1,5 @@
 with week as (/* include _week.sql */)
-select count(*) as n from live_issues
-where created_at >= (select start from week) and created_at < (select stop from week)
+-- Live issues and PRs opened in the week (activity_weekly, tracker/summaries.py).
+select coalesce(sum(opened), 0) as n from activity_weekly
+where week = (select start from week)
   and (coalesce(:org, '') = '' or repo in (select repo from repo_orgs where lower(org) = lower(:org)))

@@ -1,15 +1,17 @@
 with week as (/* include _week.sql */),
 bounds as (select date(start, '-84 days') as lo, stop as hi from week),
--- Events per week (the activity view) per org; per repository once an org is picked.
+-- Events per week (the activity view's, kept per repository and week in
+-- activity_weekly) per org; per repository once an org is picked.
 named as (
-  select week_start(a.at) as week,
+  select a.week,
     case when coalesce(:org, '') = '' then coalesce(o.org, '?') else coalesce(o.full_name, '?') end
       as series,
-    count(*) as n
-  from activity a left join repo_orgs o on o.repo = a.repo
-  where a.at >= (select lo from bounds) and a.at < (select hi from bounds)
+    sum(a.opened + a.closed_issues + a.merged + a.releases) as n
+  from activity_weekly a left join repo_orgs o on o.repo = a.repo
+  where a.week >= (select lo from bounds) and a.week < (select hi from bounds)
     and (coalesce(:org, '') = '' or lower(o.org) = lower(:org))
   group by 1, 2
+  having n > 0
 ),
 top as (select series from named group by series order by sum(n) desc limit 8)
 select week,
