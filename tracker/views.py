@@ -2,6 +2,8 @@
 ``db.ensure_views``). The shared facts (people, live issues, weeks) are in
 tracker/facts.py; these are the summaries built on them."""
 
+from .canned import expand
+
 # Earliest authored issue or PR per user and repo; "first-time contributor this
 # week" is then a lookup on first_contributions.
 VIEWS = {
@@ -120,30 +122,14 @@ VIEWS = {
         union all
         select * from package_release_places
     """,
-    # One row per project version wherever it appeared; its time is its first
-    # appearance; on_github says whether a GitHub release exists; first_release marks
-    # the project's earliest version anywhere when a registry has it (a new package).
-    "project_releases": """
-        select project, repo, version, published_at, places, on_github, github_release, url,
-               prerelease, yanked, security, advisories, packages,
-               packages is not null and published_at = min(published_at) over (
-                   partition by lower(project)) as first_release, synthetic
-        from (
-        select min(project) as project, max(repo) as repo, version,
-               min(published_at) as published_at,
-               replace(group_concat(distinct place), ',', ', ') as places,
-               max(place = 'GitHub') as on_github, max(github_release) as github_release,
-               coalesce(max(case when rank = 0 then url end),
-                        max(case when rank = 1 then url end),
-                        max(case when rank = 2 then url end), max(url)) as url,
-               max(prerelease) as prerelease, min(yanked) as yanked,
-               max(security) as security,
-               group_concat(distinct advisories) as advisories,
-               group_concat(distinct registry || ':' || package) as packages,
-               max(synthetic) as synthetic
-        from (select * from release_places order by lower(project), version, rank, package)
-        group by lower(project), version)
-    """,
+    # One row per project version wherever it appeared: tracker/queries/
+    # _project_releases.sql over every place (the one definition, which the week's
+    # queries run over the places of that week's projects only).
+    "project_releases": expand("""
+        with places as (select * from release_places),
+        project_versions as (/* include _project_releases.sql */)
+        select * from project_versions
+    """),
     "first_contributions_per_repo": """
         select issues.user as user, issues.repo as repo,
                min(issues.created_at) as first_at

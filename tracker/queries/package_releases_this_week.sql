@@ -6,11 +6,16 @@
 -- tells the same versions (tracker/registries/digest.py, tracker/digest).
 -- Feed rules as in releases_this_week.sql: never empty, atom_updated ends in Z,
 -- content on every row, safe_link() links only, text xml_text() / html_text().
+-- Only the week's projects' places are read (_week_places.sql), then told as
+-- the project_releases view tells them (_project_releases.sql): 2.5 s -> 15 ms
+-- at 50k releases (#26).
 with week as (/* include _week.sql */),
+places as (/* include _week_places.sql */),
+project_versions as (/* include _project_releases.sql */),
 picked as (
   select v.*, xml_text(v.project) as p, xml_text(v.version) as ver,
     xml_text(coalesce(v.places, '')) as pl, xml_text(coalesce(v.advisories, '')) as adv
-  from project_releases v
+  from project_versions v
   where v.published_at >= (select start from week) and v.published_at < (select stop from week)
     and not coalesce(v.yanked, 0)
 ),
