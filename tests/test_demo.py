@@ -257,6 +257,8 @@ def test_demo_release_summaries_read_whole_and_escape_once(demo):
     for week in ("2026-W13", "2026-W18"):
         text = issue(week)["content_md"]
         assert "is a security release fixing" in text and "This release fixes" not in text, week
+        lead = next(line for line in text.splitlines() if "security release" in line)
+        assert lead.count("security release") == 1 and " fixes CVE-2026-" in lead, lead
     assert "No merged PRs" not in issue("2022-W40")["content_md"]
     old = issue("2018-W49")
     assert "Support Python < 3.6" in old["content_md"]

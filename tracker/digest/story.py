@@ -96,9 +96,12 @@ def _story_sentence(rule, it):
     summary = _sentence(it.get("summary"))
     if rule == "security":
         adv = it.get("advisories") or []
-        return " ".join(x for x in (_sentence(
-            f"{it['title']} is a security release" + (f" ({', '.join(adv)})" if adv else "")),
-            summary) if x)
+        if adv and "security release" in summary.lower():
+            # the notes say it already ("4.3.3 is a security release fixing …")
+            first = f"{it['title']} fixes {', '.join(adv)}"
+        else:
+            first = f"{it['title']} is a security release" + (f" ({', '.join(adv)})" if adv else "")
+        return " ".join(x for x in (_sentence(first), summary) if x)
     if rule == "major":
         return " ".join(x for x in (_sentence(f"{it['title']} is a new major release"), summary)
                         if x)
