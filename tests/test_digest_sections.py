@@ -391,6 +391,19 @@ def test_monthly_issues_pages_and_feed(db):
     assert "June 2026" in md
 
 
+def test_period_month_from_the_command_line(db):
+    """#21: `--period month` builds and exports a monthly issue without a config file."""
+    path = db.execute("pragma database_list").fetchone()[2]
+    runner = CliRunner()
+    built = runner.invoke(cli, ["digest", "--db", path, "--period", "month", "--week", "2026-06"])
+    assert built.exit_code == 0, built.output
+    md = runner.invoke(cli, ["digest", "--db", path, "--period", "month", "--week", "2026-06",
+                             "--format", "md"])
+    assert md.exit_code == 0 and "June 2026" in md.output, md.output
+    bad = runner.invoke(cli, ["digest", "--db", path, "--period", "year"])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
+
+
 # ---------------------------------------------------------------- configuration
 
 @pytest.mark.parametrize("block,message", [

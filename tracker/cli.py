@@ -202,6 +202,8 @@ DIGEST_CONFIG = click.option(
               "when digest.period is month.")
 @click.option("--all", "all_weeks", is_flag=True,
               help="Build every week from the first with data to the running week.")
+@click.option("--period", type=click.Choice(["week", "month"]),
+              help="Weekly or monthly issues (default: digest.period of --config, else week).")
 @click.option("--format", "fmt", type=click.Choice(["atom", "html", "md", "email"]),
               help="Also export: the feed of the latest complete periods (atom) or one "
               "complete period (html, md, email: a .eml message with HTML and text parts).")
@@ -212,7 +214,8 @@ DIGEST_CONFIG = click.option(
 @click.option("--feed-weeks", default=26, show_default=True, type=click.IntRange(1),
               help="How many complete periods the Atom export carries.")
 @click.pass_context
-def digest(ctx, db_path, config_path, week, all_weeks, fmt, output, base_url, feed_weeks):
+def digest(ctx, db_path, config_path, week, all_weeks, period, fmt, output, base_url,
+           feed_weeks):
     """(Re)build the "Tracking Jupyter" digest, optionally exporting it.
 
     The editor's hand: `tracker digest pin|hide|comment WEEK ITEM` (see
@@ -227,7 +230,7 @@ def digest(ctx, db_path, config_path, week, all_weeks, fmt, output, base_url, fe
     check_base_url(base_url)
     if output:
         check_parent(output)
-    settings = _digest_settings(config_path)
+    settings = _digest_settings(config_path, period)
     try:
         if fmt:
             # An export never writes the file (a read-only mount works): the periods it
