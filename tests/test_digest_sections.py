@@ -319,7 +319,7 @@ def test_pin_hide_comment_change_every_output(db):
         return (title.replace("[", "\\[").replace("]", "\\]") if name == "md" else title) in text
 
     assert all(shows(name, text, "[synthetic] Binder") for name, text in before.items())
-    assert edit_digest(db, WEEK, hidden, "hide", now=NOW) == []
+    assert edit_digest(db, WEEK, hidden, "hide", now=NOW) == [hidden]  # matched before it went
     assert edit_digest(db, WEEK, pinned, "pin", now=NOW) == [pinned]
     assert edit_digest(db, WEEK, "https://edu.example.org/course", "comment",
                        "Worth <b>a</b> read", now=NOW) == ["https://edu.example.org/course"]

@@ -308,7 +308,7 @@ def _edit(ctx, action, period_id, item, text=None, undo=False):
     done = {"pin": "Pinned", "hide": "Hid", "comment": "Commented on"}[action]
     if undo:
         click.echo(f"Removed the {action} of {item} in {period_id}")
-    elif matched or action == "hide":
+    elif matched:
         click.echo(f"{done} {', '.join(matched) or item} in {period_id}")
     else:
         click.echo(f"Saved, but no item of {period_id} is named {item!r} (yet); "
@@ -373,6 +373,8 @@ def items(ctx, week):
         rows = period_items(open_db(ctx.obj["db_path"]), week)
     except DigestError as e:
         fail(str(e), 2)
+    if not rows:
+        click.echo(f"No items in {week}: nothing to pin, hide or comment on (yet)")
     section = None
     for title, item_id, item_title, url in rows:
         if title != section:
