@@ -244,3 +244,14 @@ def test_demo_newsletter_acceptance(demo):
     assert entries and not [e for e in entries if e.title.startswith("A quiet week")]
     quiet = {w for (w,) in db.execute("select week from digests where section_count = 0")}
     assert quiet and not [e for e in entries if e.id.rsplit("/", 1)[1] in quiet]
+
+
+def test_the_demo_ignores_mirror_urls_from_the_environment():
+    """A TRACKER_PYPI_URL exported for real harvests must not take the offline demo
+    off its own registry emulator (a new user's re-check of #22)."""
+    from tracker.demo import demo_environ
+
+    env = {"TRACKER_PYPI_URL": "https://mirror.example.org", "TRACKER_NPM_URL": "http://x",
+           "TRACKER_ANACONDA_URL": "http://y", "GITHUB_API_URL": "https://ghe.example.org/api/v3",
+           "HOME": "/home/u"}
+    assert demo_environ(env) == {"HOME": "/home/u"}
