@@ -246,6 +246,17 @@ def test_demo_newsletter_acceptance(demo):
     assert quiet and not [e for e in entries if e.id.rsplit("/", 1)[1] in quiet]
 
 
+def test_the_demo_ignores_mirror_urls_from_the_environment():
+    """A TRACKER_PYPI_URL exported for real harvests must not take the offline demo
+    off its own registry emulator (a new user's re-check of #22)."""
+    from tracker.demo import demo_environ
+
+    env = {"TRACKER_PYPI_URL": "https://mirror.example.org", "TRACKER_NPM_URL": "http://x",
+           "TRACKER_ANACONDA_URL": "http://y", "GITHUB_API_URL": "https://ghe.example.org/api/v3",
+           "HOME": "/home/u"}
+    assert demo_environ(env) == {"HOME": "/home/u"}
+
+
 def test_demo_release_summaries_read_whole_and_escape_once(demo):
     """#21: real notes that read badly: a sentence cut before its list (4.3.3),
     boilerplate (voila 0.4.0b0's "No merged PRs"), "<" shown as "&lt;" (voila 0.0.6)."""

@@ -378,7 +378,7 @@ def test_pin_hide_comment_change_every_output(db):
         return (title.replace("[", "\\[").replace("]", "\\]") if name == "md" else title) in text
 
     assert all(shows(name, text, "[synthetic] Binder") for name, text in before.items())
-    assert edit_digest(db, WEEK, hidden, "hide", now=NOW) == []
+    assert edit_digest(db, WEEK, hidden, "hide", now=NOW) == [hidden]  # matched before it went
     assert edit_digest(db, WEEK, pinned, "pin", now=NOW) == [pinned]
     assert edit_digest(db, WEEK, "https://edu.example.org/course", "comment",
                        "Worth <b>a</b> read", now=NOW) == ["https://edu.example.org/course"]
@@ -448,6 +448,19 @@ def test_monthly_issues_pages_and_feed(db):
     assert not [e for e in weekly.entries if "month" in e.id]
     md = export_digest(db, fmt="md", week="2026-06", period="month", now=NOW)
     assert "June 2026" in md
+
+
+def test_period_month_from_the_command_line(db):
+    """#21: `--period month` builds and exports a monthly issue without a config file."""
+    path = db.execute("pragma database_list").fetchone()[2]
+    runner = CliRunner()
+    built = runner.invoke(cli, ["digest", "--db", path, "--period", "month", "--week", "2026-06"])
+    assert built.exit_code == 0, built.output
+    md = runner.invoke(cli, ["digest", "--db", path, "--period", "month", "--week", "2026-06",
+                             "--format", "md"])
+    assert md.exit_code == 0 and "June 2026" in md.output, md.output
+    bad = runner.invoke(cli, ["digest", "--db", path, "--period", "year"])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
 
 
 # ---------------------------------------------------------------- configuration
