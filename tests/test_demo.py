@@ -244,3 +244,34 @@ def test_demo_newsletter_acceptance(demo):
     assert entries and not [e for e in entries if e.title.startswith("A quiet week")]
     quiet = {w for (w,) in db.execute("select week from digests where section_count = 0")}
     assert quiet and not [e for e in entries if e.id.rsplit("/", 1)[1] in quiet]
+
+
+def test_the_demo_ignores_mirror_urls_from_the_environment():
+    """A TRACKER_PYPI_URL exported for real harvests must not take the offline demo
+    off its own registry emulator (a new user's re-check of #22)."""
+    from tracker.demo import demo_environ
+
+    env = {"TRACKER_PYPI_URL": "https://mirror.example.org", "TRACKER_NPM_URL": "http://x",
+           "TRACKER_ANACONDA_URL": "http://y", "GITHUB_API_URL": "https://ghe.example.org/api/v3",
+           "HOME": "/home/u"}
+    assert demo_environ(env) == {"HOME": "/home/u"}
+
+
+def test_demo_release_summaries_read_whole_and_escape_once(demo):
+    """#21: real notes that read badly: a sentence cut before its list (4.3.3),
+    boilerplate (voila 0.4.0b0's "No merged PRs"), "<" shown as "&lt;" (voila 0.0.6)."""
+    db = sqlite_utils.Database(demo[0])
+
+    def issue(week):
+        return db["digests"].get(week)
+
+    for week in ("2026-W13", "2026-W18"):
+        text = issue(week)["content_md"]
+        assert "is a security release fixing" in text and "This release fixes" not in text, week
+    assert "No merged PRs" not in issue("2022-W40")["content_md"]
+    old = issue("2018-W49")
+    assert "Support Python < 3.6" in old["content_md"]
+    assert "Support Python &lt; 3.6" in old["content_html"] and "&amp;lt;" not in old["content_html"]
+    for week, md in db.execute("select week, content_md from digests"):
+        # an entity shows as written in plain text: only where "<" would open a tag
+        assert not re.search(r"&(?!lt;[A-Za-z/!?])[a-z]+;", md or ""), week

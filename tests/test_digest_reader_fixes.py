@@ -238,3 +238,20 @@ def test_a_summary_is_the_releases_own_prose_before_an_upgrade_warning():
     # with nothing else to say, the admonition's prose is the summary
     assert release_summary(body.split("\n\nWe now")[0]) == \
         "A bug in KubeSpawner made user pods risk be orphaned."
+
+
+def test_hiding_what_is_not_there_says_so_and_an_empty_week_lists_none(db):
+    """A typo'd hide is saved but warned about, like pin and comment; a hide that
+    matches says which item; `items` of a week without items says so (a reader's trial)."""
+    path = db.execute("pragma database_list").fetchone()[2]
+    build_digests(db, week=WEEK, now=NOW)
+    runner = CliRunner()
+    typo = runner.invoke(cli, ["digest", "hide", "--db", path, WEEK, "nosuch/thing#1"])
+    assert typo.exit_code == 0 and "no item of" in typo.output and "Hid" not in typo.output
+    hid = runner.invoke(cli, ["digest", "hide", "--db", path, WEEK,
+                              "jupyter/sample-notebook@1.2.0"])
+    assert hid.exit_code == 0 and "Hid jupyter/sample-notebook" in hid.output, hid.output
+    empty = "2025-W13"  # the sample has nothing that week
+    build_digests(db, week=empty, now=NOW)
+    listed = runner.invoke(cli, ["digest", "items", "--db", path, empty])
+    assert listed.exit_code == 0 and f"No items in {empty}" in listed.output, listed.output

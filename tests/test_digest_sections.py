@@ -261,14 +261,28 @@ MARKUP = re.compile(r"\]\(|\*\*|__|```|~~~|:::|<[a-zA-Z/!]|\{[a-z-]+\}|^#|^\s*[-
                     r"^\s*>|\[!|&[a-z]+;|https?://")
 
 
-def real_release_notes():
-    """Every release body of the demo's real facts (tracker/data/jupyter)."""
+def real_releases():
+    """Every release of the demo's real facts (tracker/data/jupyter), with its folder."""
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1] / "tracker/data/jupyter"
     for path in sorted(root.glob("*/releases.json")):
         for release in json.loads(path.read_text()):
-            yield release.get("body")
+            yield path.parent.name, release
+
+
+def real_release_notes():
+    for _, release in real_releases():
+        yield release.get("body")
+
+
+def real_body(folder, tag):
+    return next(r["body"] for f, r in real_releases() if (f, r["tag_name"]) == (folder, tag))
+
+
+# github-activity / release-drafter lines that say nothing about the release
+BOILERPLATE = re.compile(r"(?i)^\W*(no merged prs|full changelog|what's changed|new contributors|"
+                         r"github contributors page|contributors to this release|merged prs)")
 
 
 def test_summaries_of_real_release_notes_have_no_markup_or_cut_word():
@@ -282,7 +296,14 @@ def test_summaries_of_real_release_notes_have_no_markup_or_cut_word():
         nonempty += 1
         assert not MARKUP.search(summary), (summary, body[:300])
         assert "What's Changed" not in summary and "dependabot" not in summary.lower()
+        assert not BOILERPLATE.match(summary), (summary, body[:300])
         assert len(summary) <= 120
+        # never a sentence cut where its notes go on: "This release fixes" (then a
+        # list), or a bullet's first line without its wrapped rest
+        whole = release_summary(body, limit=10_000)
+        rest = inline_text(body).partition(whole)[2]
+        assert whole.endswith((".", "!", "?")) or not re.match(r"\s*(:(\s|$)|[a-z])", rest), \
+            (whole, rest[:80])
         if summary.endswith("…"):  # cut at a word boundary: the last word is whole
             last = summary[:-1].split()[-1]
             assert re.search(r"(?<!\w)" + re.escape(last) + r"(?!\w)", inline_text(body)), \
@@ -302,6 +323,44 @@ def test_summary_cases(body, expected):
     assert release_summary(body) == expected
 
 
+@pytest.mark.parametrize("folder,tag,expected", [
+    # an {important} note that opens the notes is the release's own word; the
+    # "This release fixes:" after it leads into a list and is no sentence
+    ("jupyterhub__zero-to-jupyterhub-k8s", "4.3.3",
+     "4.3.3 is a security release fixing vulnerabilities in jupyterhub and 2 authenticators."),
+    ("jupyterhub__zero-to-jupyterhub-k8s", "4.3.4",
+     "4.3.4 is a security release fixing a moderate CSRF vulnerability in jupyterhub."),
+    # a wrapped bullet is one sentence, not its first line
+    ("jupyterhub__zero-to-jupyterhub-k8s", "0.9.0-beta.1",
+     "The default configuration is now catering to autoscaling clusters where nodes can be added "
+     "and removed, as compared to fixed clusters where there is only a fixed amount of nodes."),
+    ("jupyterhub__dockerspawner", "0.9.1", "Fix typo which would cause using the deprecated "
+     ".hub_ip_connect configuration with JupyterHub 0.8 to crash instead of warn in 0.9.0."),
+    # github-activity boilerplate is never a summary: nothing else, no summary
+    ("voila-dashboards__voila", "v0.4.0b0", ""),
+    ("voila-dashboards__voila", "0.1.1", ""),
+    ("voila-dashboards__voila", "0.0.6", "Support Python < 3.6"),
+])
+def test_summaries_of_real_release_notes(folder, tag, expected):
+    assert release_summary(real_body(folder, tag)) == expected
+
+
+def test_markdown_shows_a_summarys_lt_as_itself():
+    """voila 0.0.6 read "Support Python &lt; 3.6" in Markdown and text."""
+    from tracker.digest.markdown import md
+
+    summary = release_summary(real_body("voila-dashboards__voila", "0.0.6"))
+    assert md(summary) == "Support Python < 3.6"  # CommonMark reads no tag in "< 3"
+    # where "<" or "&" could start a tag or an entity, an entity keeps it text in
+    # every Markdown reader (not all honour a backslash before "<")
+    assert md("<script>x</script> &amp; <https://e.example>") == \
+        "&lt;script>x&lt;/script> &amp;amp; &lt;https://e.example>"
+    assert md("Q&A, a<b, 1 < 2") == "Q&A, a&lt;b, 1 < 2"
+    for body in filter(None, real_release_notes()):
+        text = md(release_summary(body))
+        assert "&lt; " not in text and not re.search(r"<[A-Za-z/!?]", text), text
+
+
 def test_long_summaries_are_cut_at_a_word():
     text = "Supercalifragilistic " * 20
     out = release_summary(text, limit=50)
@@ -319,7 +378,7 @@ def test_pin_hide_comment_change_every_output(db):
         return (title.replace("[", "\\[").replace("]", "\\]") if name == "md" else title) in text
 
     assert all(shows(name, text, "[synthetic] Binder") for name, text in before.items())
-    assert edit_digest(db, WEEK, hidden, "hide", now=NOW) == []
+    assert edit_digest(db, WEEK, hidden, "hide", now=NOW) == [hidden]  # matched before it went
     assert edit_digest(db, WEEK, pinned, "pin", now=NOW) == [pinned]
     assert edit_digest(db, WEEK, "https://edu.example.org/course", "comment",
                        "Worth <b>a</b> read", now=NOW) == ["https://edu.example.org/course"]
@@ -389,6 +448,19 @@ def test_monthly_issues_pages_and_feed(db):
     assert not [e for e in weekly.entries if "month" in e.id]
     md = export_digest(db, fmt="md", week="2026-06", period="month", now=NOW)
     assert "June 2026" in md
+
+
+def test_period_month_from_the_command_line(db):
+    """#21: `--period month` builds and exports a monthly issue without a config file."""
+    path = db.execute("pragma database_list").fetchone()[2]
+    runner = CliRunner()
+    built = runner.invoke(cli, ["digest", "--db", path, "--period", "month", "--week", "2026-06"])
+    assert built.exit_code == 0, built.output
+    md = runner.invoke(cli, ["digest", "--db", path, "--period", "month", "--week", "2026-06",
+                             "--format", "md"])
+    assert md.exit_code == 0 and "June 2026" in md.output, md.output
+    bad = runner.invoke(cli, ["digest", "--db", path, "--period", "year"])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output
 
 
 # ---------------------------------------------------------------- configuration

@@ -52,3 +52,17 @@ def test_harvest_help_names_the_registry_variables():
     text = CliRunner().invoke(main, ["harvest", "--help"]).output
     for variable in EXAMPLE:
         assert variable in text
+
+
+def test_a_packages_only_run_says_what_the_registries_gave(tmp_path):
+    with RegistryServer() as reg:
+        fill(reg)
+        path = tmp_path / "tracker.yml"
+        path.write_text(f"packages:\n  pypi: [sample-kernel]\n  pypi_url: {reg.url}\n"
+                        f"  rate: 0\n")
+        result = CliRunner().invoke(
+            main, ["harvest", "--config", str(path), "--db", str(tmp_path / "t.db"),
+                   "--no-digest", "--only", "packages", "-q"], env={"GITHUB_TOKEN": None})
+    assert result.exit_code == 0, result.output
+    line = result.output.strip().splitlines()[-1]
+    assert ", 2 package releases;" in line and "rate limit left" not in line

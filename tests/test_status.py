@@ -105,6 +105,32 @@ def test_partial_runs_are_complete_only_for_the_sources_without_errors(db_path):
     assert report["sources"]["github"]["last_complete"] == stamp(1)
 
 
+def test_packages_count_once_the_database_has_them(db_path):
+    """#22: a packages run whose every registry request failed is not healthy, and a
+    database whose only run never completed is not "healthy (… None)"."""
+    db = open_db(str(db_path))
+    add_run(db, 1, status="partial", source="packages", errors=["pypi jupytext: refused"])
+    db["harvest_errors"].insert({"run": 1, "source": "pypi", "message": "pypi jupytext: refused",
+                                 "at": stamp(1)})
+    report = collect_status(str(db_path), now=NOW)
+    assert not report["healthy"] and report["reason"] == "no complete harvest yet"
+    add_run(db, 0.5, source="packages")
+    report = collect_status(str(db_path), now=NOW)
+    assert report["healthy"] and report["sources"]["packages"]["last_complete"] == stamp(0.5)
+    assert "packages: newest complete harvest" in render_text(report)
+    # A later harvest of everything whose registry requests failed: packages are stale
+    # once older than --max-age, however fresh GitHub is.
+    db["packages"].insert({"registry": "pypi", "name": "jupytext"}, pk=("registry", "name"),
+                          alter=True)
+    add_run(db, 0.2, status="partial", errors=["npm x: HTTP 503"])
+    db["harvest_errors"].insert({"run": 3, "source": "npm", "message": "npm x: HTTP 503",
+                                 "at": stamp(0.2)})
+    report = collect_status(str(db_path), max_age=parse_age("20m"), now=NOW)
+    assert report["sources"]["github"]["last_complete"] == stamp(0.2)
+    assert report["sources"]["packages"]["last_complete"] == stamp(0.5)
+    assert not report["healthy"] and report["reason"].startswith("packages:")
+
+
 def test_failed(db_path):
     db = open_db(str(db_path))
     add_run(db, 2)

@@ -202,6 +202,8 @@ DIGEST_CONFIG = click.option(
               "when digest.period is month.")
 @click.option("--all", "all_weeks", is_flag=True,
               help="Build every week from the first with data to the running week.")
+@click.option("--period", type=click.Choice(["week", "month"]),
+              help="Weekly or monthly issues (default: digest.period of --config, else week).")
 @click.option("--format", "fmt", type=click.Choice(["atom", "html", "md", "email"]),
               help="Also export: the feed of the latest complete periods (atom) or one "
               "complete period (html, md, email: a .eml message with HTML and text parts).")
@@ -212,7 +214,8 @@ DIGEST_CONFIG = click.option(
 @click.option("--feed-weeks", default=26, show_default=True, type=click.IntRange(1),
               help="How many complete periods the Atom export carries.")
 @click.pass_context
-def digest(ctx, db_path, config_path, week, all_weeks, fmt, output, base_url, feed_weeks):
+def digest(ctx, db_path, config_path, week, all_weeks, period, fmt, output, base_url,
+           feed_weeks):
     """(Re)build the "Tracking Jupyter" digest, optionally exporting it.
 
     The editor's hand: `tracker digest pin|hide|comment WEEK ITEM` (see
@@ -227,7 +230,7 @@ def digest(ctx, db_path, config_path, week, all_weeks, fmt, output, base_url, fe
     check_base_url(base_url)
     if output:
         check_parent(output)
-    settings = _digest_settings(config_path)
+    settings = _digest_settings(config_path, period)
     try:
         if fmt:
             # An export never writes the file (a read-only mount works): the periods it
@@ -305,7 +308,7 @@ def _edit(ctx, action, period_id, item, text=None, undo=False):
     done = {"pin": "Pinned", "hide": "Hid", "comment": "Commented on"}[action]
     if undo:
         click.echo(f"Removed the {action} of {item} in {period_id}")
-    elif matched or action == "hide":
+    elif matched:
         click.echo(f"{done} {', '.join(matched) or item} in {period_id}")
     else:
         click.echo(f"Saved, but no item of {period_id} is named {item!r} (yet); "
@@ -370,6 +373,8 @@ def items(ctx, week):
         rows = period_items(open_db(ctx.obj["db_path"]), week)
     except DigestError as e:
         fail(str(e), 2)
+    if not rows:
+        click.echo(f"No items in {week}: nothing to pin, hide or comment on (yet)")
     section = None
     for title, item_id, item_title, url in rows:
         if title != section:

@@ -5,6 +5,7 @@ and the same harvest code path as production (client, progress, writer) fills
 the database before Datasette serves it.
 """
 
+import os
 import socket
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -89,6 +90,16 @@ def demo_packages(config, base):
     return config
 
 
+def demo_environ(environ=None):
+    """The environment the demo harvests in: a mirror exported for real harvests
+    (TRACKER_PYPI_URL, ...) must not take the offline demo off its own emulators."""
+    from .registries.settings import URL_SETTINGS
+
+    environ = os.environ if environ is None else environ
+    drop = {var for _, var, _ in URL_SETTINGS.values()} | {"GITHUB_API_URL"}
+    return {k: v for k, v in environ.items() if k not in drop}
+
+
 def demo_store():
     """The real facts plus synthetic repos for discovery to find (no releases of their
     own, so the digest's release notes stay real)."""
@@ -149,7 +160,8 @@ def run_demo(db_path, *, port=8001, serve=True, out=None):
         with GitHubClient(DEMO_TOKEN, emu.url, log=progress.log, max_rate=0) as client:
             # The sources server is ours and local too: unpaced.
             summary = run_harvest(db_path, config, client=client, digest=False,
-                                  progress=progress, sources_now=DEMO_SOURCES_NOW,
+                                  environ=demo_environ(), progress=progress,
+                                  sources_now=DEMO_SOURCES_NOW,
                                   sources_pacing=Pacing(default=0.0))
         out(summary.line())
     db = open_db(db_path)

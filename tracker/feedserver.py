@@ -17,9 +17,11 @@ import mimetypes
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from .loopback import LoopbackServer
 
 DATA_DIR = Path(__file__).parent / "data" / "feeds"
 CONTENT_TYPES = {
@@ -57,7 +59,7 @@ class FeedServer:
         return f"{self.url}/{name.lstrip('/')}"
 
     def start(self):
-        self._httpd = ThreadingHTTPServer((self.host, self.port), _handler(self))
+        self._httpd = LoopbackServer((self.host, self.port), _handler(self))
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         # A short poll interval makes stop() quick: tests start many servers.

@@ -128,14 +128,19 @@ def register_sql_functions(conn):
     register_sql_function(conn)
 
 
+# Characters that could end an attribute or a Markdown/Atom link, percent-encoded
+# rather than dropping the link: real blog URLs carry apostrophes (#21).
+_URL_QUOTED = str.maketrans({c: f"%{ord(c):02X}" for c in "\"'<> \n\r\t"})
+
+
 def safe_url(url):
-    """The URL if it is plain http(s), else None (drops javascript:, data:, ...)."""
+    """The URL if it is plain http(s), else None (drops javascript:, data:, ...);
+    quotes, angle brackets and whitespace inside it are percent-encoded."""
     if not isinstance(url, str):
         return None
     url = url.strip()
-    if url.lower().startswith(_SAFE_SCHEMES) and not any(c in url for c in "\"'<> \n\r\t") \
-            and clean(url) == url:
-        return url
+    if url.lower().startswith(_SAFE_SCHEMES) and clean(url) == url:
+        return url.translate(_URL_QUOTED)
     return None
 
 

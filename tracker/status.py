@@ -15,7 +15,8 @@ writes and on any schema version). The report is one dict (``--json`` prints it)
     sources {github: {last_complete, age_hours, streams, oldest_stream {repo,
                       stream, updated_at}},
              feeds: {last_complete, age_hours, feeds [{url, title,
-                     last_good_fetch, last_fetched, last_status, last_error}]}},
+                     last_good_fetch, last_fetched, last_status, last_error}]},
+             packages: {harvested, last_complete, age_hours}},
     live {core {limit, remaining, reset}} | {error}   with --live only.
 
 Healthy means: there is a harvest, the newest *complete* one of each source
@@ -137,7 +138,8 @@ def collect_status(db_path, *, max_age=timedelta(hours=26), now=None):
                                     "at": seen_github["finished_at"] or seen_github["started_at"],
                                     "reset": seen_github["rate_limit_reset"]}
         report["sources"] = {"github": _github_freshness(db, tables, runs, now),
-                             "feeds": _feeds_freshness(db, tables, runs, now)}
+                             "feeds": _feeds_freshness(db, tables, runs, now),
+                             "packages": _packages_freshness(db, tables, runs, now)}
     finally:
         db.conn.close()
     report["reason"] = _unhealthy_reason(report, runs, max_age, now)
@@ -182,20 +184,22 @@ def _error_rows(db, tables, run_ids):
     return found
 
 
-def _complete_for(run, source, partial_ok):
+def _complete_for(run, source, partial_ok, error_sources):
     if run["source"] not in ("all", source):
         return False
     if run["status"] == "ok":
         return True
     # With harvest_errors we know which source a partial run's errors were in.
-    return run["status"] == "partial" and partial_ok and source not in run["error_sources"] \
+    return run["status"] == "partial" and partial_ok \
+        and not error_sources & set(run["error_sources"]) \
         and run["id"] is not None and run["finished_at"] is not None
 
 
-def _newest_complete(runs, source, tables, now):
+def _newest_complete(runs, source, tables, now, error_sources=None):
     partial_ok = "harvest_errors" in tables
     ever = any(r["source"] in ("all", source) for r in runs)
-    done = next((r for r in runs if _complete_for(r, source, partial_ok)), None)
+    named = set(error_sources or {source})
+    done = next((r for r in runs if _complete_for(r, source, partial_ok, named)), None)
     finished = _parse_time(done and (done["finished_at"] or done["started_at"]))
     age = (now - finished).total_seconds() if finished else None
     return {"harvested": ever, "last_complete": _iso(finished) if finished else None,
@@ -234,6 +238,21 @@ def _feeds_freshness(db, tables, runs, now):
     return out
 
 
+# A registry's errors are recorded under its own name (tracker/registries).
+REGISTRY_SOURCES = {"packages", "pypi", "npm", "conda_forge"}
+
+
+def _packages_freshness(db, tables, runs, now):
+    """Packages count once the database has any (#22): before that, or without a
+    packages: block, an "all" run owes them nothing."""
+    watched = "packages" in tables and db.execute(
+        "select 1 from packages limit 1").fetchone() is not None
+    ran = any(r["source"] == "packages" for r in runs)
+    out = _newest_complete(runs, "packages", tables, now, REGISTRY_SOURCES)
+    out["harvested"] = watched or ran
+    return out
+
+
 def _unhealthy_reason(report, runs, max_age, now):
     if not runs:
         return "never harvested: no harvest run recorded"
@@ -242,6 +261,9 @@ def _unhealthy_reason(report, runs, max_age, now):
         last = finished[0]
         why = last["error_messages"][0] if last["error_messages"] else "no error recorded"
         return f"the last harvest (#{last['id']}, {last['started_at']}) failed: {why}"
+    if not any(f["last_complete"] for f in report["sources"].values()) \
+            and not any(r["status"] == "ok" for r in runs):
+        return "no complete harvest yet"
     for source, fresh in report["sources"].items():
         if not fresh["harvested"]:
             continue
@@ -286,7 +308,7 @@ def render_text(report):
     """The human report (several lines); the first line says healthy or why not."""
     lines = []
     if report["healthy"]:
-        gh = report["sources"]["github"]["last_complete"] or report["sources"]["feeds"]["last_complete"]
+        gh = max(f["last_complete"] for f in report["sources"].values() if f["last_complete"])
         lines.append(f"{report['db']}: healthy (newest complete harvest {gh}, "
                      f"max age {format_limit(report['max_age_hours'] * 3600)})")
     else:
@@ -326,4 +348,7 @@ def render_text(report):
         state = (f"last good fetch {feed['last_good_fetch']}" if feed["last_good_fetch"]
                  else f"error: {feed['last_error'] or 'never fetched'}")
         lines.append(f"  {feed['url']}: {state}")
+    packages = report["sources"].get("packages")
+    if packages and packages["harvested"]:
+        lines.append(f"packages: newest complete harvest {packages['last_complete'] or 'none'}")
     return "\n".join(lines)

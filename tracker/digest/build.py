@@ -302,16 +302,20 @@ def edit_digest(db, period_id, item, action, text=None, *, undo=False, settings=
     from .edits import EditError, save_edit, _keys, _norm
 
     period, period_id = check_period(db, period_id, now=now)
+
+    def matches():
+        row = _existing(db, period_id)
+        issue = json.loads(row["sections_json"]) if row and row.get("sections_json") else None
+        return [it["id"] for s in (issue or {}).get("sections", []) for it in s["items"]
+                if _norm(item) in _keys(it)]
+
+    before = matches()  # a hidden item is gone from the rebuilt issue: look first
     try:
         save_edit(db, period_id, item, action, text, undo=undo, now=now)
     except EditError as e:
         raise DigestError(str(e)) from None
     rebuild_period(db, period, period_id, settings=settings, now=now)
-    row = _existing(db, period_id)
-    issue = json.loads(row["sections_json"]) if row and row.get("sections_json") else None
-    if issue is None:
-        return []
-    return [it["id"] for s in issue["sections"] for it in s["items"] if _norm(item) in _keys(it)]
+    return list(dict.fromkeys(before + matches()))
 
 
 def period_items(db, period_id, *, now=None):

@@ -18,7 +18,12 @@ from .svg import sparkline_text
 _MD_SPECIAL = re.compile(r"[\\`*\[\]~]|(?<=\])\("
                          # "_" emphasises only at a word's edge (snake_case is text)
                          r"|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+# "<" becomes "&lt;" only where it could open a tag or an autolink: an entity
+# shows as written when the Markdown is read as plain text, but a backslash
+# escape is not honoured by every Markdown reader (Python-Markdown's is not), and
+# there "\<script>" would be live. "Python < 3.6" stays: no reader sees a tag.
 _ENTITY = re.compile(r"&(?=#?\w+;)")  # "&amp;" would show; "Q&A" stays as it is
+_TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
 _CODE = re.compile(r"`([^`<]+)`")
 
 
@@ -28,7 +33,7 @@ def md(text, limit=None):
 
 
 def _escape(text):
-    text = _ENTITY.sub("&amp;", text).replace("<", "&lt;")
+    text = _TAG_OPEN.sub("&lt;", _ENTITY.sub("&amp;", text))
     return _MD_SPECIAL.sub(lambda m: "\\" + m[0], text)
 
 

@@ -28,7 +28,14 @@ _BORING = re.compile(
 _BOILERPLATE = re.compile(
     r"(?i)^(\**full changelog\**:?|\(?\[?full changelog|see (the )?(full )?changelog|"
     r"the following people contributed|this release (was|is) (made|generated)|"
-    r"\**new contributors)")
+    r"\**new contributors|\(?github contributors page|no (merged )?(prs|pull requests|changes)\b|"
+    r"merged (prs|pull requests)\W*$)")
+# Admonitions for some readers only ("If you are upgrading from 3.0.x"): their
+# prose is a summary only when the notes have nothing else. An {important} or
+# {note} that opens the notes is the release's own word ("4.3.3 is a security
+# release fixing ...").
+_ASIDES = {"{admonition}", "{warning}", "{caution}", "{danger}", "{attention}", "{error}"}
+_HANDLE = re.compile(r"@[\w-]+")
 _BOT = re.compile(r"(?i)(\[bot\]|@dependabot|@pre-commit-ci|@renovate|pre-commit\.ci|"
                   r"^bump \S+ from \S+ to \S+|^\[pre-commit\.ci\])")
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
@@ -70,8 +77,9 @@ def inline_text(text, references=True):
 
 def _blocks(body, directives=None):
     """Paragraphs and bullets of the notes worth reading, as plain text, in order.
-    ``directives``: True, only those inside a MyST directive (an admonition's
-    prose); False, only those outside; None, all."""
+    ``directives``: True, only those inside an aside (an admonition for some
+    readers, ``_ASIDES``); False, all others (an {important} note's prose too);
+    None, all."""
     body = _COMMENT.sub("", clean(body or "").replace("\r\n", "\n"))
     fence, keep, para = None, False, []
     for raw in body.split("\n"):
@@ -79,6 +87,7 @@ def _blocks(body, directives=None):
         if fence is None and m:
             # A MyST directive (```{important}) holds prose; a code fence does not.
             fence, keep = m[1][0] * 3, bool(m[2]) and m[2] not in ("{code}", "{code-block}")
+            aside = m[2] in _ASIDES
             if para:
                 yield " ".join(para)
                 para = []
@@ -86,11 +95,11 @@ def _blocks(body, directives=None):
         if fence is not None:
             if raw.strip().startswith(fence) and not raw.strip().strip(fence[0]):
                 fence = None
-                if para and directives is not False:
+                if para and directives in (None, aside):
                     yield " ".join(para)
                 para = []
                 continue
-            if not keep or _OPTION.match(raw) or directives is False:
+            if not keep or _OPTION.match(raw) or directives not in (None, aside):
                 continue
         elif directives:
             continue
@@ -101,8 +110,8 @@ def _blocks(body, directives=None):
             if para:
                 yield " ".join(para)
                 para = []
-            if bullet:
-                yield _LIST.sub("", raw)
+            if bullet:  # its wrapped lines follow: the item is one paragraph
+                para = [_LIST.sub("", raw).strip()]
             elif line.startswith(">"):
                 yield line.lstrip("> ")
             continue
@@ -114,7 +123,8 @@ def _blocks(body, directives=None):
 def _meaningful(text):
     if not text or _BORING.match(text) or _BOILERPLATE.match(text) or _BOT.search(text):
         return False
-    return sum(c.isalpha() for c in text) >= 8
+    # a list of contributors ("@a @b, @c") is no sentence
+    return sum(c.isalpha() for c in _HANDLE.sub("", text)) >= 8
 
 
 def first_sentence(text, limit=LIMIT):
@@ -135,6 +145,8 @@ def release_summary(body, limit=LIMIT):
     3.0.x: …", a warning for some readers) only when there is nothing else."""
     for directives in (False, True):
         for block in _blocks(body, directives):
+            if block.rstrip(" *_").endswith(":"):
+                continue  # "This release fixes:" leads into a list: a cut sentence
             text = inline_text(block)
             for _ in range(2):  # "Fix x (#12) (@someone)": each trailer once
                 text = _TRAILER.sub("", text).strip()

@@ -25,9 +25,10 @@ import threading
 import time
 import xmlrpc.client
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
+from ..loopback import LoopbackServer
 from ..registries.values import normalize
 
 
@@ -57,7 +58,7 @@ class RegistryServer:
         return f"http://{self.host}:{self.port}"
 
     def start(self):
-        self._httpd = ThreadingHTTPServer((self.host, self.port), _handler(self))
+        self._httpd = LoopbackServer((self.host, self.port), _handler(self))
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True,

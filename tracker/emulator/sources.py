@@ -20,9 +20,10 @@ import hashlib
 import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from ..loopback import LoopbackServer
 from . import scholarly
 
 
@@ -51,7 +52,7 @@ class SourcesServer:
         return f"http://{self.host}:{self.port}"
 
     def start(self):
-        self._httpd = ThreadingHTTPServer((self.host, self.port), _handler(self))
+        self._httpd = LoopbackServer((self.host, self.port), _handler(self))
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True,

@@ -78,13 +78,19 @@ class Summary:
         c = self.counts
         rate = "?" if self.rate_remaining is None else self.rate_remaining
         status = f"{self.status} ({self.signal})" if self.signal else self.status
+        # #22: a run that asked the registries says what they gave; one that never
+        # asked GitHub has no rate limit to tell.
+        packages = f", {c.get('package_releases', 0)} package releases" \
+            if "package_requests" in c else ""
+        limit = f"rate limit left {rate}, " if self.rate_remaining is not None \
+            or self.counted else ""
         return (
             f"{status}: {self.repos} repos, {c.get('releases', 0)} releases, "
             f"{c.get('issues', 0)} issues/PRs, {c.get('comments', 0)} comments, "
-            f"{c.get('feed_entries', 0)} feed entries; {self.requests} requests "
+            f"{c.get('feed_entries', 0)} feed entries{packages}; {self.requests} requests "
             f"({self.counted} counted, {self.not_modified} not modified"
             f"{f', {self.search} search' if self.search else ''}), "
-            f"rate limit left {rate}, {len(self.errors)} errors, {self.seconds:.1f}s"
+            f"{limit}{len(self.errors)} errors, {self.seconds:.1f}s"
             f"{'; run NOT recorded (storage full)' if self.unrecorded else ''}"
         )
 
