@@ -75,8 +75,12 @@ def test_a_weekly_meeting_is_listed_once_and_never_the_story_or_the_lead(db):
     assert story.is_quiet(sections)
     assert story.title(None, None, {}, sections=sections) == "A quiet week"
     assert "Coming up" not in story.lead(None, None, sections, {"prs_merged": 2})
-    # With a one-off event too, the one-off is the news.
+    # A one-off event alone is not news either (#21: upcoming events only: quiet) ...
     sections[0]["items"] = call + [sprint]
+    assert story.is_quiet(sections)
+    # ... but beside news it is the news-like item a title falls back on, and the lead's.
+    sections.append({"kind": "posts", "title": "Community", "items": [
+        {"id": "p1", "title": "[synthetic] A post", "meta": ""}]})
     assert not story.is_quiet(sections)
     assert story.title(None, None, {}, sections=sections).startswith("Coming up: [synthetic] Sprint")
     assert "Coming up: [synthetic] Sprint" in story.lead(None, None, sections, {})

@@ -494,10 +494,102 @@ def test_project_of_the_week_uses_exact_star_gains(db):
                                    "capped": 0}, alter=True)
     db["stars"].insert_all([{"user": 5000 + i, "repo": 2002, "starred_at": "2026-06-10T10:00:00Z"}
                             for i in range(300)], pk=("user", "repo"), alter=True)
-    db["repos"].update(2002, {"description": "The sample lab"})
+    # Found by a topic and not watched (#21: a watched repo is never the project of the week).
+    db["repos"].update(2002, {"description": "The sample lab", "tracked_via": None})
     ctx = {**CTX, "memo": {}}
     (best,) = activity.repositories(db, *week_bounds(WEEK), {"rank": "best"}, ctx)
     assert best["id"] == "jupyterlab/sample-lab" and best["meta"].startswith("+300★ this week")
     (before,) = activity.repositories(db, *week_bounds("2026-W23"), {"rank": "best"},
                                       {**CTX, "memo": {}})
     assert before["id"] != "jupyterlab/sample-lab" or "+300" not in before["meta"]
+
+
+def _exact_stars(db, repo, n, at="2026-06-10T10:00:00Z"):
+    db["history_coverage"].insert({"repo": repo, "stream": "stargazers", "github_count": n + 100,
+                                   "capped": 0}, alter=True)
+    db["stars"].insert_all([{"user": 7000 + i, "repo": repo, "starred_at": at}
+                            for i in range(n)], pk=("user", "repo"), alter=True)
+
+
+def test_a_watched_repo_that_a_topic_finds_is_never_the_project_of_the_week(db):
+    """#21: the project of the week is the *discovered* repository with the best week."""
+    repo = db.execute("select id from repos where full_name = 'jupyterlab/sample-extension'"
+                      ).fetchone()[0]
+    assert db.execute("select 1 from discovered_repos where repo = ?", [repo]).fetchone()
+    _exact_stars(db, repo, 500)
+    db["repos"].update(repo, {"description": "[synthetic] An extension"})
+    (best,) = activity.repositories(db, *week_bounds(WEEK), {"rank": "best"},
+                                    {**CTX, "memo": {}})
+    assert best["id"] != "jupyterlab/sample-extension"
+    db["repos"].update(repo, {"tracked_via": None})  # the same repo, found by the topic only
+    (best,) = activity.repositories(db, *week_bounds(WEEK), {"rank": "best"},
+                                    {**CTX, "memo": {}})
+    assert best["id"] == "jupyterlab/sample-extension"
+
+
+def test_the_project_of_the_week_is_not_the_headlines_project(db):
+    repo = db.execute("select id from repos where full_name = 'jupyterhub/sample-hub'").fetchone()[0]
+    db["repos"].update(repo, {"tracked_via": None, "description": "[synthetic] The hub"})
+    db["repo_sources"].upsert({"repo": repo, "source": "topic:jupyterhub",
+                               "first_seen_at": "2026-01-01T00:00:00Z"}, pk=("repo", "source"))
+    _exact_stars(db, repo, 500)
+    (alone,) = activity.repositories(db, *week_bounds(WEEK), {"rank": "best"},
+                                     {**CTX, "memo": {}})
+    assert alone["id"] == "jupyterhub/sample-hub"  # the best week, were it not the story
+    build_digests(db, week=WEEK, now=NOW)
+    issue = stored_issue(db["digests"].get(WEEK))
+    assert "sample-hub" in issue["headline"]
+    (potw,) = [s for s in issue["sections"] if s["title"] == "Project of the week"]
+    assert [it["id"] for it in potw["items"]] != ["jupyterhub/sample-hub"]
+    assert potw["items"] and potw["more"] == 0
+
+
+def test_upcoming_events_and_a_project_of_the_week_alone_are_a_quiet_week():
+    from tracker.digest import story
+
+    potw = {"kind": "repositories", "rank": "best", "title": "Project of the week",
+            "items": [{"id": "someone/x", "title": "someone/x", "meta": "+4★ this week"}]}
+    events = {"kind": "events", "title": "Coming up",
+              "items": [{"id": "event:cafe", "title": "[synthetic] Café", "meta": "Tue"}]}
+    numbers = {"kind": "numbers", "title": "By the numbers", "items": [{"id": "n:stars"}]}
+    assert story.is_quiet([potw, numbers])
+    assert story.is_quiet([events, numbers])
+    assert story.is_quiet([potw, events, numbers])
+    post = {"kind": "posts", "title": "Community", "items": [{"id": "p", "title": "A post"}]}
+    assert not story.is_quiet([potw, events, post, numbers])
+    # Discovered repositories listed in their own sections are news.
+    listed = {**potw, "rank": "discovered", "title": "Extensions and kernels"}
+    assert not story.is_quiet([listed, numbers])
+
+
+def test_a_monthly_issue_says_month_not_week(db):
+    from tracker.digest.monthly import compose_month
+
+    repo = db.execute("select id from repos where full_name = 'jupyterlab/sample-extension'"
+                      ).fetchone()[0]
+    db["repos"].update(repo, {"tracked_via": None, "description": "[synthetic] An extension"})
+    _exact_stars(db, repo, 52)
+    issue = compose_month(db, "2026-06", layout=DEFAULT_SECTIONS)
+    titles = [s["title"] for s in issue["sections"]]
+    assert "Project of the month" in titles and "Project of the week" not in titles
+    text = json.dumps(issue["sections"], ensure_ascii=False)
+    assert "this month" in text and "★ this week" not in text
+
+
+def test_a_watched_repos_stars_in_a_topic_section_alone_are_a_quiet_week():
+    from tracker.digest import story
+
+    hosted = {"kind": "repositories", "rank": "discovered", "title": "Hosted environments",
+              "items": [{"id": "jupyterhub/dockerspawner", "title": "jupyterhub/dockerspawner",
+                         "meta": "+4★ this week", "watched": True}]}
+    numbers = {"kind": "numbers", "title": "By the numbers", "items": [{"id": "n:stars"}]}
+    assert story.is_quiet([hosted, numbers])
+    hosted["items"][0]["claims"] = ["dockerspawner@1.0.0"]  # its first release: news
+    assert not story.is_quiet([hosted, numbers])
+
+
+def test_topic_sections_flag_watched_repos(db):
+    found = activity.repositories(db, *week_bounds(WEEK), {"rank": "discovered"},
+                                  {**CTX, "memo": {}})
+    watched = {r for (r,) in db.execute("select full_name from repos where tracked_via is not null")}
+    assert found and all(bool(it.get("watched")) == (it["id"] in watched) for it in found)

@@ -5,6 +5,7 @@ Who is a person is ``sections.HUMAN``; the week's counts are ``sections.metrics`
 """
 
 import json
+import re
 
 from ..safe import plain, safe_url
 from . import ecosystem, sections
@@ -98,10 +99,25 @@ def _discovered_all(db, start, end, memo):
     return out
 
 
-def _repo_item(r, badge=None):
+def _watched(db, memo):
+    """Ids of the watchlist's repositories (a topic may find them too)."""
+    if ("watched",) not in memo:
+        memo[("watched",)] = {r[0] for r in db.execute(
+            "select id from repos where tracked_via is not null")}
+    return memo[("watched",)]
+
+
+def project_key(it):
+    """'jupytext' for the item 'mwouts/jupytext', 'mwouts/jupytext#12' or
+    'jupytext@1.19.4': what a headline and a project of the week are compared by."""
+    name = it["id"].split("#")[0].split("@")[0].rstrip("/").split("/")[-1]
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _repo_item(r, badge=None, period="week"):
     bits = []
     if r["gained"]:
-        bits.append(f"+{r['gained']}★ this week, {r['stars']}★")
+        bits.append(f"+{r['gained']}★ this {period}, {r['stars']}★")
     else:
         bits.append(f"{r['stars']}★")
     if r.get("new"):
@@ -129,11 +145,19 @@ def repositories(db, start, end, selector, ctx):
                  if _owner_ok(r["full_name"], selector)]
     else:
         found = discovered(db, start, end, selector, ctx.setdefault("memo", {}))
+        period = ctx.get("period", "week")
+        watched = _watched(db, ctx["memo"])
         if rank == "best":
+            # A watched repository that a topic also finds is not a discovery, and
+            # the headline's project (ctx "avoid", set by compose) is told already (#21).
+            found = [r for r in found if r["id"] not in watched
+                     and project_key({"id": r["full_name"]}) != ctx.get("avoid")]
             best = [r for r in found if r.get("description")] or found
-            return [_repo_item(best[0], badge="took off" if best[0]["took_off"] else None)] \
-                if best else []
-        repos = [_repo_item(r) for r in found]
+            return [_repo_item(best[0], badge="took off" if best[0]["took_off"] else None,
+                               period=period)] if best else []
+        # A watched repo's stars alone are not news: its week is quiet (story.is_quiet).
+        repos = [{**_repo_item(r, period=period), "watched": True} if r["id"] in watched
+                 else _repo_item(r, period=period) for r in found]
     if not selector.get("first_releases"):
         return repos
     return _with_first_releases(first_release_items(db, start, end, selector), repos)

@@ -8,6 +8,7 @@ takes this one structure; it is stored as JSON with the digest row, so the
 exports render exactly what the page shows.
 """
 
+import re
 from datetime import date, timedelta
 
 from . import activity, kinds, sections, story
@@ -29,6 +30,15 @@ MORE_QUERY = {"releases": "releases_this_week", "posts": "posts_this_week",
               "issues:discussed": "busiest_this_week",
               "issues:reacted": "most_reacted_open_issues",
               "people": "first_time_contributors", "numbers": "ecosystem_pulse"}
+
+
+def _is_best(section):
+    return section.selector.get("rank") == "best"
+
+
+def period_title(title, period):
+    """'Project of the week' says 'of the month' in a monthly issue."""
+    return title if period == "week" else re.sub(r"\b(of )?the week\b", r"\1the month", title)
 
 
 def month_bounds(month):
@@ -68,11 +78,20 @@ def compose(db, period_id, layout, *, start, end, metrics, period="week", note=N
     ``metrics``: {"this": counts, "prev": the period before's counts}."""
     urls = urls or {}
     ctx = {"metrics": metrics, "note": note, "memo": {} if memo is None else memo,
+           "period": period,
            "previous_label": "last week" if period == "week" else "last month"}
     edits = load_edits(db, period_id)
     seen, out = set(), []
-    listed = [(section, KIND_FUNCTIONS[section.kind](db, start, end, section.selector, ctx))
+    # The project of the week is not the headline's project (#21): the story as the
+    # other sections tell it is picked first, and its project left out of "best".
+    listed = [(section, None if _is_best(section) else
+               KIND_FUNCTIONS[section.kind](db, start, end, section.selector, ctx))
               for section in layout]
+    _, told = story.pick_story([{"kind": section.kind, "items": items}
+                                for section, items in listed if items])
+    ctx["avoid"] = activity.project_key(told) if told else None
+    listed = [(section, KIND_FUNCTIONS[section.kind](db, start, end, section.selector, ctx)
+               if items is None else items) for section, items in listed]
     # A package's first-ever release is told where new packages are listed
     # ("Extensions and kernels", selector first_releases, #22), not under releases.
     claimed = {c for section, items in listed if section.kind != "releases" for it in items
@@ -88,7 +107,8 @@ def compose(db, period_id, layout, *, start, end, metrics, period="week", note=N
         if not items:
             continue  # an empty section is left out of every output
         cap = 1 if section.selector.get("rank") == "best" else CAPS.get(section.kind, CAP)
-        out.append({"key": section.key, "title": section.title, "kind": section.kind,
+        out.append({"key": section.key, "title": period_title(section.title, period),
+                    "kind": section.kind, "rank": section.selector.get("rank"),
                     "items": items[:cap], "more": max(len(items) - cap, 0),
                     "more_url": _more_url(section, urls) if period == "week" else None})
     shown = [s for s in out if s["kind"] != "note"]

@@ -140,9 +140,21 @@ def lead(rule, it, sections, metrics, *, period="week", note=None):
     return " ".join(out[:3])
 
 
+# Shown beside news, never news alone (#21): a week of only a project of the week
+# and upcoming calls is one nobody would miss.
+NOT_NEWS_ALONE = ("numbers", "note", "events")
+
+
+def _stars_only(it):
+    """A watched repository listed for its stars, without a first release."""
+    return it.get("watched") and not it.get("first_release") and not it.get("claims")
+
+
 def is_quiet(sections):
-    """True when nothing but counts (and weekly meetings) would be shown."""
-    return not any(_news(it) for s in sections if s["kind"] not in ("numbers", "note")
+    """True when nothing but counts, upcoming events, weekly meetings, a project
+    of the week and the star counts of watched repositories would be shown."""
+    return not any(_news(it) and not _stars_only(it) for s in sections
+                   if s["kind"] not in NOT_NEWS_ALONE and s.get("rank") != "best"
                    for it in s["items"])
 
 
