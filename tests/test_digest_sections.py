@@ -560,6 +560,10 @@ def test_upcoming_events_and_a_project_of_the_week_alone_are_a_quiet_week():
     # Discovered repositories listed in their own sections are news.
     listed = {**potw, "rank": "discovered", "title": "Extensions and kernels"}
     assert not story.is_quiet([listed, numbers])
+    # A project of the week that is new to the ecosystem, or took off, is news alone.
+    for mark in ({"badge": "new"}, {"took_off": True}):
+        news = {**potw, "items": [{**potw["items"][0], **mark}]}
+        assert not story.is_quiet([news, numbers]), mark
 
 
 def test_a_monthly_issue_says_month_not_week(db):

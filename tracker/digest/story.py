@@ -150,11 +150,18 @@ def _stars_only(it):
     return it.get("watched") and not it.get("first_release") and not it.get("claims")
 
 
+def _new_project(it):
+    """A project of the week that is new to the ecosystem or took off: news on its own."""
+    return it.get("badge") == "new" or bool(it.get("took_off"))
+
+
 def is_quiet(sections):
     """True when nothing but counts, upcoming events, weekly meetings, a project
-    of the week and the star counts of watched repositories would be shown."""
-    return not any(_news(it) and not _stars_only(it) for s in sections
-                   if s["kind"] not in NOT_NEWS_ALONE and s.get("rank") != "best"
+    of the week that is neither new nor took off, and the star counts of watched
+    repositories would be shown."""
+    return not any(_news(it) and not _stars_only(it)
+                   and (s.get("rank") != "best" or _new_project(it))
+                   for s in sections if s["kind"] not in NOT_NEWS_ALONE
                    for it in s["items"])
 
 
