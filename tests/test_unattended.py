@@ -49,6 +49,25 @@ def run_cli(db_path, config, emu_url, *extra):
     return proc.returncode, out, err
 
 
+def open_files(pid):
+    """The paths a live process has open, read from /proc without racing it.
+
+    The process opens and closes files (sockets, imports, SQLite journals) while
+    we list them, so any one descriptor may vanish between listing and reading it.
+    """
+    paths = set()
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:  # not started yet, or already gone
+        return paths
+    for fd in fds:
+        try:
+            paths.add(os.readlink(fd))
+        except OSError:
+            continue
+    return paths
+
+
 def wait_for(predicate, timeout=30):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and not predicate():
@@ -354,11 +373,10 @@ def test_sigterm_while_waiting_for_the_lock(tmp_path, emulator):
     config.write_text("github:\n  repos: [ines/juniper]\n")
     with db_lock(str(tmp_path / "t.db")):
         proc = start_cli(tmp_path / "t.db", config, emulator.url, "--wait")
-        lock = str(tmp_path / "t.db.lock")
+        lock = os.path.realpath(tmp_path / "t.db.lock")
 
         def holds_lock_file():  # it opened the lock file: handlers are installed
-            fds = Path(f"/proc/{proc.pid}/fd")
-            return any(os.path.realpath(fd) == lock for fd in fds.iterdir())
+            return lock in open_files(proc.pid)
 
         wait_for(holds_lock_file)
         proc.send_signal(signal.SIGTERM)
