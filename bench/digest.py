@@ -17,7 +17,7 @@ import os
 import statistics
 import sys
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import sqlite_utils
@@ -25,20 +25,67 @@ import sqlite_utils
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bigdb import END, build_big_db  # noqa: E402
-from tracker.digest import sections  # noqa: E402
-from tracker.digest import build_digests, week_bounds, week_id  # noqa: E402
+from tracker.digest import build as build_module, compose, render  # noqa: E402
+from tracker.digest import build_digests, week_id  # noqa: E402
 from tracker.safe import register_sql_functions  # noqa: E402
 
 TARGET = 0.3  # s, one week
 ALL_TARGET = 60.0  # s, every week (--all)
-SECTIONS = ("header", "daily_activity", "releases", "new_repos", "most_discussed",
-            "most_reacted", "merged_prs", "first_timers", "posts")
 
 
 def timed(fn, *args, **kwargs):
     started = time.perf_counter()
     result = fn(*args, **kwargs)
     return time.perf_counter() - started, result
+
+
+def breakdown(db, week, now):
+    """Seconds per part of one week's build: each section kind (with its rank),
+    the headline numbers, the footer, the daily chart, rendering and the row
+    write. The functions are wrapped for this one build, then put back."""
+    spent = {}
+
+    def wrap(owner, attr, label):
+        fn = getattr(owner, attr) if not isinstance(owner, dict) else owner[attr]
+
+        def timed_fn(*args, **kwargs):
+            name = label(*args, **kwargs)
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[name] = spent.get(name, 0.0) + time.perf_counter() - started
+        if isinstance(owner, dict):
+            owner[attr] = timed_fn
+        else:
+            setattr(owner, attr, timed_fn)
+        return owner, attr, fn
+
+    def kind_label(kind):
+        return lambda db, start, end, selector, ctx: (
+            f"section {kind}" + (f":{selector['rank']}" if selector.get("rank") else ""))
+
+    wrapped = [wrap(compose.KIND_FUNCTIONS, kind, kind_label(kind))
+               for kind in list(compose.KIND_FUNCTIONS)]
+    wrapped += [wrap(build_module.sections, "metrics", lambda *a, **k: "metrics (headline counts)"),
+                wrap(compose, "footer", lambda *a, **k: "footer (harvest details)"),
+                wrap(compose.sections, "daily_activity", lambda *a, **k: "daily chart"),
+                wrap(render, "render_html", lambda *a, **k: "render html"),
+                wrap(render, "render_md", lambda *a, **k: "render markdown"),
+                wrap(build_module, "save_digest", lambda *a, **k: "save row")]
+    try:
+        started = time.perf_counter()
+        build_digests(db, week, now=now)
+        total = time.perf_counter() - started
+    finally:
+        for owner, attr, fn in reversed(wrapped):
+            if isinstance(owner, dict):
+                owner[attr] = fn
+            else:
+                setattr(owner, attr, fn)
+    spent["(whole build)"] = total
+    spent["(other)"] = total - sum(v for k, v in spent.items() if not k.startswith("("))
+    return spent
 
 
 def load_average():
@@ -78,17 +125,9 @@ def main(argv=None):
     print(f"digest {args.week}: first {first:.3f} s, best {best:.3f} s, "
           f"median {median:.3f} s of {len(runs)} (target {TARGET} s)")
 
-    start, end = week_bounds(args.week)
-    monday = date.fromisoformat(start)
-    print("per section (s):")
-    for name in SECTIONS:
-        print(f"  {name:<16} {timed(getattr(sections, name), db, start, end)[0]:.3f}")
-    total = 0.0
-    for back in range(5):  # this week and the four before it, as collect() does
-        s = (monday - timedelta(7 * back)).isoformat()
-        e = (monday - timedelta(7 * (back - 1))).isoformat()
-        total += timed(sections.metrics, db, s, e)[0]
-    print(f"  {'metrics x5':<16} {total:.3f}")
+    print(f"per part of one build of {args.week} (s; what compose and build_digests call):")
+    for name, seconds in sorted(breakdown(db, args.week, now).items(), key=lambda kv: -kv[1]):
+        print(f"  {name:<28} {seconds:.3f}")
 
     if args.all:
         seconds, weeks = timed(build_digests, db, all_weeks=True, now=now)

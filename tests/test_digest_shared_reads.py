@@ -1,0 +1,63 @@
+"""What a build of many weeks reads once (#26) gives what each week reads alone.
+
+Byte-identical outputs are tests/test_digest_golden.py; these hold the shared
+reads themselves to the per-week ones on the sample database.
+"""
+
+from datetime import date, timedelta
+
+import pytest
+
+from tracker.db import open_db
+from tracker.digest import activity, kinds, sections
+from tracker.digest.build import SHARED_READS_FROM, every_week, week_bounds
+from sampledb import populate_sample
+from test_digest import NOW, WEEK, add_week_rows
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    db = open_db(str(tmp_path_factory.mktemp("shared") / "tracker.db"))
+    populate_sample(db)
+    add_week_rows(db)
+    db.conn.commit()
+    return db
+
+
+def test_headline_numbers_with_everyones_first_week_known_are_the_same(db):
+    firsts = sections.first_weeks(db)
+    weeks = every_week(db, now=NOW)
+    assert len(weeks) >= SHARED_READS_FROM
+    seen_first_timers = 0
+    for week in weeks:
+        start, end = week_bounds(week)
+        alone = sections.metrics(db, start, end)
+        assert sections.metrics(db, start, end, firsts=firsts) == alone, week
+        seen_first_timers += alone["first_timers"]
+    assert seen_first_timers > 0  # the comparison covered first-timers and bots
+    assert sections.metrics(db, *week_bounds(WEEK), firsts=firsts)["bot_prs"] > 0
+    # Runs of days that are not whole weeks read the issues, as before.
+    monday = date.fromisoformat(week_bounds(WEEK)[0])
+    days = (monday + timedelta(2)).isoformat(), (monday + timedelta(12)).isoformat()
+    assert sections.metrics(db, *days, firsts=firsts) == sections.metrics(db, *days)
+
+
+def test_a_period_s_versions_are_read_once_and_each_caller_gets_its_own(db):
+    start, end = week_bounds(WEEK)
+    memo = {}
+    first = kinds.week_versions(db, start, end, memo)
+    assert first and list(memo) == [("versions", start, end)]
+    first[0]["places"].append("changed by a caller")
+    again = kinds.week_versions(db, start, end, memo)
+    assert "changed by a caller" not in again[0]["places"]
+    assert again == kinds.week_versions(db, start, end)  # no memo: read as before
+    # One period at a time: the next week's read replaces it.
+    kinds.week_versions(db, "2026-11-23", "2026-11-30", memo)
+    assert list(memo) == [("versions", "2026-11-23", "2026-11-30")]
+
+
+def test_call_for_participation_without_any_such_label_is_empty_at_once(db):
+    selector = {"rank": "labelled", "labels": ["no such label anywhere"]}
+    ctx = {"memo": {}}
+    assert activity.issues(db, *week_bounds(WEEK), selector, ctx) == []
+    assert ctx["memo"] == {("labels", ("no such label anywhere",)): False}
