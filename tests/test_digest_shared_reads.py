@@ -4,13 +4,14 @@ Byte-identical outputs are tests/test_digest_golden.py; these hold the shared
 reads themselves to the per-week ones on the sample database.
 """
 
+import json
 from datetime import date, timedelta
 
 import pytest
 
 from tracker.db import open_db
 from tracker.digest import activity, kinds, sections
-from tracker.digest.build import SHARED_READS_FROM, every_week, week_bounds
+from tracker.digest.build import SHARED_READS_FROM, edit_digest, every_week, week_bounds
 from sampledb import populate_sample
 from test_digest import NOW, WEEK, add_week_rows
 
@@ -61,3 +62,24 @@ def test_call_for_participation_without_any_such_label_is_empty_at_once(db):
     ctx = {"memo": {}}
     assert activity.issues(db, *week_bounds(WEEK), selector, ctx) == []
     assert ctx["memo"] == {("labels", ("no such label anywhere",)): False}
+
+
+def test_people_are_made_whole_when_shown_pinned_or_commented(db):
+    """The people section's items are made when shown (kinds.lazy_item): a pinned
+    or commented one is whole, with the edit, and nothing half-made is stored."""
+    start, end = week_bounds(WEEK)
+    eager = {f"@{p['login']}": activity._person(p) for p in sections.first_timers(db, start, end)}
+    assert "@digest-newcomer" in eager
+    edit_digest(db, WEEK, "@digest-newcomer", "comment", "Welcome!", now=NOW)
+    edit_digest(db, WEEK, "@digest-newcomer", "pin", now=NOW)
+    issue = json.loads(db["digests"].get(WEEK)["sections_json"])
+    (people,) = [s for s in issue["sections"] if s["kind"] == "people"]
+    assert people["items"][0] == {**json.loads(json.dumps(eager["@digest-newcomer"])),
+                                  "comment": "Welcome!", "pinned": True}
+    for it in people["items"]:
+        assert it == {**json.loads(json.dumps(eager[it["id"]])), "comment": it["comment"],
+                      "pinned": it["pinned"]}
+    assert kinds.MAKE not in json.dumps(issue)
+    edit_digest(db, WEEK, "@digest-newcomer", "hide", now=NOW)
+    issue = json.loads(db["digests"].get(WEEK)["sections_json"])
+    assert "@digest-newcomer" not in [it["id"] for s in issue["sections"] for it in s["items"]]

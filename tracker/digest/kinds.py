@@ -42,6 +42,27 @@ def item(id, title, url=None, meta="", summary="", group=None, badge=None, synth
             "synthetic": synthetic, **extra}
 
 
+# The key of a lazy item's maker: never stored (compose makes shown items whole).
+MAKE = "_make"
+
+
+def lazy_item(id, url, make):
+    """An item of which only what compose's filters and the editor's edits read
+    is made now (``id``, ``url``: ``edits._keys``); ``make()`` returns the whole
+    ``item`` (same id and url) when compose shows it (``made``). For kinds with
+    thousands of items a period, of which a few are shown and the rest counted."""
+    return {"id": clean(str(id)), "url": safe_url(url), MAKE: make}
+
+
+def made(it):
+    """The whole item of a lazy one, with what compose added (the edits'
+    comment and pin) kept in the same order; any other item as it is."""
+    if MAKE not in it:
+        return it
+    whole = it[MAKE]()
+    return {**whole, **{k: v for k, v in it.items() if k not in ("id", "url", MAKE)}}
+
+
 def _has(db, name):
     return db.execute("select 1 from sqlite_master where name = ? and type in ('table', 'view')",
                       [name]).fetchone() is not None
