@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 
 from tracker.db import open_db
-from tracker.digest import activity, kinds, sections
+from tracker.digest import activity, kinds, sections, shared
 from tracker.digest.build import SHARED_READS_FROM, edit_digest, every_week, week_bounds
 from sampledb import populate_sample
 from test_digest import NOW, WEEK, add_week_rows
@@ -26,7 +26,7 @@ def db(tmp_path_factory):
 
 
 def test_headline_numbers_with_everyones_first_week_known_are_the_same(db):
-    firsts = sections.first_weeks(db)
+    firsts = shared.first_weeks(db)
     weeks = every_week(db, now=NOW)
     assert len(weeks) >= SHARED_READS_FROM
     seen_first_timers = 0
@@ -41,6 +41,53 @@ def test_headline_numbers_with_everyones_first_week_known_are_the_same(db):
     monday = date.fromisoformat(week_bounds(WEEK)[0])
     days = (monday + timedelta(2)).isoformat(), (monday + timedelta(12)).isoformat()
     assert sections.metrics(db, *days, firsts=firsts) == sections.metrics(db, *days)
+
+
+def test_first_timers_with_everyones_first_week_known_are_the_query_s(db):
+    """shared.first_timer_rows answers first_time_contributors for whole weeks,
+    in its order (ties included: one person's first PRs to two repositories in
+    one second, as the sample has)."""
+    firsts = shared.first_weeks(db)
+    total = 0
+    for week in every_week(db, now=NOW):
+        start, end = week_bounds(week)
+        alone = sections.first_timers(db, start, end)
+        assert sections.first_timers(db, start, end, firsts=firsts) == alone, week
+        total += len(alone)
+    assert total > 10
+    # Whole weeks only: other periods read the query.
+    days = "2026-11-18", "2026-11-30"
+    assert sections.first_timers(db, *days, firsts=firsts) == sections.first_timers(db, *days)
+
+
+def test_most_discussed_with_bots_known_is_the_query_s(db):
+    """shared.busiest answers busiest_this_week (its first rows, in its order):
+    bots' comments not counted, bots' and transferred or deleted issues not listed."""
+    firsts = shared.first_weeks(db)
+    start, end = week_bounds(WEEK)
+    top = sections.most_discussed(db, start, end)
+    assert top and top[0]["week_comments"] > 1
+    with db.conn:  # the busiest issue moves away; a bot talks a lot somewhere else
+        db.execute("update issues set transferred_to = 'elsewhere/repo' where id = ?",
+                   [top[0]["id"]])
+        db["issue_comments"].insert_all(
+            [{"id": 59000 + i, "issue": 60002, "user": 90003, "body": "bump",
+              "created_at": f"{start}T0{i}:00:00Z"} for i in range(9)], pk="id")
+    try:
+        listed = 0
+        for week in every_week(db, now=NOW):
+            start, end = week_bounds(week)
+            for limit in (1, 6, 30):
+                alone = sections.most_discussed(db, start, end, limit)
+                assert sections.most_discussed(db, start, end, limit, firsts=firsts) == alone
+                listed += len(alone)
+        assert listed > 10
+        assert top[0]["id"] not in [r["id"] for r in sections.most_discussed(
+            db, *week_bounds(WEEK), firsts=firsts)]
+    finally:
+        with db.conn:
+            db.execute("update issues set transferred_to = null where id = ?", [top[0]["id"]])
+            db.execute("delete from issue_comments where id >= 59000 and id < 59009")
 
 
 def test_a_period_s_versions_are_read_once_and_each_caller_gets_its_own(db):

@@ -221,7 +221,8 @@ def issues(db, start, end, selector, ctx):
                      f"{plural(r['week_comments'], 'comment')}"
                      + (f" from {r['people']} people" if r["people"] > 1 else ""),
                      comments=r["week_comments"], people=r["people"])
-                for r in sections.most_discussed(db, start, end)
+                for r in sections.most_discussed(db, start, end,
+                                                 firsts=ctx.get("memo", {}).get(("firsts",)))
                 if _owner_ok(r["full_name"], selector)]
     if rank == "reacted":
         return [item(f"{r['full_name']}#{r['number']}", _title(r["title"]), r["html_url"],
@@ -269,8 +270,9 @@ def people(db, start, end, selector, ctx):
     """First contributions of the period; people new to the whole ecosystem first.
     Items are made when shown (``kinds.lazy_item``): at 1M issues a week has
     5,400 first-timers, of whom 20 are shown and the rest counted (#26)."""
+    firsts = ctx.get("memo", {}).get(("firsts",))  # a build of many weeks: build.py
     return [lazy_item(f"@{p['login']}", p["user_url"], partial(_person, p))
-            for p in sections.first_timers(db, start, end)]
+            for p in sections.first_timers(db, start, end, firsts=firsts)]
 
 
 def _person(p):

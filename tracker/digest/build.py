@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from .. import weeks
-from . import compose, render, sections
+from . import compose, render, sections, shared
 from .html import summary_line
 from .layout import DigestSettings
 
@@ -257,7 +257,7 @@ def build_digests(db, week=None, all_weeks=False, *, db_name=None, now=None, set
     prune_digests(db, now=now)
     memo = {}
     if len(weeks) >= SHARED_READS_FROM:
-        memo[("firsts",)] = sections.first_weeks(db)
+        memo[("firsts",)] = shared.first_weeks(db)
     for w in weeks:
         existing = _existing(db, w)
         issue = compose_week(db, w, layout=settings.sections, db_name=db_name, memo=memo,

@@ -13,6 +13,7 @@ from ..canned import canned_rows
 from ..safe import clean, plain
 from ..security import security_release
 from ..weeks import is_whole_weeks
+from . import shared
 
 # Who is a person and which issues count are the views ``people``/``bots`` and
 # ``live_issues`` (tracker/facts.py), as in every canned query: an author not
@@ -72,7 +73,7 @@ def metrics(db, start, end, *, firsts=None):
     (tracker/summaries.py): activity_daily for any days, people_weekly for
     who was active, bots' PRs and first-timers when the period is whole weeks
     (else ``_people_scan`` reads the period's issues and comments).
-    ``firsts``: ``first_weeks(db)``, read once by a build of many weeks."""
+    ``firsts``: ``shared.first_weeks(db)``, read once by a build of many weeks."""
     p = {"start": start[:10], "end": end[:10]}
     counts = db.execute("""select coalesce(sum(opened_pulls), 0), coalesce(sum(opened_issues), 0),
                coalesce(sum(closed_issues), 0), coalesce(sum(closed_unmerged), 0),
@@ -81,7 +82,7 @@ def metrics(db, start, end, *, firsts=None):
     if not is_whole_weeks(start, end):
         people = _people_scan(db, start, end)
     elif firsts is not None:
-        people = _people_known_firsts(db, p, firsts)
+        people = shared.people_numbers(db, p, firsts)
     else:
         people = _people_weekly(db, p)
     return {
@@ -120,33 +121,6 @@ def _people_weekly(db, p):
                    where j.user = u.user and j.week < :start and j.opened > 0)), 0)
         from u
     """, p).fetchone()
-
-
-def first_weeks(db):
-    """({user: the first week they opened an issue or PR anywhere}, {bots' ids}):
-    what ``_people_weekly`` looks up per person and week, read in one pass of
-    people_weekly's first-week index for a build of many weeks (#26: a second
-    for three years of weeks at 1M issues, instead of 60-80 ms a week)."""
-    return (dict(db.execute("select user, min(week) from people_weekly where opened > 0 "
-                            "group by user")),
-            {i for (i,) in db.execute("select id from bots")})
-
-
-def _people_known_firsts(db, p, firsts):
-    """``_people_weekly``'s numbers, with each person's first week known."""
-    first, bots = firsts
-    bot_prs = active = new = 0
-    for user, opened, pulls in db.execute("""
-            select w.user, sum(w.opened), sum(w.opened_pulls) from people_weekly w
-            where w.week >= :start and w.week < :end
-            group by w.user having sum(w.opened) > 0 or sum(w.comments) > 0""", p):
-        if user in bots:
-            bot_prs += pulls or 0
-            continue
-        active += 1
-        # Opened something in the period, and nothing in an earlier week.
-        new += opened > 0 and first.get(user, p["start"]) >= p["start"]
-    return bot_prs, active, new
 
 
 def _people_scan(db, start, end):
@@ -290,10 +264,13 @@ def new_repos(db, start, end):
     return sorted(rows, key=lambda r: (r["created_at"] or "", r["full_name"] or ""))
 
 
-def most_discussed(db, start, end, limit=6):
+def most_discussed(db, start, end, limit=6, *, firsts=None):
     """Issues and PRs with the most comments written by people in the period: the
     busiest_this_week query (bots' comments not counted, bots' own items and
-    transferred or deleted issues not listed); ``people`` = distinct commenters."""
+    transferred or deleted issues not listed); ``people`` = distinct commenters.
+    ``firsts``: a build of many weeks knows who is a bot: ``shared.busiest``."""
+    if firsts is not None:
+        return shared.busiest(db, start, end, firsts, limit)
     return [{"id": r["issue"], "type": r["type"], "number": r["number"], "title": r["title"],
              "html_url": r["atom_link"], "state": r["state"], "full_name": r["repo"],
              "week_comments": r["week_comments"], "people": r["commenters"]}
@@ -329,12 +306,18 @@ def merged_prs(db, start, end):
     return sorted(repos.values(), key=lambda g: (-g["merged"], g["full_name"]))
 
 
-def first_timers(db, start, end):
+FIRST_TIMER_COLUMNS = ("contributor", "first_at", "type", "number", "title", "atom_link",
+                       "repo", "new_to_ecosystem")
+
+
+def first_timers(db, start, end, *, firsts=None):
     """First contributions of the period, one per person and repo, flagged when new
-    to the whole ecosystem: the first_time_contributors query."""
-    rows = _canned(db, "first_time_contributors", start, end,
-                   keep=("contributor", "first_at", "type", "number", "title", "atom_link",
-                         "repo", "new_to_ecosystem"))
+    to the whole ecosystem: the first_time_contributors query (``firsts``: a build of
+    many weeks knows everyone's first week: ``shared.first_timer_rows``, same rows)."""
+    if firsts is not None and is_whole_weeks(start, end):
+        rows = shared.first_timer_rows(db, start, end, firsts)
+    else:
+        rows = _canned(db, "first_time_contributors", start, end, keep=FIRST_TIMER_COLUMNS)
     users = {}
     for chunk in range(0, len(rows), 500):
         logins = [r["contributor"] for r in rows[chunk:chunk + 500]]
@@ -346,6 +329,8 @@ def first_timers(db, start, end):
             "user_url": users.get(r["contributor"], {}).get("html_url"), "type": r["type"],
             "number": r["number"], "title": r["title"], "html_url": r["atom_link"],
             "full_name": r["repo"], "new_to_ecosystem": r["new_to_ecosystem"]} for r in rows]
+    # One person's first issues in two repositories in one second stay in the
+    # query's order: by user and repository (people_weekly's key).
     return sorted(out, key=lambda r: (not r["new_to_ecosystem"], r["first_at"] or "",
                                       r["login"] or ""))
 
