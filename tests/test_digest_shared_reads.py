@@ -43,30 +43,54 @@ def test_headline_numbers_with_everyones_first_week_known_are_the_same(db):
     assert sections.metrics(db, *days, firsts=firsts) == sections.metrics(db, *days)
 
 
-def test_first_timers_with_everyones_first_week_known_are_the_query_s(db):
-    """shared.first_timer_rows answers first_time_contributors for whole weeks,
-    in its order (ties included: one person's first PRs to two repositories in
-    one second, as the sample has)."""
+def by_first_timers_order(rows):
+    """The query's columns in sections.first_timers' order (stable: ties keep the
+    rows' own order)."""
+    return sorted(({k: r[k] for k in sections.FIRST_TIMER_COLUMNS} for r in rows),
+                  key=lambda r: (not r["new_to_ecosystem"], r["first_at"] or "",
+                                 r["contributor"] or ""))
+
+
+def test_first_timers_of_whole_weeks_are_the_query_s(db):
+    """shared.first_timer_rows answers first_time_contributors for whole weeks
+    (everyone's first week known or not), in its order, ties included: one
+    person's first PRs to two repositories in one second, as the sample has."""
     firsts = shared.first_weeks(db)
     total = 0
     for week in every_week(db, now=NOW):
         start, end = week_bounds(week)
-        alone = sections.first_timers(db, start, end)
-        assert sections.first_timers(db, start, end, firsts=firsts) == alone, week
-        total += len(alone)
+        query = by_first_timers_order(sections._canned(
+            db, "first_time_contributors", start, end, keep=sections.FIRST_TIMER_COLUMNS))
+        assert by_first_timers_order(shared.first_timer_rows(db, start, end)) == query, week
+        assert by_first_timers_order(shared.first_timer_rows(db, start, end, firsts)) == query
+        for r in shared.first_timer_rows(db, start, end):  # the person, by id
+            user = db["users"].get(r["user"][0])
+            assert r["user"] == (user["id"], user["name"], user["html_url"])
+            assert user["login"] == r["contributor"]
+        total += len(query)
     assert total > 10
-    # Whole weeks only: other periods read the query.
-    days = "2026-11-18", "2026-11-30"
-    assert sections.first_timers(db, *days, firsts=firsts) == sections.first_timers(db, *days)
+    # Two weeks at once: new to the ecosystem means before the first.
+    start, end = week_bounds(WEEK)[0], "2026-11-30"
+    query = by_first_timers_order(sections._canned(
+        db, "first_time_contributors", start, end, keep=sections.FIRST_TIMER_COLUMNS))
+    assert query and by_first_timers_order(shared.first_timer_rows(db, start, end)) == query
+    assert by_first_timers_order(shared.first_timer_rows(db, start, end, firsts)) == query
 
 
-def test_most_discussed_with_bots_known_is_the_query_s(db):
+def busiest_query(db, start, end, limit):
+    """most_discussed as it read the busiest_this_week query before #26."""
+    return [{"id": r["issue"], "type": r["type"], "number": r["number"], "title": r["title"],
+             "html_url": r["atom_link"], "state": r["state"], "full_name": r["repo"],
+             "week_comments": r["week_comments"], "people": r["commenters"]}
+            for r in sections._canned(db, "busiest_this_week", start, end)[:limit]]
+
+
+def test_most_discussed_is_the_query_s(db):
     """shared.busiest answers busiest_this_week (its first rows, in its order):
     bots' comments not counted, bots' and transferred or deleted issues not listed."""
-    firsts = shared.first_weeks(db)
     start, end = week_bounds(WEEK)
     top = sections.most_discussed(db, start, end)
-    assert top and top[0]["week_comments"] > 1
+    assert top and top[0]["week_comments"] > 1 and top == busiest_query(db, start, end, 6)
     with db.conn:  # the busiest issue moves away; a bot talks a lot somewhere else
         db.execute("update issues set transferred_to = 'elsewhere/repo' where id = ?",
                    [top[0]["id"]])
@@ -78,12 +102,14 @@ def test_most_discussed_with_bots_known_is_the_query_s(db):
         for week in every_week(db, now=NOW):
             start, end = week_bounds(week)
             for limit in (1, 6, 30):
-                alone = sections.most_discussed(db, start, end, limit)
-                assert sections.most_discussed(db, start, end, limit, firsts=firsts) == alone
-                listed += len(alone)
+                query = busiest_query(db, start, end, limit)
+                assert sections.most_discussed(db, start, end, limit) == query, week
+                listed += len(query)
         assert listed > 10
         assert top[0]["id"] not in [r["id"] for r in sections.most_discussed(
-            db, *week_bounds(WEEK), firsts=firsts)]
+            db, *week_bounds(WEEK))]
+        month = "2026-11-01", "2026-12-01"  # any period, not only weeks
+        assert sections.most_discussed(db, *month, 30) == busiest_query(db, *month, 30)
     finally:
         with db.conn:
             db.execute("update issues set transferred_to = null where id = ?", [top[0]["id"]])
@@ -130,3 +156,21 @@ def test_people_are_made_whole_when_shown_pinned_or_commented(db):
     edit_digest(db, WEEK, "@digest-newcomer", "hide", now=NOW)
     issue = json.loads(db["digests"].get(WEEK)["sections_json"])
     assert "@digest-newcomer" not in [it["id"] for s in issue["sections"] for it in s["items"]]
+
+
+def test_clean_leaves_printable_ascii_as_it_is_and_cleans_the_rest_as_before():
+    """safe.clean's fast path (printable ASCII has nothing to drop) answers what
+    its regular expressions answer, for every character up to U+2FFF, the
+    surrogates and the non-characters, alone and in text."""
+    from tracker import safe
+
+    def by_regex(text):
+        if safe._ESCAPE_START.search(text):
+            text = safe._ANSI.sub("", text)
+        return safe._NOT_XML.sub("", text)
+
+    for cp in [*range(0x3000), *range(0xD800, 0xE000), 0xFFFE, 0xFFFF, 0x10FFFF]:
+        for text in (chr(cp), f"a{chr(cp)}b", f"\x1b[31m{chr(cp)}"):
+            assert safe.clean(text) == by_regex(text), hex(cp)
+    text = "Fix #12 in https://x.org/?a=1&b=<2>"
+    assert safe.clean(text) == text

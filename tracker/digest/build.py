@@ -255,7 +255,7 @@ def build_digests(db, week=None, all_weeks=False, *, db_name=None, now=None, set
     weeks = weeks_to_build(db, week, all_weeks, now=now)
     db_name = db_name or default_db_name(db)
     prune_digests(db, now=now)
-    memo = {}
+    memo = {("bots",): shared.bots(db)}
     if len(weeks) >= SHARED_READS_FROM:
         memo[("firsts",)] = shared.first_weeks(db)
     for w in weeks:

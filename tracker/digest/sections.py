@@ -264,17 +264,13 @@ def new_repos(db, start, end):
     return sorted(rows, key=lambda r: (r["created_at"] or "", r["full_name"] or ""))
 
 
-def most_discussed(db, start, end, limit=6, *, firsts=None):
+def most_discussed(db, start, end, limit=6, *, bots=None):
     """Issues and PRs with the most comments written by people in the period: the
-    busiest_this_week query (bots' comments not counted, bots' own items and
-    transferred or deleted issues not listed); ``people`` = distinct commenters.
-    ``firsts``: a build of many weeks knows who is a bot: ``shared.busiest``."""
-    if firsts is not None:
-        return shared.busiest(db, start, end, firsts, limit)
-    return [{"id": r["issue"], "type": r["type"], "number": r["number"], "title": r["title"],
-             "html_url": r["atom_link"], "state": r["state"], "full_name": r["repo"],
-             "week_comments": r["week_comments"], "people": r["commenters"]}
-            for r in _canned(db, "busiest_this_week", start, end)[:limit]]
+    busiest_this_week query's first rows (bots' comments not counted, bots' own
+    items and transferred or deleted issues not listed); ``people`` = distinct
+    commenters. Counted by ``shared.busiest`` from the period's comments
+    (``bots``: who is a bot, if the caller read it already)."""
+    return shared.busiest(db, start, end, shared.bots(db) if bots is None else bots, limit)
 
 
 def most_reacted(db, start, end, limit=5):
@@ -312,15 +308,18 @@ FIRST_TIMER_COLUMNS = ("contributor", "first_at", "type", "number", "title", "at
 
 def first_timers(db, start, end, *, firsts=None):
     """First contributions of the period, one per person and repo, flagged when new
-    to the whole ecosystem: the first_time_contributors query (``firsts``: a build of
-    many weeks knows everyone's first week: ``shared.first_timer_rows``, same rows)."""
-    if firsts is not None and is_whole_weeks(start, end):
+    to the whole ecosystem: the first_time_contributors query; for whole weeks its
+    rows from ``shared.first_timer_rows`` (without the feed's text; ``firsts``: a
+    build of many weeks knows everyone's first week)."""
+    if is_whole_weeks(start, end):
         rows = shared.first_timer_rows(db, start, end, firsts)
     else:
         rows = _canned(db, "first_time_contributors", start, end, keep=FIRST_TIMER_COLUMNS)
-    users = {}
-    for chunk in range(0, len(rows), 500):
-        logins = [r["contributor"] for r in rows[chunk:chunk + 500]]
+    users = {r["contributor"]: dict(zip(("id", "name", "html_url"), r["user"]))
+             for r in rows if r.get("user")}
+    lookup = [r for r in rows if r["contributor"] not in users]
+    for chunk in range(0, len(lookup), 500):
+        logins = [r["contributor"] for r in lookup[chunk:chunk + 500]]
         users.update((u["login"], u) for u in _rows(db, f"""
             select id, login, name, html_url from users
             where login in ({",".join("?" * len(logins))})""", logins))

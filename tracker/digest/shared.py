@@ -1,14 +1,23 @@
-"""What a build of many weeks reads once and every week shares (#26).
+"""What the digest's sections read once, or more cheaply than the canned
+queries whose questions they answer (#26).
 
 ``tracker digest --all`` builds three years of weeks: per person and week, the
 headline numbers and "Welcome, new contributors" ask whether someone opened
 anything before, which at 1M issues cost 0.1-0.3 s a week. Read once instead
 (``first_weeks``: everyone's first week anywhere, and who is a bot), they cost
-a dictionary lookup. Same answers as the per-week reads
-(tests/test_digest_shared_reads.py, tests/test_digest_golden.py); pure reads.
+a dictionary lookup. ``first_timer_rows`` and ``busiest`` answer the canned
+queries first_time_contributors and busiest_this_week without the feed's text
+(and, for busiest, counting the week's comments here): same rows, same order
+(tests/test_digest_shared_reads.py holds them to the queries,
+tests/test_digest_golden.py to the digest as it was). Pure reads.
 """
 
 from ..safe import clean, safe_link
+
+
+def bots(db):
+    """The ids of the users who are bots now (the ``bots`` view), a set."""
+    return {i for (i,) in db.execute("select id from bots")}
 
 
 def first_weeks(db):
@@ -18,7 +27,7 @@ def first_weeks(db):
     for three years of weeks at 1M issues, instead of 60-80 ms a week)."""
     return (dict(db.execute("select user, min(week) from people_weekly where opened > 0 "
                             "group by user")),
-            {i for (i,) in db.execute("select id from bots")})
+            bots(db))
 
 
 def people_numbers(db, p, firsts):
@@ -41,9 +50,11 @@ def people_numbers(db, p, firsts):
 
 
 # first_time_contributors (tracker/queries/first_time_contributors.sql) for whole
-# weeks: the same rows, new_to_ecosystem from everyone's first week, and only the
-# columns the digest reads (the query's feed text of 5,400 rows a week at 1M
-# issues is not made).
+# weeks: the same rows, and only the columns the digest reads (the query's feed
+# text of 5,400 rows a week at 1M issues is not made); new_to_ecosystem from
+# everyone's first week when a build of many weeks knows it ({new} null).
+NEW_TO_ECOSYSTEM = """not exists (select 1 from people_weekly e where e.user = f.user
+                                 and e.week < :start and e.opened > 0)"""
 FIRST_TIMERS = """
     with week_firsts as materialized (
       select p.user, p.repo from people_weekly p join people on people.id = p.user
@@ -56,41 +67,46 @@ FIRST_TIMERS = """
                 and e.created_at >= :start and e.created_at < :end
               order by e.created_at, e.id limit 1) as issue
       from week_firsts w)
-    select f.user, users.login, repos.full_name, issues.type, issues.number, issues.title,
-           issues.created_at, issues.html_url
+    select f.user, {new}, users.login, repos.full_name, issues.type, issues.number,
+           issues.title, issues.created_at, issues.html_url, users.name, users.html_url
     from firsts f join issues on issues.id = f.issue
     left join users on users.id = f.user left join repos on repos.id = f.repo
     where issues.created_at >= :start
 """
 
 
-def first_timer_rows(db, start, end, firsts):
+def first_timer_rows(db, start, end, firsts=None):
     """The first_time_contributors query's rows (the digest's columns, cleaned
-    as ``sections._canned`` cleans them) of whole weeks [start, end)."""
-    first, _bots = firsts
+    as ``sections._canned`` cleans them) of whole weeks [start, end), each with
+    its ``user`` (id, name, html_url) as the users table has them.
+    ``firsts``: ``first_weeks(db)`` when a build of many weeks read it."""
+    first = firsts[0] if firsts is not None else None
+    sql = FIRST_TIMERS.format(new="null" if first is not None else NEW_TO_ECOSYSTEM)
     out = []
-    for user, login, repo, kind, number, title, created, url in db.execute(
-            FIRST_TIMERS, {"start": start, "end": end}):
+    for user, new, login, repo, kind, number, title, created, url, name, user_url in db.execute(
+            sql, {"start": start, "end": end}):
         # The query's atom_link: the issue's URL, else one made from its repo and number.
         made = None if repo is None or number is None else \
             f"https://github.com/{repo}/issues/{number}"
+        if first is not None:  # nothing opened anywhere before the period
+            new = int(first.get(user, start) >= start)
         out.append({"contributor": clean(login), "first_at": clean(created),
                     "type": clean(kind), "number": number, "title": clean(title),
                     "atom_link": clean(safe_link(url, made, "https://github.com/")),
-                    "repo": clean(repo),
-                    # Nothing opened anywhere before the period.
-                    "new_to_ecosystem": int(first.get(user, start) >= start)})
+                    "repo": clean(repo), "new_to_ecosystem": new,
+                    # the person, which sections.first_timers looks up by login otherwise
+                    "user": (user, clean(name), clean(user_url)) if login is not None else None})
     return out
 
 
-def busiest(db, start, end, firsts, limit):
+def busiest(db, start, end, bots, limit):
     """The busiest_this_week query's first ``limit`` rows (the digest's columns,
-    cleaned as ``sections._canned`` cleans them) for [start, end), who is a bot
-    known: the period's comments through their (created_at, user, issue) index,
-    counted here, then only the busiest issues read, a tier of equal counts at a
-    time. A comment on a transferred or deleted issue counts for that issue
-    only, which is never listed: counting it changes nothing."""
-    _first, bots = firsts
+    cleaned as ``sections._canned`` cleans them) for [start, end), ``bots`` the
+    ids of bots (``bots(db)``): the period's comments through their
+    (created_at, user, issue) index, counted here, then only the busiest issues
+    read, a tier of equal counts at a time (0.2 -> 0.03 s a week at 1M issues).
+    A comment on a transferred or deleted issue counts for that issue only,
+    which is never listed: counting it changes nothing."""
     counts = {}
     for issue, user, at in db.execute(
             "select issue, user, created_at from issue_comments "
