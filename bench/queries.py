@@ -137,8 +137,14 @@ def main(argv=None):
               for t in ("issues", "issue_comments", "releases", "repos")}
     conn.close()
     print(f"{db_path}: " + ", ".join(f"{n:,} {t}" for t, n in counts.items()))
-    print(f"median of {args.runs} runs via {'Datasette' if args.datasette else 'sqlite3'}"
-          f" {sqlite3.sqlite_version}, default parameters; target {TARGET_MS} ms")
+    if args.datasette:
+        import datasette.version
+
+        via = f"Datasette {datasette.version.__version__}'s client (JSON), SQLite"
+    else:
+        via = "sqlite3, SQLite"
+    print(f"median of {args.runs} runs via {via} {sqlite3.sqlite_version}, default parameters;"
+          f" target {TARGET_MS} ms")
     print(f"load average before: {load_average()} ({os.cpu_count()} CPUs)\n")
 
     items = workload(db_path.stem)
