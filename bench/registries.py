@@ -11,10 +11,14 @@ after 5 new versions per registry. Pacing runs on a simulated clock, so nothing
 waits: "wall" is the real time over loopback, "paced" the time the default per-host
 rate (60 requests a minute; XML-RPC at most one a second) would make the run take,
 registries in parallel hosts. Prints requests, 304s, full documents and bytes per
-registry. Nothing is asserted.
+registry. A fourth run points every registry at a closed port (an outage): each
+host is given up after three packages failed in a row (tracker.sources.http.
+BREAK_AFTER), so "simulated" (the run's time on the paced clock, retries' backoff
+included) stays short. Nothing is asserted.
 """
 
 import argparse
+import socket
 import os
 import sys
 import time
@@ -80,7 +84,7 @@ def run(db, reg, config, now, label):
     hosts = {r: c.requests * seconds for r, c in result.costs.items()}
     print(f"{label}: {result.requests} requests ({result.not_modified} answered 304), "
           f"wall {wall:.2f} s over loopback, paced ~{max(hosts.values()):.0f} s "
-          f"(one host per registry), {len(result.problems)} errors; "
+          f"(one host per registry), simulated {clock.t:.0f} s, {len(result.problems)} errors; "
           f"{result.counts.get('package_releases', 0)} release rows written")
     for registry in REGISTRIES:
         c = result.costs[registry]
@@ -119,6 +123,11 @@ def main(argv=None):
             reg.add_npm(f"@bench/js-{i:04d}", "9.0.0", "2026-06-15T10:00:00.000Z")
             reg.add_conda(f"bench-conda-{i:04d}", "9.0.0", "2026-06-15 10:00:00+00:00")
         run(db, reg, config, NOW + timedelta(hours=2), "after 5 new versions per registry")
+        for key in ("pypi_url", "npm_url", "anaconda_url"):  # three hosts, all down
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", 0))
+                setattr(config.packages, key, f"http://127.0.0.1:{sock.getsockname()[1]}")
+        run(db, reg, config, NOW + timedelta(hours=3), "every registry refusing connections")
         print(f"load average {os.getloadavg()[0]:.2f}")
 
 

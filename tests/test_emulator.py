@@ -454,15 +454,15 @@ def test_latency_requests_run_concurrently():
         statuses = []
         threads = [threading.Thread(target=lambda cl=cl: statuses.append(
             cl.get("/repos/ines/juniper").status_code)) for cl in clients]
-        started = time.perf_counter()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-        elapsed = time.perf_counter() - started
         for cl in clients:
             cl.close()
-        assert statuses == [200] * 8 and elapsed < 1.6  # one after another: 2.4 s
+        # Served one after another, no two would ever be in flight together (the
+        # count, not the elapsed time: a loaded machine must not make this fail).
+        assert statuses == [200] * 8 and emu.secondary.peak_in_flight >= 2
 
 
 # -- mutations ---------------------------------------------------------------

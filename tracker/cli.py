@@ -409,8 +409,9 @@ def note(db_path, week, text):
 @cli.command("rebuild-summaries")
 @DB_OPTION
 def rebuild_summaries(db_path):
-    """Recompute the summary tables (activity and people per week, #26) from the
-    harvested rows, and recreate the triggers that keep them.
+    """Recompute the summary tables (activity and people per week; stars and
+    forks per week, #26) from the harvested rows, and recreate the triggers that
+    keep them.
 
     Harvests keep them right by themselves; run this after restoring a file,
     editing it by hand, or when a check says they disagree. Progress goes to

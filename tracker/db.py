@@ -165,6 +165,16 @@ def _migration_summaries(db):
 MIGRATIONS.append(_migration_summaries)
 
 
+def _migration_star_summaries(db):
+    """#26: stars and forks per week (tracker/star_summaries.py), filled, and their triggers."""
+    from . import star_summaries
+
+    star_summaries.rebuild(db)
+
+
+MIGRATIONS.append(_migration_star_summaries)
+
+
 def open_db(path):
     """Open (creating if needed) a tracker database in WAL mode, schema ensured."""
     db = sqlite_utils.Database(path) if not isinstance(path, sqlite_utils.Database) else path
@@ -207,7 +217,8 @@ def schema_is_current(db):
             and all(("index", name) in master for name in PARTIAL_INDEXES)):
         return False
     from .summaries import triggers_current
-    return triggers_current(db)
+    from . import star_summaries
+    return triggers_current(db) and star_summaries.triggers_current(db)
 
 
 def ensure_schema(db):

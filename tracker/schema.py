@@ -445,3 +445,6 @@ FTS = {
 from .summaries import TABLES as _SUMMARY_TABLES  # noqa: E402
 
 TABLES.update(_SUMMARY_TABLES)
+from .star_summaries import TABLES as _STAR_SUMMARY_TABLES  # noqa: E402  (#26 stars, forks)
+
+TABLES.update(_STAR_SUMMARY_TABLES)

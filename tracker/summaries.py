@@ -261,6 +261,10 @@ def ensure_summaries(db):
     """Triggers missing or changed (an older release, a hand edit): rebuild."""
     if not triggers_current(db):
         rebuild(db)
+    from . import star_summaries  # #26: stars and forks per week (tracker/star_summaries.py)
+    if not star_summaries.triggers_current(db):
+        with db.conn:
+            star_summaries.rebuild(db)
 
 
 def _rebuild(db, say):
@@ -281,6 +285,8 @@ def _rebuild(db, say):
         say(f"{table}: {out[table]:,} rows ({time.monotonic() - started:.1f}s)")
     for sql in TRIGGERS.values():
         db.conn.execute(sql)
+    from . import star_summaries  # #26: stars and forks per week, rebuilt with the rest
+    out.update(star_summaries.rebuild(db, say))
     return out
 
 

@@ -3,6 +3,7 @@
 tracker/facts.py; these are the summaries built on them."""
 
 from .canned import expand
+from .weeks import WEEK_START_SQL as WEEK
 
 # Earliest authored issue or PR per user and repo; "first-time contributor this
 # week" is then a lookup on first_contributions.
@@ -11,27 +12,22 @@ VIEWS = {
     # repo's stargazers or forks listing is exact: always, unless GitHub's page
     # cap cut it, then up to the week of the last entry it would list (later
     # weeks come from repo_stats snapshots). Only listings walked at least once.
-    "history_exact": """
+    # #26: the week in built-in SQL (week_start()'s rule), not a Python call per row.
+    "history_exact": f"""
         select repo, stream, case when coalesce(capped, 0) = 1
-               then coalesce(week_start(capped_after), '0000-00-00')
+               then coalesce({WEEK.format('capped_after')}, '0000-00-00')
                else '9999-12-31' end as exact_until
         from history_coverage where github_count is not null
     """,
     # Stars and forks gained per repository and week (Monday), exactly, from
     # the listings: entries still present, by the week they were made.
+    # #26: counted at write time (history_listed_weekly, tracker/star_summaries.py);
+    # a count fallen to zero stays there until a rebuild.
     "history_weekly": """
-        select s.repo as repo, week_start(s.starred_at) as week,
-               'stargazers' as stream, count(*) as gained
-        from stars s join history_exact e on e.repo = s.repo and e.stream = 'stargazers'
-        where s.unstarred_at is null and s.starred_at is not null
-          and s.starred_at < e.exact_until
-        group by 1, 2
-        union all
-        select f.repo, week_start(f.created_at), 'forks', count(*)
-        from forks f join history_exact e on e.repo = f.repo and e.stream = 'forks'
-        where f.deleted_at is null and f.created_at is not null
-          and f.created_at < e.exact_until
-        group by 1, 2
+        select l.repo as repo, l.week as week, l.stream as stream, l.gained as gained
+        from history_listed_weekly l
+        join history_exact e on e.repo = l.repo and e.stream = l.stream
+        where l.gained > 0 and l.week < e.exact_until
     """,
     # Stars gained per repository and week, one definition for the dashboard,
     # stars_per_week, the digest's "stars gained" and "Rising": exact from the
@@ -41,23 +37,26 @@ VIEWS = {
     # the first snapshot carries what accrued since the cap ('backlog'): summed
     # over time, every row gives the star count, only 'listing' and 'snapshot'
     # rows are gains made in their week.
+    # #26: from the summaries of tracker/star_summaries.py (each week's last
+    # snapshot and the one before it), not by grouping repo_stats per request.
     "stars_weekly": """
-        with exact as (
-            -- listed: the stars counted as 'listing' rows (before exact_until).
-            select e.repo, e.exact_until, case when e.exact_until < '9999' then (
-                select count(*) from stars s where s.repo = e.repo and s.unstarred_at is null
-                and s.starred_at < e.exact_until) end as listed
+        with exact as materialized (
+            -- listed: the stars counted as 'listing' rows (before exact_until);
+            -- materialized, so it is summed once per repository, not per week.
+            select e.repo, e.exact_until, case when e.exact_until < '9999' then coalesce((
+                select sum(l.gained) from history_listed_weekly l
+                where l.repo = e.repo and l.stream = 'stargazers'
+                  and l.week < e.exact_until), 0) end as listed
             from history_exact e where e.stream = 'stargazers'
         ),
-        snap as (
-            select repo, week_start(harvested_at) as week,
-                   stargazers_count as n, max(harvested_at) as at
-            from repo_stats where stargazers_count is not null group by 1, 2
-        ),
         tail as (
-            select s.repo, s.week, s.n, lag(s.n) over (partition by s.repo order by s.week) as prev,
+            -- prev: the previous snapshot week's level when that week is past
+            -- the listing's exact part too (else the listing counted it).
+            select s.repo, s.week, s.stargazers as n,
+                   case when x.repo is null or s.prev_week >= x.exact_until
+                        then s.prev end as prev,
                    x.listed, x.repo is not null as listed_before
-            from snap s left join exact x on x.repo = s.repo
+            from stars_snapshot_weekly s left join exact x on x.repo = s.repo
             where x.repo is null or s.week >= x.exact_until
         )
         select repo, week, gained, 'listing' as source from history_weekly

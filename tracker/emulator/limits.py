@@ -124,11 +124,13 @@ class SecondaryLimits:
         self._lock = threading.Lock()
         self._admitted: dict[str, deque] = {}
         self._in_flight: dict[str, int] = {}
+        self.peak_in_flight = 0  # most requests one identity had in flight at once
 
     def enter(self, ident: str) -> bool:
         """Count a request in flight; False when that goes over the concurrency limit."""
         with self._lock:
             n = self._in_flight[ident] = self._in_flight.get(ident, 0) + 1
+            self.peak_in_flight = max(self.peak_in_flight, n)
             return not self.concurrency or n <= self.concurrency
 
     def leave(self, ident: str) -> None:

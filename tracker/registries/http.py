@@ -11,13 +11,28 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from ..sources.http import ATTEMPTS, MAX_BYTES, SourceError, _retry_after
+from ..sources.http import ATTEMPTS, MAX_BYTES, SourceError, _retry_after, exhausted
 
 XMLRPC_INTERVAL = 1.0
 
 
 def call_xmlrpc(client, url, method, params, *, pacing, counter, attempts=ATTEMPTS):
     """POST one XML-RPC call; return its (unmarshalled) result."""
+    pacing.check(url)
+    try:
+        result = _call(client, url, method, params, pacing=pacing, counter=counter,
+                       attempts=attempts)
+    except SourceError as e:
+        if e.exhausted:
+            pacing.failed(url, e)
+        elif str(e) != "stopped":
+            pacing.answered(url)
+        raise
+    pacing.answered(url)
+    return result
+
+
+def _call(client, url, method, params, *, pacing, counter, attempts):
     body = xmlrpc.client.dumps(tuple(params), method, allow_none=False).encode()
     pacer = pacing.pacer(url)
     host = urlsplit(url).netloc
@@ -55,4 +70,4 @@ def call_xmlrpc(client, url, method, params, *, pacing, counter, attempts=ATTEMP
             raise SourceError(f"XML-RPC {method}: not an XML-RPC answer "
                               f"({type(e).__name__})") from None
         return result
-    raise SourceError(f"{last} after {attempts} attempts", last.status if last else None)
+    raise exhausted(f"{last} after {attempts} attempts", last.status if last else None)

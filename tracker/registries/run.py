@@ -101,6 +101,8 @@ def harvest_packages(db, config, client, *, now=None, pacing=None, xmlrpc_pacing
     result = PackagesResult(costs={r: Counter() for r in REGISTRIES},
                             fetched={r: 0 for r in REGISTRIES})
 
+    skipped = {}  # registry -> packages not asked because their host kept failing
+
     def attempt(registry, target, fn):
         if stopped():
             return False
@@ -110,6 +112,10 @@ def harvest_packages(db, config, client, *, now=None, pacing=None, xmlrpc_pacing
         except SourceError as e:
             result.problems.append(PackageProblem(registry, target, f"{registry} {target}: {e}",
                                                   e.status))
+            if e.skipped:  # one line for the first; the count at the end
+                skipped[registry] = skipped.get(registry, 0) + 1
+                if skipped[registry] > 1:
+                    return False
         except Exception as e:  # hostile input must not stop the other packages
             result.problems.append(PackageProblem(
                 registry, target, f"{registry} {target}: {type(e).__name__}: {e}"))
@@ -150,6 +156,9 @@ def harvest_packages(db, config, client, *, now=None, pacing=None, xmlrpc_pacing
             n, derived.get(n), synthetic=packages.is_synthetic("conda_forge"), **ctx))
     with db.conn:
         link_repos(db, packages.repos)  # tracker/registries/link.py: the one rule
+    for registry, n in skipped.items():
+        if n > 1:
+            log(f"packages: {registry}: {n} packages not asked this run: their host kept failing")
     return result
 
 

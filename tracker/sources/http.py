@@ -22,14 +22,22 @@ MAX_BYTES = 5 * 1024 * 1024
 # allows 200 requests a minute per IP, Zenodo 60 (anonymous); feeds are light.
 INTERVALS = {"export.arxiv.org": 3.0, "zenodo.org": 1.0}
 DEFAULT_INTERVAL = 1.0
+# A host whose requests failed this many times in a row (each after its retries:
+# refused, timed out, 5xx, 429) is not asked again this run: during a registry
+# outage, 200 packages at three paced attempts each took ten minutes to learn
+# what the first three said. The next run asks again.
+BREAK_AFTER = 3
 
 
 class SourceError(Exception):
-    """A source could not be read; ``status`` is the HTTP status when there was one."""
+    """A source could not be read; ``status`` is the HTTP status when there was one;
+    ``skipped``: not asked, because its host kept failing this run."""
 
-    def __init__(self, message, status=None):
+    def __init__(self, message, status=None, skipped=False):
         super().__init__(message)
         self.status = status
+        self.skipped = skipped
+        self.exhausted = False
 
 
 @dataclass
@@ -60,6 +68,23 @@ class Pacing:
         self.intervals = {**INTERVALS, **(intervals or {})}
         self.default, self.clock, self.sleep, self.stop = default, clock, sleep, stop
         self._pacers = {}
+        self._failures = {}  # host -> requests failed in a row, and the last error
+
+    def check(self, url):
+        """Raise a skipped SourceError when ``url``'s host has failed BREAK_AFTER
+        times in a row this run."""
+        host = urlsplit(url).netloc
+        count, last = self._failures.get(host, (0, None))
+        if count >= BREAK_AFTER:
+            raise SourceError(f"not asked: {host} failed {count} times in a row this run "
+                              f"(last: {last})", skipped=True)
+
+    def failed(self, url, error):
+        host = urlsplit(url).netloc
+        self._failures[host] = (self._failures.get(host, (0, None))[0] + 1, error)
+
+    def answered(self, url):
+        self._failures.pop(urlsplit(url).netloc, None)
 
     def interval(self, host):
         return self.intervals.get(host, self.default)
@@ -90,6 +115,23 @@ def fetch(client, url, *, pacing, counter, params=None, etag=None, last_modified
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
+    pacing.check(url)
+    try:
+        fetched = _fetch(client, url, pacing=pacing, counter=counter, params=params,
+                         headers=headers, etag=etag, last_modified=last_modified,
+                         attempts=attempts, max_bytes=max_bytes, retry_if=retry_if)
+    except SourceError as e:
+        if e.exhausted:
+            pacing.failed(url, e)
+        elif str(e) != "stopped":
+            pacing.answered(url)  # a 404 or an oversized body: the host is up
+        raise
+    pacing.answered(url)
+    return fetched
+
+
+def _fetch(client, url, *, pacing, counter, params, headers, etag, last_modified, attempts,
+           max_bytes, retry_if):
     pacer = pacing.pacer(url)
     last = None
     for attempt in range(1, attempts + 1):
@@ -137,7 +179,14 @@ def fetch(client, url, *, pacing, counter, params=None, etag=None, last_modified
             continue
         return fetched
     after = f" after {attempts} attempts" if attempts > 1 else ""
-    raise SourceError(f"{last}{after}", last.status if last else None)
+    raise exhausted(f"{last}{after}", last.status if last else None)
+
+
+def exhausted(message, status=None):
+    """The error of a request that failed every attempt: it counts toward BREAK_AFTER."""
+    error = SourceError(message, status)
+    error.exhausted = True
+    return error
 
 
 def _retry_after(value, attempt):
