@@ -192,7 +192,7 @@ def test_one_version_spelled_three_ways_is_told_once(db):
         pk=("registry", "name", "version"), alter=True)
     db.conn.commit()
     start, end = week_bounds(WEEK)
-    items = [it for it in kinds.releases(db, start, end, {}, {})
+    items = [kinds.made(it) for it in kinds.releases(db, start, end, {}, {})
              if it["group"] == "jupyter/sample-notebook" and it["version"].startswith("2.0.0")]
     assert len(items) == 1, items
     assert items[0]["url"].endswith("/tag/v2.0.0-rc0")

@@ -174,3 +174,21 @@ def test_clean_leaves_printable_ascii_as_it_is_and_cleans_the_rest_as_before():
             assert safe.clean(text) == by_regex(text), hex(cp)
     text = "Fix #12 in https://x.org/?a=1&b=<2>"
     assert safe.clean(text) == text
+
+
+def test_releases_are_made_whole_when_shown_with_their_edits(db):
+    """Release items are lazy too (their notes' summary is made when shown):
+    a commented, pinned release is whole, and the story still finds the
+    security release among lazy items."""
+    start, end = week_bounds(WEEK)
+    whole = [kinds.made(it) for it in kinds.releases(db, start, end, {}, {"memo": {}})]
+    assert whole and all(kinds.MAKE not in it and "summary" in it for it in whole)
+    target = whole[-1]
+    edit_digest(db, WEEK, target["id"], "comment", "Worth a look", now=NOW)
+    edit_digest(db, WEEK, target["id"], "pin", now=NOW)
+    issue = json.loads(db["digests"].get(WEEK)["sections_json"])
+    (section,) = [s for s in issue["sections"] if s["kind"] == "releases"]
+    assert section["items"][0] == {**json.loads(json.dumps(target)), "comment": "Worth a look",
+                                   "pinned": True}
+    assert issue["story"] == "pinned" and issue["story_id"] == target["id"]
+    edit_digest(db, WEEK, target["id"], "pin", undo=True, now=NOW)

@@ -84,6 +84,8 @@ def _keys(it):
 
 def apply_edits(items, edits):
     """Items with hidden ones removed, comments attached, the pinned one first."""
+    if not (edits["hide"] or edits["pin"] or edits["comment"]):  # most periods (#26)
+        return [{**it, "comment": None, "pinned": False} for it in items]
     out = []
     for it in items:
         keys = _keys(it)

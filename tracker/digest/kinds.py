@@ -12,13 +12,17 @@ items of one shape, so one set of templates renders them all:
      "synthetic": bool}
 
 Pure reads; harvested text is cleaned (``safe.clean``) and links checked
-(``safe.safe_url``) here, escaped by the templates. ``ctx`` carries what
+(``safe.safe_url``) here, escaped by the templates. A kind with hundreds of
+items a period (releases, people) may answer lazy ones (``lazy_item``: id, url
+and what the story's rules read); ``made(it)`` is the whole item, and compose
+makes only the shown ones whole. ``ctx`` carries what
 several kinds share (the week's numbers, the editor's note).
 """
 
 import copy
 import json
 import re
+from functools import partial
 
 from ..safe import clean, plain, safe_url
 from ..security import security_release
@@ -46,21 +50,22 @@ def item(id, title, url=None, meta="", summary="", group=None, badge=None, synth
 MAKE = "_make"
 
 
-def lazy_item(id, url, make):
-    """An item of which only what compose's filters and the editor's edits read
-    is made now (``id``, ``url``: ``edits._keys``); ``make()`` returns the whole
-    ``item`` (same id and url) when compose shows it (``made``). For kinds with
+def lazy_item(id, url, make, **now):
+    """An item of which only what compose's filters, the story's first pick and
+    the editor's edits read is made now (``id``, ``url``, and ``now``: e.g. the
+    badge, project and version); ``make()`` returns the whole ``item`` (the same
+    values) when compose shows it (``made``). For kinds with hundreds or
     thousands of items a period, of which a few are shown and the rest counted."""
-    return {"id": clean(str(id)), "url": safe_url(url), MAKE: make}
+    return {"id": clean(str(id)), "url": safe_url(url), **now, MAKE: make}
 
 
 def made(it):
     """The whole item of a lazy one, with what compose added (the edits'
-    comment and pin) kept in the same order; any other item as it is."""
+    comment and pin) after it, as on any other item; any other item as it is."""
     if MAKE not in it:
         return it
     whole = it[MAKE]()
-    return {**whole, **{k: v for k, v in it.items() if k not in ("id", "url", MAKE)}}
+    return {**whole, **{k: v for k, v in it.items() if k not in whole and k != MAKE}}
 
 
 def _has(db, name):
@@ -113,13 +118,19 @@ def releases(db, start, end, selector, ctx):
                         + (" (partly synthetic)" if r.get("synthetic") else ""))
         name = (r["project"] or "").split("/")[-1]
         version = r["version"] or "?"
-        out.append(item(f"{r['project']}@{version}", f"{name} {version}", r["url"],
-                        " · ".join(meta), release_summary(r.get("body")), group=r["project"],
-                        badge="security" if security else "major" if kind == "major" else
-                        "pre" if pre else None,
+        badge = "security" if security else "major" if kind == "major" else \
+            "pre" if pre else None
+        # The notes' summary is made for the 25 shown (300 releases a week at 1M issues).
+        whole = partial(item, f"{r['project']}@{version}", f"{name} {version}", r["url"],
+                        " · ".join(meta), group=r["project"], badge=badge,
                         synthetic=r.get("synthetic") and not r.get("on_github", False),
                         project=name, version=version, published_at=r["published_at"],
-                        advisories=advisories))
+                        advisories=advisories)
+        out.append(lazy_item(f"{r['project']}@{version}", r["url"],
+                             partial(_with_summary, whole, r.get("body")),
+                             group=clean(r["project"]) if r["project"] else None,
+                             badge=badge, project=name, version=version,
+                             published_at=r["published_at"]))
     rank = {"security": 0, "major": 1, None: 2, "pre": 3}
     first = {}
     for it in sorted(out, key=lambda it: rank[it["badge"]]):
@@ -127,6 +138,10 @@ def releases(db, start, end, selector, ctx):
     out.sort(key=lambda it: (first[it["group"]], (it["group"] or "").lower(),
                              rank[it["badge"]], it["published_at"] or ""))
     return out
+
+
+def _with_summary(whole, body):
+    return whole(summary=release_summary(body))
 
 
 _PRE_TAG = re.compile(r"[-_.]?(alpha|beta|preview|pre|rc|c|a|b|dev|post)[-_.]?(?=\d)")
