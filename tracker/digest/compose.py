@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from . import activity, kinds, sections, story
 from .edits import apply_edits, load_edits
 from .html import day, period_label, plural, source_label
-from .kinds import CAP
+from .kinds import CAP, made
 
 KIND_FUNCTIONS = {
     "releases": kinds.releases, "posts": kinds.posts, "events": kinds.events,
@@ -109,7 +109,7 @@ def compose(db, period_id, layout, *, start, end, metrics, period="week", note=N
         cap = 1 if section.selector.get("rank") == "best" else CAPS.get(section.kind, CAP)
         out.append({"key": section.key, "title": period_title(section.title, period),
                     "kind": section.kind, "rank": section.selector.get("rank"),
-                    "items": items[:cap], "more": max(len(items) - cap, 0),
+                    "items": [made(it) for it in items[:cap]], "more": max(len(items) - cap, 0),
                     "more_url": _more_url(section, urls) if period == "week" else None})
     shown = [s for s in out if s["kind"] != "note"]
     rule, it = story.pick_story(shown)

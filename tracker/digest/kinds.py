@@ -16,6 +16,7 @@ Pure reads; harvested text is cleaned (``safe.clean``) and links checked
 several kinds share (the week's numbers, the editor's note).
 """
 
+import copy
 import json
 import re
 
@@ -41,6 +42,27 @@ def item(id, title, url=None, meta="", summary="", group=None, badge=None, synth
             "synthetic": synthetic, **extra}
 
 
+# The key of a lazy item's maker: never stored (compose makes shown items whole).
+MAKE = "_make"
+
+
+def lazy_item(id, url, make):
+    """An item of which only what compose's filters and the editor's edits read
+    is made now (``id``, ``url``: ``edits._keys``); ``make()`` returns the whole
+    ``item`` (same id and url) when compose shows it (``made``). For kinds with
+    thousands of items a period, of which a few are shown and the rest counted."""
+    return {"id": clean(str(id)), "url": safe_url(url), MAKE: make}
+
+
+def made(it):
+    """The whole item of a lazy one, with what compose added (the edits'
+    comment and pin) kept in the same order; any other item as it is."""
+    if MAKE not in it:
+        return it
+    whole = it[MAKE]()
+    return {**whole, **{k: v for k, v in it.items() if k not in ("id", "url", MAKE)}}
+
+
 def _has(db, name):
     return db.execute("select 1 from sqlite_master where name = ? and type in ('table', 'view')",
                       [name]).fetchone() is not None
@@ -62,8 +84,8 @@ def releases(db, start, end, selector, ctx):
     From #22's ``project_releases`` (a version on GitHub, PyPI, npm and conda-forge
     told once, "also on PyPI"; one without a GitHub release flagged) when the
     database has it, else from GitHub releases."""
-    rows = _project_releases(db, start, end) if _has(db, "project_releases") \
-        else _github_releases(db, start, end)
+    rows = _project_releases(db, start, end, ctx.get("memo")) \
+        if _has(db, "project_releases") else _github_releases(db, start, end)
     out = []
     for r in same_versions_once(rows):
         if not _owner_ok(r["project"], selector) or r.get("yanked"):
@@ -160,10 +182,25 @@ def _github_releases(db, start, end):
         order by lower(repos.full_name), r.published_at, r.id""", {"start": start, "end": end})
 
 
-def _project_releases(db, start, end):
+def week_versions(db, start, end, memo=None):
+    """``registries.digest.project_release_rows`` of the period, read once per
+    period when ``memo`` (a build's) is given: the releases section and the
+    first releases of "Extensions and kernels" both read them (#26). Each caller
+    gets its own copy (callers add to the rows)."""
     from ..registries.digest import project_release_rows
 
-    rows = project_release_rows(db, start, end)
+    if memo is None:
+        return project_release_rows(db, start, end)
+    key = ("versions", start, end)
+    if key not in memo:
+        for old in [k for k in memo if isinstance(k, tuple) and k[0] == "versions"]:
+            del memo[old]  # one period at a time
+        memo[key] = project_release_rows(db, start, end)
+    return copy.deepcopy(memo[key])
+
+
+def _project_releases(db, start, end, memo=None):
+    rows = week_versions(db, start, end, memo)
     ids = [r["github_release"] for r in rows if r.get("github_release")]
     notes = {}
     for chunk in range(0, len(ids), 500):

@@ -13,6 +13,7 @@ from ..canned import canned_rows
 from ..safe import clean, plain
 from ..security import security_release
 from ..weeks import is_whole_weeks
+from . import shared
 
 # Who is a person and which issues count are the views ``people``/``bots`` and
 # ``live_issues`` (tracker/facts.py), as in every canned query: an author not
@@ -50,31 +51,40 @@ def _rows(db, sql, params):
             for r in db.query(sql, params)]
 
 
-def _canned(db, name, start, end, **params):
+def _canned(db, name, start, end, keep=None, **params):
     """The canned query ``name`` over [start, end) (tracker.canned), text cleaned:
-    a section that answers a canned query's question runs that query."""
-    return [{k: clean(v) if isinstance(v, str) else v for k, v in r.items()}
-            for r in canned_rows(db, name, start, end, **params)]
+    a section that answers a canned query's question runs that query. ``keep``:
+    the columns the section reads, the only ones cleaned and returned (the feed's
+    atom_* text of thousands of rows is not cleaned for nothing, #26)."""
+    rows = canned_rows(db, name, start, end, **params)
+    if keep is not None:
+        rows = [{k: r[k] for k in keep} for r in rows]
+    return [{k: clean(v) if isinstance(v, str) else v for k, v in r.items()} for r in rows]
 
 
 def _one(db, sql, params):
     return db.execute(sql, params).fetchone()[0] or 0
 
 
-def metrics(db, start, end):
+def metrics(db, start, end, *, firsts=None):
     """The headline numbers of one week (or any run of days).
 
     Counts come from the summary tables kept at harvest time
     (tracker/summaries.py): activity_daily for any days, people_weekly for
     who was active, bots' PRs and first-timers when the period is whole weeks
-    (else ``_people_scan`` reads the period's issues and comments)."""
+    (else ``_people_scan`` reads the period's issues and comments).
+    ``firsts``: ``shared.first_weeks(db)``, read once by a build of many weeks."""
     p = {"start": start[:10], "end": end[:10]}
     counts = db.execute("""select coalesce(sum(opened_pulls), 0), coalesce(sum(opened_issues), 0),
                coalesce(sum(closed_issues), 0), coalesce(sum(closed_unmerged), 0),
                coalesce(sum(merged), 0), coalesce(sum(releases), 0), coalesce(sum(comments), 0)
         from activity_daily where day >= :start and day < :end""", p).fetchone()
-    people = (_people_weekly(db, p) if is_whole_weeks(start, end)
-              else _people_scan(db, start, end))
+    if not is_whole_weeks(start, end):
+        people = _people_scan(db, start, end)
+    elif firsts is not None:
+        people = shared.people_numbers(db, p, firsts)
+    else:
+        people = _people_weekly(db, p)
     return {
         "bot_prs": people[0],
         "releases": counts[5],
@@ -254,10 +264,13 @@ def new_repos(db, start, end):
     return sorted(rows, key=lambda r: (r["created_at"] or "", r["full_name"] or ""))
 
 
-def most_discussed(db, start, end, limit=6):
+def most_discussed(db, start, end, limit=6, *, firsts=None):
     """Issues and PRs with the most comments written by people in the period: the
     busiest_this_week query (bots' comments not counted, bots' own items and
-    transferred or deleted issues not listed); ``people`` = distinct commenters."""
+    transferred or deleted issues not listed); ``people`` = distinct commenters.
+    ``firsts``: a build of many weeks knows who is a bot: ``shared.busiest``."""
+    if firsts is not None:
+        return shared.busiest(db, start, end, firsts, limit)
     return [{"id": r["issue"], "type": r["type"], "number": r["number"], "title": r["title"],
              "html_url": r["atom_link"], "state": r["state"], "full_name": r["repo"],
              "week_comments": r["week_comments"], "people": r["commenters"]}
@@ -293,10 +306,18 @@ def merged_prs(db, start, end):
     return sorted(repos.values(), key=lambda g: (-g["merged"], g["full_name"]))
 
 
-def first_timers(db, start, end):
+FIRST_TIMER_COLUMNS = ("contributor", "first_at", "type", "number", "title", "atom_link",
+                       "repo", "new_to_ecosystem")
+
+
+def first_timers(db, start, end, *, firsts=None):
     """First contributions of the period, one per person and repo, flagged when new
-    to the whole ecosystem: the first_time_contributors query."""
-    rows = _canned(db, "first_time_contributors", start, end)
+    to the whole ecosystem: the first_time_contributors query (``firsts``: a build of
+    many weeks knows everyone's first week: ``shared.first_timer_rows``, same rows)."""
+    if firsts is not None and is_whole_weeks(start, end):
+        rows = shared.first_timer_rows(db, start, end, firsts)
+    else:
+        rows = _canned(db, "first_time_contributors", start, end, keep=FIRST_TIMER_COLUMNS)
     users = {}
     for chunk in range(0, len(rows), 500):
         logins = [r["contributor"] for r in rows[chunk:chunk + 500]]
@@ -308,6 +329,8 @@ def first_timers(db, start, end):
             "user_url": users.get(r["contributor"], {}).get("html_url"), "type": r["type"],
             "number": r["number"], "title": r["title"], "html_url": r["atom_link"],
             "full_name": r["repo"], "new_to_ecosystem": r["new_to_ecosystem"]} for r in rows]
+    # One person's first issues in two repositories in one second stay in the
+    # query's order: by user and repository (people_weekly's key).
     return sorted(out, key=lambda r: (not r["new_to_ecosystem"], r["first_at"] or "",
                                       r["login"] or ""))
 

@@ -1,0 +1,132 @@
+"""What a build of many weeks reads once (#26) gives what each week reads alone.
+
+Byte-identical outputs are tests/test_digest_golden.py; these hold the shared
+reads themselves to the per-week ones on the sample database.
+"""
+
+import json
+from datetime import date, timedelta
+
+import pytest
+
+from tracker.db import open_db
+from tracker.digest import activity, kinds, sections, shared
+from tracker.digest.build import SHARED_READS_FROM, edit_digest, every_week, week_bounds
+from sampledb import populate_sample
+from test_digest import NOW, WEEK, add_week_rows
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    db = open_db(str(tmp_path_factory.mktemp("shared") / "tracker.db"))
+    populate_sample(db)
+    add_week_rows(db)
+    db.conn.commit()
+    return db
+
+
+def test_headline_numbers_with_everyones_first_week_known_are_the_same(db):
+    firsts = shared.first_weeks(db)
+    weeks = every_week(db, now=NOW)
+    assert len(weeks) >= SHARED_READS_FROM
+    seen_first_timers = 0
+    for week in weeks:
+        start, end = week_bounds(week)
+        alone = sections.metrics(db, start, end)
+        assert sections.metrics(db, start, end, firsts=firsts) == alone, week
+        seen_first_timers += alone["first_timers"]
+    assert seen_first_timers > 0  # the comparison covered first-timers and bots
+    assert sections.metrics(db, *week_bounds(WEEK), firsts=firsts)["bot_prs"] > 0
+    # Runs of days that are not whole weeks read the issues, as before.
+    monday = date.fromisoformat(week_bounds(WEEK)[0])
+    days = (monday + timedelta(2)).isoformat(), (monday + timedelta(12)).isoformat()
+    assert sections.metrics(db, *days, firsts=firsts) == sections.metrics(db, *days)
+
+
+def test_first_timers_with_everyones_first_week_known_are_the_query_s(db):
+    """shared.first_timer_rows answers first_time_contributors for whole weeks,
+    in its order (ties included: one person's first PRs to two repositories in
+    one second, as the sample has)."""
+    firsts = shared.first_weeks(db)
+    total = 0
+    for week in every_week(db, now=NOW):
+        start, end = week_bounds(week)
+        alone = sections.first_timers(db, start, end)
+        assert sections.first_timers(db, start, end, firsts=firsts) == alone, week
+        total += len(alone)
+    assert total > 10
+    # Whole weeks only: other periods read the query.
+    days = "2026-11-18", "2026-11-30"
+    assert sections.first_timers(db, *days, firsts=firsts) == sections.first_timers(db, *days)
+
+
+def test_most_discussed_with_bots_known_is_the_query_s(db):
+    """shared.busiest answers busiest_this_week (its first rows, in its order):
+    bots' comments not counted, bots' and transferred or deleted issues not listed."""
+    firsts = shared.first_weeks(db)
+    start, end = week_bounds(WEEK)
+    top = sections.most_discussed(db, start, end)
+    assert top and top[0]["week_comments"] > 1
+    with db.conn:  # the busiest issue moves away; a bot talks a lot somewhere else
+        db.execute("update issues set transferred_to = 'elsewhere/repo' where id = ?",
+                   [top[0]["id"]])
+        db["issue_comments"].insert_all(
+            [{"id": 59000 + i, "issue": 60002, "user": 90003, "body": "bump",
+              "created_at": f"{start}T0{i}:00:00Z"} for i in range(9)], pk="id")
+    try:
+        listed = 0
+        for week in every_week(db, now=NOW):
+            start, end = week_bounds(week)
+            for limit in (1, 6, 30):
+                alone = sections.most_discussed(db, start, end, limit)
+                assert sections.most_discussed(db, start, end, limit, firsts=firsts) == alone
+                listed += len(alone)
+        assert listed > 10
+        assert top[0]["id"] not in [r["id"] for r in sections.most_discussed(
+            db, *week_bounds(WEEK), firsts=firsts)]
+    finally:
+        with db.conn:
+            db.execute("update issues set transferred_to = null where id = ?", [top[0]["id"]])
+            db.execute("delete from issue_comments where id >= 59000 and id < 59009")
+
+
+def test_a_period_s_versions_are_read_once_and_each_caller_gets_its_own(db):
+    start, end = week_bounds(WEEK)
+    memo = {}
+    first = kinds.week_versions(db, start, end, memo)
+    assert first and list(memo) == [("versions", start, end)]
+    first[0]["places"].append("changed by a caller")
+    again = kinds.week_versions(db, start, end, memo)
+    assert "changed by a caller" not in again[0]["places"]
+    assert again == kinds.week_versions(db, start, end)  # no memo: read as before
+    # One period at a time: the next week's read replaces it.
+    kinds.week_versions(db, "2026-11-23", "2026-11-30", memo)
+    assert list(memo) == [("versions", "2026-11-23", "2026-11-30")]
+
+
+def test_call_for_participation_without_any_such_label_is_empty_at_once(db):
+    selector = {"rank": "labelled", "labels": ["no such label anywhere"]}
+    ctx = {"memo": {}}
+    assert activity.issues(db, *week_bounds(WEEK), selector, ctx) == []
+    assert ctx["memo"] == {("labels", ("no such label anywhere",)): False}
+
+
+def test_people_are_made_whole_when_shown_pinned_or_commented(db):
+    """The people section's items are made when shown (kinds.lazy_item): a pinned
+    or commented one is whole, with the edit, and nothing half-made is stored."""
+    start, end = week_bounds(WEEK)
+    eager = {f"@{p['login']}": activity._person(p) for p in sections.first_timers(db, start, end)}
+    assert "@digest-newcomer" in eager
+    edit_digest(db, WEEK, "@digest-newcomer", "comment", "Welcome!", now=NOW)
+    edit_digest(db, WEEK, "@digest-newcomer", "pin", now=NOW)
+    issue = json.loads(db["digests"].get(WEEK)["sections_json"])
+    (people,) = [s for s in issue["sections"] if s["kind"] == "people"]
+    assert people["items"][0] == {**json.loads(json.dumps(eager["@digest-newcomer"])),
+                                  "comment": "Welcome!", "pinned": True}
+    for it in people["items"]:
+        assert it == {**json.loads(json.dumps(eager[it["id"]])), "comment": it["comment"],
+                      "pinned": it["pinned"]}
+    assert kinds.MAKE not in json.dumps(issue)
+    edit_digest(db, WEEK, "@digest-newcomer", "hide", now=NOW)
+    issue = json.loads(db["digests"].get(WEEK)["sections_json"])
+    assert "@digest-newcomer" not in [it["id"] for s in issue["sections"] for it in s["items"]]
