@@ -253,7 +253,7 @@ def _random_writes(conn, rng, n=300):
     """Inserts, updates (an unstar, a star back, a fork deleted, a moved snapshot)
     and deletes, on a plain connection without the project's SQL functions."""
     for _ in range(n):
-        kind = rng.randrange(9)
+        kind = rng.randrange(10)
         repo = rng.choice(list(REPOS))
         if kind == 0:
             conn.execute("insert or ignore into stars (user, repo, starred_at) values (?, ?, ?)",
@@ -284,9 +284,15 @@ def _random_writes(conn, rng, n=300):
                 conn.execute("update or ignore repo_stats set harvested_at = ?, repo = ?, "
                              "stargazers_count = ? where repo = ? and harvested_at = ?",
                              [stamp(rng), repo, rng.randrange(300), *row])
-        else:
+        elif kind == 8:
             conn.execute("delete from repo_stats where rowid in (select rowid from repo_stats "
                          "order by random() limit 1)")
+        else:  # sqlite-utils' upsert: the key first, then the counts
+            at = stamp(rng)
+            conn.execute("insert or ignore into repo_stats (repo, harvested_at) values (?, ?)",
+                         [repo, at])
+            conn.execute("update repo_stats set stargazers_count = ? where repo = ? "
+                         "and harvested_at = ?", [rng.randrange(300), repo, at])
     conn.commit()
 
 

@@ -40,29 +40,26 @@ VIEWS = {
     # #26: from the summaries of tracker/star_summaries.py (each week's last
     # snapshot and the one before it), not by grouping repo_stats per request.
     "stars_weekly": """
-        with exact as materialized (
-            -- listed: the stars counted as 'listing' rows (before exact_until);
-            -- materialized, so it is summed once per repository, not per week.
-            select e.repo, e.exact_until, case when e.exact_until < '9999' then coalesce((
-                select sum(l.gained) from history_listed_weekly l
-                where l.repo = e.repo and l.stream = 'stargazers'
-                  and l.week < e.exact_until), 0) end as listed
-            from history_exact e where e.stream = 'stargazers'
-        ),
-        tail as (
+        with tail as (
             -- prev: the previous snapshot week's level when that week is past
             -- the listing's exact part too (else the listing counted it).
             select s.repo, s.week, s.stargazers as n,
                    case when x.repo is null or s.prev_week >= x.exact_until
                         then s.prev end as prev,
-                   x.listed, x.repo is not null as listed_before
-            from stars_snapshot_weekly s left join exact x on x.repo = s.repo
+                   x.exact_until, x.repo is not null as listed_before
+            from stars_snapshot_weekly s
+            left join history_exact x on x.repo = s.repo and x.stream = 'stargazers'
             where x.repo is null or s.week >= x.exact_until
         )
         select repo, week, gained, 'listing' as source from history_weekly
         where stream = 'stargazers'
         union all
-        select repo, week, n - coalesce(prev, listed, 0),
+        -- The stars counted as 'listing' rows (before exact_until) are summed
+        -- only for a repository's first week past them (coalesce stops early).
+        select repo, week, n - coalesce(prev, case when exact_until < '9999' then (
+                   select coalesce(sum(l.gained), 0) from history_listed_weekly l
+                   where l.repo = tail.repo and l.stream = 'stargazers'
+                     and l.week < tail.exact_until) end, 0),
                case when prev is not null then 'snapshot' when listed_before then 'backlog'
                     else 'baseline' end
         from tail
