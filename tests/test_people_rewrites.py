@@ -17,7 +17,7 @@ import pytest
 import sqlite_utils
 
 from sampledb import SAMPLE_WEEKS, at, populate_sample
-from tracker.canned import PERIOD, bytes_arguments, canned_sql, expand
+from tracker.canned import PERIOD, bytes_arguments, canned_rows, canned_sql, expand, fragment_rows
 from tracker.db import open_db
 
 # live_comments before it read gone_issues (#26).
@@ -340,3 +340,17 @@ def test_the_bar_and_its_fallback_are_both_reached(db):
     assert many[0] > 100 and many[1] >= 25
     bots = db.execute(probe, {"week": f"2026-W{WEEKS['bots_on_top']}"}).fetchone()
     assert bots[0] > 100 and bots[1] < 25
+
+
+@pytest.mark.parametrize("start, end", PERIODS)
+def test_first_timers_fragment_is_the_query_without_its_text(db, start, end):
+    """The digest may read _first_timers.sql alone: the same rows as the canned query."""
+    key = ("contributor", "repo", "new_to_ecosystem", "type", "number", "title", "first_at")
+    canned = sorted(tuple(r[k] for k in key) for r in canned_rows(
+        db, "first_time_contributors", start, end))
+    raw = sorted((r["login"], r["full_name"], r["new_to_ecosystem"], r["type"], r["number"],
+                  r["title"], r["created_at"])
+                 for r in fragment_rows(db, "first_timers", start, end))
+    assert raw == canned
+    if start == "2026-06-08":
+        assert len(raw) >= 10

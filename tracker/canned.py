@@ -106,3 +106,15 @@ def canned_rows(db, name, start=None, end=None, **params):
     placeholder = f"tracker:{name}:"
     return [row for row in (dict(r) for r in db.query(sql, values))
             if not str(row.get("atom_id") or "").startswith(placeholder)]
+
+
+def fragment_rows(db, name, start, end):
+    """Rows (dicts, unordered) of the shared CTE ``name`` (``tracker/queries/_NAME.sql``)
+    over [start, end): what a canned query selects before it makes its feed's text
+    (``_first_timers.sql``: first_time_contributors' rows without the atom_* columns,
+    for a reader that makes text only for the rows it shows, #26). Harvested text
+    comes raw: the reader makes it safe."""
+    sql = bytes_arguments(expand(
+        f"with week as (/* include _week.sql */), {name} as (/* include _{name}.sql */)"
+        f" select * from {name}", fragments=PERIOD))
+    return [dict(r) for r in db.query(sql, {"start": start, "end": end})]
