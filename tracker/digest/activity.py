@@ -270,9 +270,8 @@ def people(db, start, end, selector, ctx):
     """First contributions of the period; people new to the whole ecosystem first.
     Items are made when shown (``kinds.lazy_item``): at 1M issues a week has
     5,400 first-timers, of whom 20 are shown and the rest counted (#26)."""
-    firsts = ctx.get("memo", {}).get(("firsts",))  # a build of many weeks: build.py
     return [lazy_item(f"@{p['login']}", p["user_url"], partial(_person, p))
-            for p in sections.first_timers(db, start, end, firsts=firsts)]
+            for p in sections.first_timers(db, start, end)]
 
 
 def _person(p):

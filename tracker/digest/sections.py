@@ -306,20 +306,14 @@ FIRST_TIMER_COLUMNS = ("contributor", "first_at", "type", "number", "title", "at
                        "repo", "new_to_ecosystem")
 
 
-def first_timers(db, start, end, *, firsts=None):
+def first_timers(db, start, end):
     """First contributions of the period, one per person and repo, flagged when new
-    to the whole ecosystem: the first_time_contributors query; for whole weeks its
-    rows from ``shared.first_timer_rows`` (without the feed's text; ``firsts``: a
-    build of many weeks knows everyone's first week)."""
-    if is_whole_weeks(start, end):
-        rows = shared.first_timer_rows(db, start, end, firsts)
-    else:
-        rows = _canned(db, "first_time_contributors", start, end, keep=FIRST_TIMER_COLUMNS)
-    users = {r["contributor"]: dict(zip(("id", "name", "html_url"), r["user"]))
-             for r in rows if r.get("user")}
-    lookup = [r for r in rows if r["contributor"] not in users]
-    for chunk in range(0, len(lookup), 500):
-        logins = [r["contributor"] for r in lookup[chunk:chunk + 500]]
+    to the whole ecosystem: the first_time_contributors query's rows, without its
+    feed text (``shared.first_timer_rows``)."""
+    rows = shared.first_timer_rows(db, start, end)
+    users = {}
+    for chunk in range(0, len(rows), 500):
+        logins = [r["contributor"] for r in rows[chunk:chunk + 500]]
         users.update((u["login"], u) for u in _rows(db, f"""
             select id, login, name, html_url from users
             where login in ({",".join("?" * len(logins))})""", logins))

@@ -2,16 +2,18 @@
 queries whose questions they answer (#26).
 
 ``tracker digest --all`` builds three years of weeks: per person and week, the
-headline numbers and "Welcome, new contributors" ask whether someone opened
-anything before, which at 1M issues cost 0.1-0.3 s a week. Read once instead
+headline numbers ask whether someone opened anything before, which at 1M
+issues cost 60-80 ms a week. Read once instead
 (``first_weeks``: everyone's first week anywhere, and who is a bot), they cost
 a dictionary lookup. ``first_timer_rows`` and ``busiest`` answer the canned
-queries first_time_contributors and busiest_this_week without the feed's text
-(and, for busiest, counting the week's comments here): same rows, same order
+queries first_time_contributors (through its shared fragment) and
+busiest_this_week (counting the week's comments here) without the feed's
+text: same rows, same order
 (tests/test_digest_shared_reads.py holds them to the queries,
 tests/test_digest_golden.py to the digest as it was). Pure reads.
 """
 
+from ..canned import fragment_rows
 from ..safe import clean, safe_link
 
 
@@ -49,53 +51,21 @@ def people_numbers(db, p, firsts):
     return bot_prs, active, new
 
 
-# first_time_contributors (tracker/queries/first_time_contributors.sql) for whole
-# weeks: the same rows, and only the columns the digest reads (the query's feed
-# text of 5,400 rows a week at 1M issues is not made); new_to_ecosystem from
-# everyone's first week when a build of many weeks knows it ({new} null).
-NEW_TO_ECOSYSTEM = """not exists (select 1 from people_weekly e where e.user = f.user
-                                 and e.week < :start and e.opened > 0)"""
-FIRST_TIMERS = """
-    with week_firsts as materialized (
-      select p.user, p.repo from people_weekly p join people on people.id = p.user
-      where p.week >= :start and p.week < :end and p.opened > 0
-        and not exists (select 1 from people_weekly e where e.user = p.user
-                        and e.repo = p.repo and e.week < p.week and e.opened > 0)),
-    firsts as materialized (
-      select w.user, w.repo,
-             (select e.id from live_issues e where e.user = w.user and e.repo = w.repo
-                and e.created_at >= :start and e.created_at < :end
-              order by e.created_at, e.id limit 1) as issue
-      from week_firsts w)
-    select f.user, {new}, users.login, repos.full_name, issues.type, issues.number,
-           issues.title, issues.created_at, issues.html_url, users.name, users.html_url
-    from firsts f join issues on issues.id = f.issue
-    left join users on users.id = f.user left join repos on repos.id = f.repo
-    where issues.created_at >= :start
-"""
-
-
-def first_timer_rows(db, start, end, firsts=None):
+def first_timer_rows(db, start, end):
     """The first_time_contributors query's rows (the digest's columns, cleaned
-    as ``sections._canned`` cleans them) of whole weeks [start, end), each with
-    its ``user`` (id, name, html_url) as the users table has them.
-    ``firsts``: ``first_weeks(db)`` when a build of many weeks read it."""
-    first = firsts[0] if firsts is not None else None
-    sql = FIRST_TIMERS.format(new="null" if first is not None else NEW_TO_ECOSYSTEM)
+    as ``sections._canned`` cleans them) of [start, end), from the query's own
+    shared fragment (``tracker/queries/_first_timers.sql``) without the feed's
+    text (5,400 rows a week at 1M issues, of which the digest shows 20)."""
     out = []
-    for user, new, login, repo, kind, number, title, created, url, name, user_url in db.execute(
-            sql, {"start": start, "end": end}):
+    for r in fragment_rows(db, "first_timers", start, end):
+        repo, number = r["full_name"], r["number"]
         # The query's atom_link: the issue's URL, else one made from its repo and number.
         made = None if repo is None or number is None else \
             f"https://github.com/{repo}/issues/{number}"
-        if first is not None:  # nothing opened anywhere before the period
-            new = int(first.get(user, start) >= start)
-        out.append({"contributor": clean(login), "first_at": clean(created),
-                    "type": clean(kind), "number": number, "title": clean(title),
-                    "atom_link": clean(safe_link(url, made, "https://github.com/")),
-                    "repo": clean(repo), "new_to_ecosystem": new,
-                    # the person, which sections.first_timers looks up by login otherwise
-                    "user": (user, clean(name), clean(user_url)) if login is not None else None})
+        out.append({"contributor": clean(r["login"]), "first_at": clean(r["created_at"]),
+                    "type": clean(r["type"]), "number": number, "title": clean(r["title"]),
+                    "atom_link": clean(safe_link(r["html_url"], made, "https://github.com/")),
+                    "repo": clean(repo), "new_to_ecosystem": r["new_to_ecosystem"]})
     return out
 
 
