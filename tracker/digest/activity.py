@@ -221,8 +221,7 @@ def issues(db, start, end, selector, ctx):
                      f"{plural(r['week_comments'], 'comment')}"
                      + (f" from {r['people']} people" if r["people"] > 1 else ""),
                      comments=r["week_comments"], people=r["people"])
-                for r in sections.most_discussed(db, start, end,
-                                                 bots=ctx.get("memo", {}).get(("bots",)))
+                for r in sections.most_discussed(db, start, end)
                 if _owner_ok(r["full_name"], selector)]
     if rank == "reacted":
         return [item(f"{r['full_name']}#{r['number']}", _title(r["title"]), r["html_url"],

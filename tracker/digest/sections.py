@@ -264,13 +264,12 @@ def new_repos(db, start, end):
     return sorted(rows, key=lambda r: (r["created_at"] or "", r["full_name"] or ""))
 
 
-def most_discussed(db, start, end, limit=6, *, bots=None):
+def most_discussed(db, start, end, limit=6):
     """Issues and PRs with the most comments written by people in the period: the
     busiest_this_week query's first rows (bots' comments not counted, bots' own
     items and transferred or deleted issues not listed); ``people`` = distinct
-    commenters. Counted by ``shared.busiest`` from the period's comments
-    (``bots``: who is a bot, if the caller read it already)."""
-    return shared.busiest(db, start, end, shared.bots(db) if bots is None else bots, limit)
+    commenters. Read through the query's shared fragment (``shared.busiest``)."""
+    return shared.busiest(db, start, end, limit)
 
 
 def most_reacted(db, start, end, limit=5):

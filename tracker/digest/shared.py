@@ -6,8 +6,8 @@ headline numbers ask whether someone opened anything before, which at 1M
 issues cost 60-80 ms a week. Read once instead
 (``first_weeks``: everyone's first week anywhere, and who is a bot), they cost
 a dictionary lookup. ``first_timer_rows`` and ``busiest`` answer the canned
-queries first_time_contributors (through its shared fragment) and
-busiest_this_week (counting the week's comments here) without the feed's
+queries first_time_contributors and busiest_this_week through their shared
+fragments (``_first_timers.sql``, ``_busiest.sql``) without the feed's
 text: same rows, same order
 (tests/test_digest_shared_reads.py holds them to the queries,
 tests/test_digest_golden.py to the digest as it was). Pure reads.
@@ -69,56 +69,30 @@ def first_timer_rows(db, start, end):
     return out
 
 
-def busiest(db, start, end, bots, limit):
-    """The busiest_this_week query's first ``limit`` rows (the digest's columns,
-    cleaned as ``sections._canned`` cleans them) for [start, end), ``bots`` the
-    ids of bots (``bots(db)``): the period's comments through their
-    (created_at, user, issue) index, counted here, then only the busiest issues
-    read, a tier of equal counts at a time (0.2 -> 0.03 s a week at 1M issues).
-    A comment on a transferred or deleted issue counts for that issue only,
-    which is never listed: counting it changes nothing."""
-    counts = {}
-    for issue, user, at in db.execute(
-            "select issue, user, created_at from issue_comments "
-            "where created_at >= ? and created_at < ? and issue is not null", [start, end]):
-        if user is not None and user in bots:
-            continue
-        n = counts.get(issue)
-        if n is None:
-            counts[issue] = n = [0, set()]
-        n[0] += 1
-        if user is not None:  # count(distinct user) leaves NULL out
-            n[1].add(user)
-    tiers = {}
-    for issue, (n, users) in counts.items():
-        tiers.setdefault((n, len(users)), []).append(issue)
+def busiest(db, start, end, limit):
+    """The busiest_this_week query's first ``limit`` rows for [start, end), in its
+    order, with the digest's columns cleaned as ``sections._canned`` cleans them:
+    the query's own rows (its shared fragment, ``_busiest.sql``: one definition
+    of who counts and how ties break), then the text of those 25 at most."""
+    top = sorted(fragment_rows(db, "busiest", start, end), key=lambda r: (
+        -r["week_comments"], -r["commenters"], r["sort_repo"] is not None,
+        r["sort_repo"] or "", r["sort_number"] is not None, r["sort_number"] or 0))
+    top = top[:min(limit, QUERY_LIMIT)]
+    texts = {r[0]: r[1:] for r in db.execute(
+        "select id, type, title, state, html_url from issues where id in ({})".format(
+            ",".join("?" * len(top))), [r["id"] for r in top])} if top else {}
     out = []
-    for n, people in sorted(tiers, reverse=True):
-        if len(out) >= limit:
-            break
-        ids = tiers[(n, people)]
-        rows = []
-        for chunk in range(0, len(ids), 500):
-            part = ids[chunk:chunk + 500]
-            rows += db.execute(f"""
-                select i.id, i.type, i.number, i.title, i.state, i.html_url, i.user,
-                       repos.full_name
-                from issues i left join repos on repos.id = i.repo
-                where i.id in ({",".join("?" * len(part))})
-                  and i.transferred_to is null and i.deleted_at is null""", part).fetchall()
-        # The query's order within a tier: repository, then number (NULL first).
-        rows.sort(key=lambda r: (r[7] is not None, r[7] or "", r[2] is not None, r[2] or 0))
-        for issue, kind, number, title, state, url, author, repo in rows:
-            if author is not None and author in bots:
-                continue
-            made = None if repo is None or number is None else \
-                f"https://github.com/{repo}/issues/{number}"
-            out.append({"id": issue, "type": clean(kind), "number": number,
-                        "title": clean(title),
-                        "html_url": clean(safe_link(url, made, "https://github.com/")),
-                        "state": clean(state), "full_name": clean(repo),
-                        "week_comments": n, "people": people})
-    return out[:min(limit, QUERY_LIMIT)]
+    for r in top:
+        kind, title, state, url = texts[r["id"]]
+        repo, number = r["sort_repo"], r["sort_number"]
+        made = None if repo is None or number is None else \
+            f"https://github.com/{repo}/issues/{number}"
+        out.append({"id": r["id"], "type": clean(kind), "number": number,
+                    "title": clean(title),
+                    "html_url": clean(safe_link(url, made, "https://github.com/")),
+                    "state": clean(state), "full_name": clean(repo),
+                    "week_comments": r["week_comments"], "people": r["commenters"]})
+    return out
 
 
 QUERY_LIMIT = 25  # busiest_this_week lists 25
