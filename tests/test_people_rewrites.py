@@ -333,8 +333,9 @@ def test_the_bar_and_its_fallback_are_both_reached(db):
     """Week "many" has over 100 issues commented on (the bar is set and enough pass
     it); in week "bots_on_top" the 120 busiest are bots', so too few pass and all
     candidates are read."""
-    sql = canned_sql("busiest_this_week")
-    head = sql[:sql.index("items as (")].rstrip().rstrip(",")
+    sql = canned_sql("busiest_this_week")  # its ranking is the _busiest.sql fragment's
+    head = sql[:sql.index("busiest as (")] + sql[sql.index("with counts as (") + len("with "):]
+    head = head[:head.index("  select * from candidates where")].rstrip().rstrip(",")
     probe = head + "\nselect (select count(*) from ranked), (select count(*) from candidates)"
     many = db.execute(probe, {"week": f"2026-W{WEEKS['many']}"}).fetchone()
     assert many[0] > 100 and many[1] >= 25
