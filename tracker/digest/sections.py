@@ -116,9 +116,14 @@ def _people_weekly(db, p):
             group by w.user having sum(w.opened) > 0 or sum(w.comments) > 0)
         select coalesce(sum(case when bot then pulls end), 0),
                coalesce(sum(not bot), 0),
+               -- Opened anything before? Asked of the issues: one seek in
+               -- (user, created_at) per person, not one per repository they
+               -- opened in (people_weekly counts exactly the live issues; at 1M
+               -- issues 55-62 -> 31-37 ms CPU a week, measured by i26e).
                coalesce(sum(not bot and opened > 0 and not exists (
-                   select 1 from people_weekly j
-                   where j.user = u.user and j.week < :start and j.opened > 0)), 0)
+                   select 1 from issues j
+                   where j.user = u.user and j.created_at < :start
+                     and j.id not in (select id from gone_issues))), 0)
         from u
     """, p).fetchone()
 
