@@ -409,13 +409,18 @@ def note(db_path, week, text):
 @cli.command("rebuild-summaries")
 @DB_OPTION
 def rebuild_summaries(db_path):
-    """Recompute the summary tables (activity and people per week; stars and
-    forks per week, #26) from the harvested rows, and recreate the triggers that
-    keep them.
+    """Recompute the summary tables from the harvested rows and recreate the
+    triggers that keep them: activity per repository and week (activity_weekly)
+    and per day (activity_daily), each person's activity per repository and week
+    (people_weekly), stars and forks per repository and week
+    (history_listed_weekly, stars_snapshot_weekly).
 
-    Harvests keep them right by themselves; run this after restoring a file,
-    editing it by hand, or when a check says they disagree. Progress goes to
-    standard error; one line says what was rebuilt."""
+    Every write keeps them right by itself, through the triggers, in the same
+    transaction. Run this after restoring a file from an older backup, after
+    editing tables by hand with the triggers dropped, or if a canned query's
+    counts disagree with the rows they count. Opening a file whose triggers are
+    missing or outdated rebuilds them too. Progress goes to standard error; one
+    line says what was rebuilt (minutes at a million issues)."""
     import time
 
     from . import summaries

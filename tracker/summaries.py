@@ -317,6 +317,9 @@ def rebuild_file(path, opener, progress=None):
         db = opener(path)
         if triggers_current(db):
             return rebuild(db, say)
-    say("Summaries missing or out of date: rebuilding them while the file is opened")
+    say("Summaries missing or out of date: rebuilding them while the file is opened "
+        "(minutes on a big file)")
     db = opener(path)
-    return {t: db.conn.execute(f"select count(*) from {t}").fetchone()[0] for t in TABLES}
+    from . import star_summaries
+    return {t: db.conn.execute(f"select count(*) from {t}").fetchone()[0]
+            for t in [*TABLES, *star_summaries.TABLES]}
