@@ -24,7 +24,7 @@ from pathlib import Path
 import sqlite_utils
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tracker.db import FTS, ensure_schema, open_db  # noqa: E402
+from tracker.db import FTS, ensure_schema, open_db, schema_is_current  # noqa: E402
 
 END = datetime(2026, 6, 28, 23, 0, 0, tzinfo=timezone.utc)  # a Sunday: week 2026-W26
 SPAN_DAYS = 3 * 365
@@ -283,6 +283,27 @@ def build_big_db(path, issues=1_000_000, repos=3000, comments=3_000_000,
     db.close()
     step(f"done: {path} ({path.stat().st_size / 1e6:.0f} MB)")
     return path
+
+
+def bring_up_to_date(path):
+    """Bring a benchmark database built by an older checkout up to the current
+    schema (migrations, summary tables, indexes, views), saying so on stderr: at
+    1M issues the summaries take one to a few minutes, which a silent benchmark
+    would seem to hang on. A current file is left as it is."""
+    import sqlite3
+
+    probe = sqlite_utils.Database(sqlite3.connect(f"file:{path}?mode=ro", uri=True))
+    try:
+        current = schema_is_current(probe)
+    finally:
+        probe.conn.close()
+    if current:
+        return
+    print(f"{path}: bringing it up to the current schema (summary tables, indexes; "
+          "one to a few minutes at 1M issues)...", file=sys.stderr, flush=True)
+    started = time.monotonic()
+    open_db(str(path)).conn.close()
+    print(f"{path}: up to date in {time.monotonic() - started:.0f} s", file=sys.stderr)
 
 
 def main(argv=None):

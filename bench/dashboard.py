@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tracker.publish import make_datasette  # noqa: E402  (before the plugin: see register())
+from bench.bigdb import bring_up_to_date  # noqa: E402
 from bench.queries import load_average, workload  # noqa: E402
 
 TARGET_MS = 300
@@ -63,6 +64,7 @@ def main(argv=None):
     db_path = Path(args.db)
     if not db_path.exists():
         parser.error(f"{db_path} does not exist: build it with bench/bigdb.py {db_path}")
+    bring_up_to_date(db_path)
 
     ds = make_datasette(db_path, settings={"sql_time_limit_ms": 60_000})
     requests = chart_requests(db_path.stem, args.org, args.week)

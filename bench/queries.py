@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.bigdb import build_big_db  # noqa: E402
+from bench.bigdb import bring_up_to_date, build_big_db  # noqa: E402
 from tracker.db import open_db  # noqa: E402
 from tracker.datasette_plugin import register_connection_functions  # noqa: E402
 from tracker.publish import build_config, load_queries, param_defaults  # noqa: E402
@@ -128,6 +128,7 @@ def main(argv=None):
     if not db_path.exists():
         print(f"Building {db_path} (synthetic, a few minutes)...", file=sys.stderr)
         build_big_db(db_path)
+    bring_up_to_date(db_path)
     db = open_db(str(db_path))
     for spec in args.index:
         table, _, columns = spec.partition(":")
