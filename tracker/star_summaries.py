@@ -23,6 +23,7 @@ for older files). Design: docs/design/summaries.md.
 
 import time
 
+from . import summaries
 from .summaries import SQL_TYPES, WEEK, create_table
 
 TABLES = {
@@ -166,23 +167,12 @@ SOURCES = {"history_listed_weekly": listed_rows, "stars_snapshot_weekly": snapsh
 
 
 def drop_triggers(db):
-    for name in TRIGGERS:
-        db.conn.execute(f"drop trigger if exists {name}")
-
-
-def _definition(sql, name):
-    return " ".join(sql.split(name, 1)[1].split()) if sql and name in sql else None
+    summaries.drop_triggers(db, TRIGGERS)
 
 
 def triggers_current(db):
     """True when both tables and every trigger exist, the triggers as defined now."""
-    names = [*TABLES, *TRIGGERS]
-    have = dict(db.conn.execute(
-        "select name, sql from sqlite_master where name in ({})".format(
-            ", ".join("?" * len(names))), names).fetchall())
-    return set(TABLES) <= set(have) and all(
-        name in have and _definition(have[name], name) == _definition(sql, name)
-        for name, sql in TRIGGERS.items())
+    return summaries.definitions_current(db, list(TABLES), TRIGGERS)
 
 
 def rebuild(db, progress=None):

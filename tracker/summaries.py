@@ -238,8 +238,9 @@ def all_events(tables=("issues", "issue_comments", "releases")):
     return " union all ".join(parts[t] for t in tables)
 
 
-def drop_triggers(db):
-    for name in TRIGGERS:
+def drop_triggers(db, triggers=None):
+    """Drop the summary triggers (``triggers``: another module's, same rule)."""
+    for name in TRIGGERS if triggers is None else triggers:
         db.conn.execute(f"drop trigger if exists {name}")
 
 
@@ -248,13 +249,20 @@ def _definition(sql, name):
     return " ".join(sql.split(name, 1)[1].split()) if sql and name in sql else None
 
 
+def definitions_current(db, names, triggers):
+    """True when every table or index in ``names`` and every trigger of
+    ``triggers`` ({name: SQL}) exist, the triggers as defined now."""
+    wanted = [*names, *triggers]
+    have = dict(db.conn.execute("select name, sql from sqlite_master where name in ({})".format(
+        ", ".join("?" * len(wanted))), wanted).fetchall())
+    return set(names) <= set(have) and all(
+        name in have and _definition(have[name], name) == _definition(sql, name)
+        for name, sql in triggers.items())
+
+
 def triggers_current(db):
     """True when every summary table and trigger exists, the triggers as defined now."""
-    have = {name: sql for name, sql in db.conn.execute(
-        "select name, sql from sqlite_master where type = 'trigger' and name like 'summaries_%'"
-        " or name in ({})".format(", ".join(f"'{t}'" for t in [*TABLES, *INDEXES])))}
-    return set(TABLES) | set(INDEXES) <= set(have) and all(name in have and _definition(have[name], name) == _definition(sql, name)
-               for name, sql in TRIGGERS.items())
+    return definitions_current(db, [*TABLES, *INDEXES], TRIGGERS)
 
 
 def ensure_summaries(db):
