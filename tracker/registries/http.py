@@ -18,18 +18,8 @@ XMLRPC_INTERVAL = 1.0
 
 def call_xmlrpc(client, url, method, params, *, pacing, counter, attempts=ATTEMPTS):
     """POST one XML-RPC call; return its (unmarshalled) result."""
-    pacing.check(url)
-    try:
-        result = _call(client, url, method, params, pacing=pacing, counter=counter,
-                       attempts=attempts)
-    except SourceError as e:
-        if e.exhausted:
-            pacing.failed(url, e)
-        elif str(e) != "stopped":
-            pacing.answered(url)
-        raise
-    pacing.answered(url)
-    return result
+    return pacing.guarded(url, lambda: _call(client, url, method, params, pacing=pacing,
+                                             counter=counter, attempts=attempts))
 
 
 def _call(client, url, method, params, *, pacing, counter, attempts):

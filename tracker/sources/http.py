@@ -86,6 +86,21 @@ class Pacing:
     def answered(self, url):
         self._failures.pop(urlsplit(url).netloc, None)
 
+    def guarded(self, url, call):
+        """``call()`` for ``url`` under the breaker: refused when its host kept
+        failing; a request that failed every attempt counts, any answer resets."""
+        self.check(url)
+        try:
+            result = call()
+        except SourceError as e:
+            if e.exhausted:
+                self.failed(url, e)
+            elif str(e) != "stopped":
+                self.answered(url)  # a 404 or an oversized body: the host is up
+            raise
+        self.answered(url)
+        return result
+
     def interval(self, host):
         return self.intervals.get(host, self.default)
 
@@ -115,19 +130,10 @@ def fetch(client, url, *, pacing, counter, params=None, etag=None, last_modified
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    pacing.check(url)
-    try:
-        fetched = _fetch(client, url, pacing=pacing, counter=counter, params=params,
-                         headers=headers, etag=etag, last_modified=last_modified,
-                         attempts=attempts, max_bytes=max_bytes, retry_if=retry_if)
-    except SourceError as e:
-        if e.exhausted:
-            pacing.failed(url, e)
-        elif str(e) != "stopped":
-            pacing.answered(url)  # a 404 or an oversized body: the host is up
-        raise
-    pacing.answered(url)
-    return fetched
+    return pacing.guarded(url, lambda: _fetch(
+        client, url, pacing=pacing, counter=counter, params=params, headers=headers,
+        etag=etag, last_modified=last_modified, attempts=attempts, max_bytes=max_bytes,
+        retry_if=retry_if))
 
 
 def _fetch(client, url, *, pacing, counter, params, headers, etag, last_modified, attempts,
