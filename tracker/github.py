@@ -22,7 +22,7 @@ from .classify import (DONE, GONE, PAUSE, REDIRECT, RENEW, RESET, RETRY, SECONDA
 from .github_types import (  # noqa: F401  (re-exported: callers import them from here)
     DEFAULT_API_URL, USER_AGENT, AuthError, GitHubError, OffOrigin, Page, PageCapped,
     Permanent, RateLimitExhausted, RequestFailed, SearchRateLimited, Stats, Stopped, Suspended,
-    Unreachable,
+    Unreachable, latest_budget,
 )
 from .pacer import DEFAULT_RATE, Pacer
 
@@ -316,14 +316,16 @@ class GitHubClient:
                 self.stats.search += 1
             else:
                 self.stats.counted += 1
-            if h.get("x-ratelimit-resource") == "search" and "x-ratelimit-remaining" in h:
-                self.stats.search_limit = _int(h.get("x-ratelimit-limit"))
-                self.stats.search_remaining = _int(h.get("x-ratelimit-remaining"))
-                self.stats.search_reset = _int(h.get("x-ratelimit-reset"))
-            if h.get("x-ratelimit-resource", "core") == "core" and "x-ratelimit-remaining" in h:
-                self.stats.rate_limit = _int(h.get("x-ratelimit-limit"))
-                self.stats.rate_remaining = _int(h.get("x-ratelimit-remaining"))
-                self.stats.rate_reset = _int(h.get("x-ratelimit-reset"))
+            seen = _int(h.get("x-ratelimit-remaining")), _int(h.get("x-ratelimit-reset"))
+            s = self.stats
+            if h.get("x-ratelimit-resource") == "search" and seen[0] is not None:
+                s.search_limit = _int(h.get("x-ratelimit-limit"))
+                s.search_remaining, s.search_reset = latest_budget(
+                    (s.search_remaining, s.search_reset), seen)
+            if h.get("x-ratelimit-resource", "core") == "core" and seen[0] is not None:
+                s.rate_limit = _int(h.get("x-ratelimit-limit"))
+                s.rate_remaining, s.rate_reset = latest_budget(
+                    (s.rate_remaining, s.rate_reset), seen)
 
     def _is_search(self, response):
         """A /search answer: it spends the search budget, never the core one."""

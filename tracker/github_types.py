@@ -143,3 +143,21 @@ class Stats:
     search_limit: int | None = None
     search_remaining: int | None = None
     search_reset: int | None = None
+
+
+def latest_budget(known: tuple[int | None, int | None], seen: tuple[int | None, int | None]
+                  ) -> tuple[int | None, int | None]:
+    """The budget left, (remaining, reset), after one more answer's headers.
+
+    Answers to concurrent requests arrive in any order, so the last one read is not
+    the newest. Within one window (the same ``x-ratelimit-reset``) what is left only
+    goes down, so the lowest figure is the newest; an answer from a later window
+    replaces it, and a late answer from an earlier window is stale."""
+    (remaining, reset), (new_remaining, new_reset) = known, seen
+    if new_remaining is None:
+        return known
+    if remaining is None or reset is None or new_reset is None or new_reset > reset:
+        return new_remaining, new_reset
+    if new_reset < reset:
+        return known
+    return min(remaining, new_remaining), reset

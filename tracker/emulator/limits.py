@@ -82,13 +82,6 @@ class RateLimits:
             bucket.remaining -= 1
             return True, Bucket(bucket.limit, bucket.remaining, bucket.reset)
 
-    def refund(self, ident: str, resource: str) -> Bucket:
-        """Give back a request that turned out to be a 304 (which GitHub does not count)."""
-        with self._lock:
-            bucket = self._bucket(ident, resource)
-            bucket.remaining = min(bucket.limit, bucket.remaining + 1)
-            return Bucket(bucket.limit, bucket.remaining, bucket.reset)
-
     def peek(self, ident: str, resource: str) -> Bucket:
         with self._lock:
             b = self._bucket(ident, resource)

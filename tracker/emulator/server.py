@@ -313,23 +313,16 @@ class Emulator(FaultAnswers):
                           "rate": as_dict(core)})
             return self._ok(h, body, self._started, core.headers("core"), inm, ims)
 
-        h.counted, bucket = self.limits.take(ident, resource)
-        if not h.counted:
-            who = (f"user ID {stable_id('user', token)}" if auth is not None else
-                   f"{h.client_address[0]}. (But here's the good news: Authenticated requests "
-                   "get a higher rate limit. Check out the documentation for more details.)")
-            body = {"message": f"API rate limit exceeded for {who}.", "documentation_url": RATE_DOCS}
-            status = self.search_limit_status if resource == "search" else 403
-            return self._send(h, status, dumps(body), bucket.headers(resource))
+        if self.limits.peek(ident, resource).remaining <= 0:
+            return self._refuse_spent(h, ident, resource, auth, token)
         retry_after = 60 if not calm else self.secondary.take(ident)
-        if retry_after is not None:  # the primary limit is not spent by a refused request
-            h.secondary, h.counted = True, False
-            bucket = self.limits.refund(ident, resource)
+        if retry_after is not None:  # refused before counting: the primary limit is not spent
+            h.secondary = True
             body = dumps({"message": SECONDARY, "documentation_url": SECONDARY_DOCS})
             if not calm:  # like the recorded 429: no x-ratelimit headers
                 return self._send(h, 429, body, [("Retry-After", str(retry_after))])
             return self._send(h, 403, body, [("Retry-After", str(retry_after))]
-                              + bucket.headers(resource))
+                              + self.limits.peek(ident, resource).headers(resource))
         try:
             with self.store.lock:
                 if h.command != "GET":
@@ -340,19 +333,40 @@ class Emulator(FaultAnswers):
                                        "accept": h.headers.get("Accept")}))
                 body = self._render.dumps(result.body)
         except HTTPError as e:
+            h.counted, bucket = self.limits.take(ident, resource)
+            if not h.counted:
+                return self._refuse_spent(h, ident, resource, auth, token)
             body = None if e.body is None else dumps(e.body)
             return self._send(h, e.status, body, e.headers + bucket.headers(resource))
         self._ok(h, body, result.last_modified or self._started, result.headers, inm, ims,
-                 bucket=bucket, resource=resource, ident=ident)
+                 spend=(ident, resource, auth, token))
 
-    def _ok(self, h, body, last_modified, headers, inm, ims, bucket=None, resource="core",
-            ident=None) -> None:
-        """200, or 304 when the client's validators match; a 304 gives its request back."""
+    def _refuse_spent(self, h, ident, resource, auth, token) -> None:
+        """The primary limit is spent: GitHub's 403 (429 for search, if so set)."""
+        who = (f"user ID {stable_id('user', token)}" if auth is not None else
+               f"{h.client_address[0]}. (But here's the good news: Authenticated requests "
+               "get a higher rate limit. Check out the documentation for more details.)")
+        body = {"message": f"API rate limit exceeded for {who}.", "documentation_url": RATE_DOCS}
+        status = self.search_limit_status if resource == "search" else 403
+        bucket = self.limits.peek(ident, resource)
+        return self._send(h, status, dumps(body), bucket.headers(resource))
+
+    def _ok(self, h, body, last_modified, headers, inm, ims, spend=None) -> None:
+        """200, or 304 when the client's validators match. A 304 is not counted, and a
+        200 is counted only once it is known to be one: a request counted and given
+        back would show a concurrent answer a budget lower than it ever really is."""
         etag = '"' + hashlib.sha256(body).hexdigest() + '"'
         fresh = not_modified(inm, ims, etag, last_modified)
-        if fresh and bucket is not None:
-            bucket, h.counted = self.limits.refund(ident, resource), False
-        headers = headers + (bucket.headers(resource) if bucket is not None else []) + [
+        if spend is not None:
+            ident, resource, auth, token = spend
+            if fresh:
+                bucket = self.limits.peek(ident, resource)
+            else:
+                h.counted, bucket = self.limits.take(ident, resource)
+                if not h.counted:
+                    return self._refuse_spent(h, ident, resource, auth, token)
+            headers = headers + bucket.headers(resource)
+        headers = headers + [
             ("ETag", etag), ("Last-Modified", http_date(last_modified)),
             ("Cache-Control", "private, max-age=60, s-maxage=60"),
             ("Vary", "Accept, Authorization, Cookie, X-GitHub-OTP")]
