@@ -10,8 +10,9 @@ INDEXES takes effect; --index tries one that is not there yet), then runs
 each query with the parameter defaults of its sidecar and prints the median
 time beside the load average. By default the SQL runs through plain sqlite3,
 read-only, exactly as Datasette sends it: the same SQL functions (the
-plugin's ``register_connection_functions``) and the request parameters
-Datasette fills in (``:_header_host``, ...); --datasette goes through
+plugin's ``register_connection_functions``), the request parameters
+Datasette fills in (``:_header_host``, ...), and at most the rows it reads
+(max_returned_rows + 1; the rows column says how many were read); --datasette goes through
 Datasette's own client instead (adds JSON rendering). Exits 1, naming them,
 if any canned query or chart misses the target median.
 """
@@ -69,16 +70,29 @@ def load_average():
         return "n/a"
 
 
+def max_returned_rows(db_name):
+    """The rows Datasette reads of a query: max_returned_rows + 1 (the + 1 tells it
+    the answer was truncated), with the project's settings."""
+    from datasette.app import SETTINGS
+
+    _metadata, settings = build_config(db_name)
+    default = next(s.default for s in SETTINGS if s.name == "max_returned_rows")
+    return settings.get("max_returned_rows", default) + 1
+
+
 def time_sqlite(db_path, items, runs):
     conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     conn.execute("pragma query_only = 1")
     register_connection_functions(conn)  # xml_text(), tracker_base_url(), ...: as served
+    # As Datasette reads a canned query or chart (execute(..., truncate=True)):
+    # the rows it shows, not every row the SQL could give.
+    limit = max_returned_rows(Path(db_path).stem)
     for name, sql, params in items:
         params = named_params(sql, params)
         times, cpu = [], []
         for _ in range(runs):
             started, started_cpu = time.perf_counter(), time.process_time()
-            rows = conn.execute(sql, params).fetchall()
+            rows = conn.execute(sql, params).fetchmany(limit)
             times.append((time.perf_counter() - started) * 1000)
             cpu.append((time.process_time() - started_cpu) * 1000)
         yield name, times, len(rows), cpu
