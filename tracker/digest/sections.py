@@ -315,15 +315,9 @@ def first_timers(db, start, end):
     to the whole ecosystem: the first_time_contributors query's rows, without its
     feed text (``shared.first_timer_rows``)."""
     rows = shared.first_timer_rows(db, start, end)
-    users = {}
-    for chunk in range(0, len(rows), 500):
-        logins = [r["contributor"] for r in rows[chunk:chunk + 500]]
-        users.update((u["login"], u) for u in _rows(db, f"""
-            select id, login, name, html_url from users
-            where login in ({",".join("?" * len(logins))})""", logins))
-    out = [{"user": users.get(r["contributor"], {}).get("id"), "first_at": r["first_at"],
-            "login": r["contributor"], "name": users.get(r["contributor"], {}).get("name"),
-            "user_url": users.get(r["contributor"], {}).get("html_url"), "type": r["type"],
+    out = [{"user": r["user"], "first_at": r["first_at"],
+            "login": r["contributor"], "name": r["name"],
+            "user_url": r["user_url"], "type": r["type"],
             "number": r["number"], "title": r["title"], "html_url": r["atom_link"],
             "full_name": r["repo"], "new_to_ecosystem": r["new_to_ecosystem"]} for r in rows]
     # One person's first issues in two repositories in one second stay in the

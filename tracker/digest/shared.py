@@ -65,7 +65,10 @@ def first_timer_rows(db, start, end):
         out.append({"contributor": clean(r["login"]), "first_at": clean(r["created_at"]),
                     "type": clean(r["type"]), "number": number, "title": clean(r["title"]),
                     "atom_link": clean(safe_link(r["html_url"], made, "https://github.com/")),
-                    "repo": clean(repo), "new_to_ecosystem": r["new_to_ecosystem"]})
+                    "repo": clean(repo), "new_to_ecosystem": r["new_to_ecosystem"],
+                    # Who they are, for the digest: read in the same pass (raw, as
+                    # the users table holds them; the section makes them safe).
+                    "user": r["user"], "name": r["user_name"], "user_url": r["user_url"]})
     return out
 
 

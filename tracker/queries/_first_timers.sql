@@ -42,7 +42,8 @@ first_timers as (
                       and j.created_at < (select start from bounds)
                       and j.id not in (select id from gone_issues))
   )
-  select firsts.user, firsts.repo, users.login, repos.full_name,
+  select firsts.user, firsts.repo, users.login, users.name as user_name,
+         users.html_url as user_url, repos.full_name,
          firsts.user in (select user from newcomers) as new_to_ecosystem,
          issues.type, issues.number, issues.title, issues.created_at, issues.html_url
   from firsts
