@@ -46,8 +46,14 @@ def period_label(start):
     return f"Mon {first.day} {first:%b} – Sun {last.day} {last:%b %Y}"
 
 
+SOURCE_LABELS = {  # a run's source (tracker harvest --only / --repo) as a reader says it
+    "all": "Every source", "github": "GitHub", "feeds": "Feeds",
+    "sources": "Calendars, papers and forums", "packages": "Package registries",
+    "repos": "Chosen repositories"}
+
+
 def source_label(source):
-    return {"all": "GitHub + feeds", "github": "GitHub"}.get(source, source)
+    return SOURCE_LABELS.get(source, source)
 
 
 def day(timestamp):
