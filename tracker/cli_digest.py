@@ -156,38 +156,31 @@ def _edit(ctx, action, period_id, item, text=None, undo=False):
 UNDO = click.option("--undo", is_flag=True, help="Remove this edit instead.")
 
 
-@digest.command()
-@click.argument("week")
-@click.argument("item")
-@UNDO
-@SUB_DB
-@SUB_CONFIG
-@click.pass_context
+def edit_command(*extra):
+    """An editor's command: WEEK ITEM [extra arguments], --undo, and the group's
+    --db/--config taken here too."""
+    def wrap(fn):
+        for decorator in reversed((digest.command(), click.argument("week"),
+                                   click.argument("item"), *extra, UNDO, SUB_DB, SUB_CONFIG,
+                                   click.pass_context)):
+            fn = decorator(fn)
+        return fn
+    return wrap
+
+
+@edit_command()
 def pin(ctx, week, item, undo):
     """Make ITEM (an id or URL) the lead of WEEK (2026-W47, or a month 2026-06)."""
     _edit(ctx, "pin", week, item, undo=undo)
 
 
-@digest.command()
-@click.argument("week")
-@click.argument("item")
-@UNDO
-@SUB_DB
-@SUB_CONFIG
-@click.pass_context
+@edit_command()
 def hide(ctx, week, item, undo):
     """Leave ITEM (an id or URL) out of WEEK in every output (spam, noise)."""
     _edit(ctx, "hide", week, item, undo=undo)
 
 
-@digest.command()
-@click.argument("week")
-@click.argument("item")
-@click.argument("text", required=False)
-@UNDO
-@SUB_DB
-@SUB_CONFIG
-@click.pass_context
+@edit_command(click.argument("text", required=False))
 def comment(ctx, week, item, text, undo):
     """Add a one-line comment to ITEM (an id or URL) in WEEK."""
     if not undo and not (text or "").strip():
