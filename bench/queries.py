@@ -5,15 +5,17 @@
 
 Builds the database with bench/bigdb.py when it does not exist (a few
 minutes: 1,000,000 issues, 3,000,000 comments, 50,000 releases, 3,000 repos),
-or brings an existing one up to tracker.db's schema (so an index added to
+or brings an existing one up to tracker.db's schema (it writes the file:
+give it a copy of a benchmark file you want to keep; so an index added to
 INDEXES takes effect; --index tries one that is not there yet), then runs
 each query with the parameter defaults of its sidecar and prints the median
 time beside the load average. By default the SQL runs through plain sqlite3,
 read-only, exactly as Datasette sends it: the same SQL functions (the
 plugin's ``register_connection_functions``), the request parameters
-Datasette fills in (``:_header_host``, ...), and at most the rows it reads
-(max_returned_rows + 1; the rows column says how many were read); --datasette goes through
-Datasette's own client instead (adds JSON rendering). Exits 1, naming them,
+Datasette fills in (``:_header_host``, ...), and at most the rows it
+reads (max_returned_rows + 1; the rows column says how many were read);
+--datasette goes through Datasette's own client instead (adds JSON
+rendering). Exits 1, naming them,
 if any canned query or chart misses the target median.
 """
 
@@ -129,9 +131,10 @@ def time_datasette(db_path, items, runs):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", default="bench/big.db")
-    parser.add_argument("--runs", type=int, default=5)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", default="bench/big.db", help="default: %(default)s")
+    parser.add_argument("--runs", type=int, default=5, help="runs a query (default: %(default)s)")
     parser.add_argument("--datasette", action="store_true", help="Time through Datasette.")
     parser.add_argument("--only", nargs="*", help="Only these queries or charts.")
     parser.add_argument("--index", action="append", default=[], metavar="TABLE:COL,COL",

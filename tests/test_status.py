@@ -2,6 +2,7 @@
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -166,7 +167,9 @@ def test_json_shape_after_a_real_harvest(tmp_path, emulator):
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)
     assert set(report) == {"db", "now", "healthy", "reason", "max_age_hours", "locked",
-                           "credentials", "rate_limit", "last_runs", "sources"}
+                           "credentials", "rate_limit", "last_runs", "sources",
+                           "summaries_missing"}
+    assert report["summaries_missing"] == []
     (last,) = report["last_runs"]
     assert {"id", "source", "status", "started_at", "finished_at", "duration_seconds", "repos",
             "releases", "issues", "comments", "feed_entries", "requests", "counted_requests",
@@ -186,3 +189,18 @@ def test_a_feeds_only_run_records_no_credentials(tmp_path, emulator):
     runs = open_db(str(db_path)).execute(
         "select source, credentials from harvest_runs order by id").fetchall()
     assert runs == [("all", "token"), ("feeds", "none")]  # nothing was sent to GitHub
+
+
+def test_a_missing_summary_table_is_unhealthy(tmp_path, emulator):
+    """#26 trial: with people_weekly dropped by hand, first_time_contributors failed in
+    Datasette while status said healthy."""
+    db_path = tmp_path / "t.db"
+    harvest(db_path, emulator, Config(repos=["ines/juniper"]))
+    conn = sqlite3.connect(db_path)
+    conn.execute("drop table people_weekly")
+    conn.commit()
+    conn.close()
+    run = status_cli("--db", str(db_path))
+    assert run.returncode == 1
+    assert "summary tables missing (people_weekly)" in run.stderr
+    assert "tracker rebuild-summaries" in run.stderr

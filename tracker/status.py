@@ -17,9 +17,11 @@ writes and on any schema version). The report is one dict (``--json`` prints it)
              feeds: {last_complete, age_hours, feeds [{url, title,
                      last_good_fetch, last_fetched, last_status, last_error}]},
              packages: {harvested, last_complete, age_hours}},
+    summaries_missing [str]   summary tables absent (dropped by hand, a damaged copy),
     live {core {limit, remaining, reset}} | {error}   with --live only.
 
-Healthy means: there is a harvest, the newest *complete* one of each source
+Healthy means: there is a harvest, no summary table is missing (canned queries
+read them), the newest *complete* one of each source
 (a run that ended ``ok``; or ``partial`` with no recorded error for that source,
 when ``harvest_errors`` exists) is younger than ``max_age``, and the newest
 finished run did not fail. ``reason`` is one line saying why not.
@@ -115,7 +117,7 @@ def collect_status(db_path, *, max_age=timedelta(hours=26), now=None):
               "max_age_hours": round(max_age.total_seconds() / 3600, 6),
               "locked": lock_held(db_path), "credentials": None,
               "rate_limit": {"remaining": None, "at": None, "reset": None}, "last_runs": [],
-              "sources": {}}
+              "sources": {}, "summaries_missing": []}
     if not os.path.exists(db_path):
         report["reason"] = f"never harvested: {db_path} does not exist"
         return report
@@ -125,6 +127,7 @@ def collect_status(db_path, *, max_age=timedelta(hours=26), now=None):
         if "harvest_runs" not in tables:
             report["reason"] = f"never harvested: {db_path} has no harvest_runs table"
             return report
+        report["summaries_missing"] = missing_summaries(tables)
         runs = _runs(db, tables)
         for run in runs:
             if run["status"] == "running" and not report["locked"]:
@@ -253,9 +256,21 @@ def _packages_freshness(db, tables, runs, now):
     return out
 
 
+def missing_summaries(tables):
+    """The summary tables (tracker/summaries.py, star_summaries.py) not in ``tables``:
+    the canned queries and charts that read them fail until they are rebuilt."""
+    from . import star_summaries, summaries
+
+    return [t for t in (*summaries.TABLES, *star_summaries.TABLES) if t not in tables]
+
+
 def _unhealthy_reason(report, runs, max_age, now):
     if not runs:
         return "never harvested: no harvest run recorded"
+    if report.get("summaries_missing"):
+        return (f"summary tables missing ({', '.join(report['summaries_missing'])}): canned "
+                "queries fail until `tracker rebuild-summaries` (or the next harvest) "
+                "rebuilds them")
     finished = [r for r in runs if r["status"] != "running"]
     if finished and finished[0]["status"] == "failed":
         last = finished[0]
