@@ -117,4 +117,4 @@ def fragment_rows(db, name, start, end):
     sql = bytes_arguments(expand(
         f"with week as (/* include _week.sql */), {name} as (/* include _{name}.sql */)"
         f" select * from {name}", fragments=PERIOD))
-    return [dict(r) for r in db.query(sql, {"start": start, "end": end})]
+    return list(db.query(sql, {"start": start, "end": end}))  # dicts already
