@@ -183,3 +183,23 @@ def test_releases_are_made_whole_when_shown_with_their_edits(db):
                                    "pinned": True}
     assert issue["story"] == "pinned" and issue["story_id"] == target["id"]
     edit_digest(db, WEEK, target["id"], "pin", undo=True, now=NOW)
+
+
+def test_first_timers_names_and_links_come_cleaned(tmp_path):
+    """Who a first-timer is comes with the fragment's row (joined by id, not looked up
+    by login): a name and profile link from GitHub are harvested text, cleaned as the
+    rest, and a javascript: link never becomes an item's link."""
+    db = open_db(str(tmp_path / "t.db"))
+    populate_sample(db)
+    add_week_rows(db)
+    start, end = week_bounds(WEEK)
+    rows = sections.first_timers(db, start, end)
+    assert rows
+    hostile = rows[0]["user"]
+    db["users"].update(hostile, {"name": "Eve\x1b[31m\x00 [synthetic]",
+                                 "html_url": "javascript:alert(1)"})
+    db.conn.commit()
+    mine = [r for r in sections.first_timers(db, start, end) if r["user"] == hostile]
+    assert mine and all(r["name"] == "Eve [synthetic]" for r in mine)
+    items = activity.people(db, start, end, {}, {})
+    assert all(it["url"] is None for it in items if it["id"] == f"@{mine[0]['login']}")

@@ -316,8 +316,8 @@ def first_timers(db, start, end):
     feed text (``shared.first_timer_rows``)."""
     rows = shared.first_timer_rows(db, start, end)
     out = [{"user": r["user"], "first_at": r["first_at"],
-            "login": r["contributor"], "name": r["name"],
-            "user_url": r["user_url"], "type": r["type"],
+            "login": r["contributor"], "name": clean(r["name"]),
+            "user_url": clean(r["user_url"]), "type": r["type"],
             "number": r["number"], "title": r["title"], "html_url": r["atom_link"],
             "full_name": r["repo"], "new_to_ecosystem": r["new_to_ecosystem"]} for r in rows]
     # One person's first issues in two repositories in one second stay in the

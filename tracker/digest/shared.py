@@ -67,7 +67,7 @@ def first_timer_rows(db, start, end):
                     "atom_link": clean(safe_link(r["html_url"], made, "https://github.com/")),
                     "repo": clean(repo), "new_to_ecosystem": r["new_to_ecosystem"],
                     # Who they are, for the digest: read in the same pass (raw, as
-                    # the users table holds them; the section makes them safe).
+                    # the users table holds them; sections.first_timers cleans them).
                     "user": r["user"], "name": r["user_name"], "user_url": r["user_url"]})
     return out
 
